@@ -1,0 +1,316 @@
+//! The entry: one accepted event, encoded as RFC 8785 canonical JSON, and its RFC 6962 leaf hash.
+//!
+//! The entry object is
+//! `{position, aggregate_type, aggregate_id, sequence, event_type, event_version, payload,
+//! metadata, recorded_at, prev_hash}`. Its canonical bytes are stored verbatim and are what is
+//! hashed: verification re-hashes the stored bytes, never a re-encoding of database columns.
+
+use std::fmt;
+
+use chrono::{DateTime, SecondsFormat, Utc};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use sha2::{Digest, Sha256};
+
+/// RFC 6962 section 2.1: a leaf is hashed as SHA-256(0x00 || leaf bytes).
+pub const LEAF_HASH_PREFIX: u8 = 0x00;
+
+/// A SHA-256 digest of an entry as an RFC 6962 leaf.
+///
+/// INVARIANT: always 32 bytes; shown and encoded as 64 lowercase hex digits.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub struct LeafHash([u8; 32]);
+
+impl LeafHash {
+    /// The `prev_hash` of the entry at position 0: 64 zeros.
+    pub const GENESIS: LeafHash = LeafHash([0; 32]);
+
+    /// The RFC 6962 leaf hash of `entry_bytes`.
+    pub fn of_entry(entry_bytes: &[u8]) -> Self {
+        let mut hasher = Sha256::new();
+        hasher.update([LEAF_HASH_PREFIX]);
+        hasher.update(entry_bytes);
+        LeafHash(hasher.finalize().into())
+    }
+
+    pub fn from_bytes(bytes: [u8; 32]) -> Self {
+        LeafHash(bytes)
+    }
+
+    /// # Errors
+    /// When `bytes` is not exactly 32 bytes long.
+    pub fn from_slice(bytes: &[u8]) -> Result<Self, InvalidHash> {
+        <[u8; 32]>::try_from(bytes)
+            .map(LeafHash)
+            .map_err(|_| InvalidHash(format!("{} bytes instead of 32", bytes.len())))
+    }
+
+    /// # Errors
+    /// When `text` is not 64 lowercase hex digits.
+    pub fn parse_hex(text: &str) -> Result<Self, InvalidHash> {
+        if text.len() != 64 || text.bytes().any(|b| b.is_ascii_uppercase()) {
+            return Err(InvalidHash(format!(
+                "{text:?} is not 64 lowercase hex digits"
+            )));
+        }
+        let mut bytes = [0u8; 32];
+        hex::decode_to_slice(text, &mut bytes)
+            .map_err(|e| InvalidHash(format!("{text:?}: {e}")))?;
+        Ok(LeafHash(bytes))
+    }
+
+    pub fn as_bytes(&self) -> &[u8; 32] {
+        &self.0
+    }
+
+    pub fn to_hex(&self) -> String {
+        hex::encode(self.0)
+    }
+
+    /// Compares two digests without an early exit, so the time taken says nothing about
+    /// where they differ.
+    pub fn ct_eq(&self, other: &LeafHash) -> bool {
+        self.0
+            .iter()
+            .zip(other.0.iter())
+            .fold(0u8, |acc, (a, b)| acc | (a ^ b))
+            == 0
+    }
+}
+
+impl fmt::Display for LeafHash {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.to_hex())
+    }
+}
+
+impl fmt::Debug for LeafHash {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "LeafHash({})", self.to_hex())
+    }
+}
+
+impl Serialize for LeafHash {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&self.to_hex())
+    }
+}
+
+impl<'de> Deserialize<'de> for LeafHash {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = <&str>::deserialize(deserializer)?;
+        LeafHash::parse_hex(text).map_err(serde::de::Error::custom)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("invalid hash: {0}")]
+pub struct InvalidHash(String);
+
+/// Ledger time: when the ledger accepted an entry, in UTC, to the microsecond.
+///
+/// INVARIANT: encoded as RFC 3339 with six fractional digits and `Z`, e.g.
+/// `2017-09-01T01:00:00.000000Z`; a value with finer precision is truncated on construction
+/// so that encoding and decoding round-trip.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Debug)]
+pub struct RecordedAt(DateTime<Utc>);
+
+impl RecordedAt {
+    pub fn new(at: DateTime<Utc>) -> Self {
+        let micros = at.timestamp_micros();
+        RecordedAt(DateTime::from_timestamp_micros(micros).unwrap_or(at))
+    }
+
+    pub fn as_datetime(&self) -> DateTime<Utc> {
+        self.0
+    }
+
+    pub fn to_rfc3339(&self) -> String {
+        self.0.to_rfc3339_opts(SecondsFormat::Micros, true)
+    }
+}
+
+impl Serialize for RecordedAt {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&self.to_rfc3339())
+    }
+}
+
+impl<'de> Deserialize<'de> for RecordedAt {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = <&str>::deserialize(deserializer)?;
+        let parsed = DateTime::parse_from_rfc3339(text)
+            .map_err(|e| serde::de::Error::custom(format!("recorded_at {text:?}: {e}")))?
+            .with_timezone(&Utc);
+        let value = RecordedAt::new(parsed);
+        if value.to_rfc3339() != text {
+            return Err(serde::de::Error::custom(format!(
+                "recorded_at {text:?} is not in the form YYYY-MM-DDTHH:MM:SS.ffffffZ"
+            )));
+        }
+        Ok(value)
+    }
+}
+
+/// One entry of the log, as hashed.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Entry {
+    pub position: u64,
+    pub aggregate_type: String,
+    pub aggregate_id: String,
+    pub sequence: u64,
+    pub event_type: String,
+    pub event_version: String,
+    pub payload: serde_json::Value,
+    pub metadata: serde_json::Value,
+    pub recorded_at: RecordedAt,
+    pub prev_hash: LeafHash,
+}
+
+impl Entry {
+    /// The RFC 8785 canonical JSON bytes of this entry: the bytes that are stored and hashed.
+    ///
+    /// # Errors
+    /// When the payload or metadata hold a value RFC 8785 cannot encode (a non-finite number).
+    pub fn canonical_bytes(&self) -> Result<Vec<u8>, EntryError> {
+        serde_json_canonicalizer::to_vec(self).map_err(|e| EntryError::Encoding(e.to_string()))
+    }
+
+    /// Parses stored entry bytes and checks that they are exactly the canonical encoding of
+    /// what they contain.
+    ///
+    /// # Errors
+    /// [`EntryError::Malformed`] when the bytes are not an entry object, and
+    /// [`EntryError::NotCanonical`] when they are one but not in RFC 8785 form.
+    pub fn parse_canonical(bytes: &[u8]) -> Result<Entry, EntryError> {
+        let entry: Entry =
+            serde_json::from_slice(bytes).map_err(|e| EntryError::Malformed(e.to_string()))?;
+        if entry.canonical_bytes()? != bytes {
+            return Err(EntryError::NotCanonical);
+        }
+        Ok(entry)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum EntryError {
+    #[error("malformed entry: {0}")]
+    Malformed(String),
+    #[error("entry bytes are not in RFC 8785 canonical form")]
+    NotCanonical,
+    #[error("entry cannot be encoded: {0}")]
+    Encoding(String),
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn sample() -> Entry {
+        Entry {
+            position: 0,
+            aggregate_type: "Cooperative".into(),
+            aggregate_id: "5700100001".into(),
+            sequence: 1,
+            event_type: "CooperativeRegistered".into(),
+            event_version: "1".into(),
+            payload: json!({"ten": "Hợp tác xã Nông nghiệp Đông Triều", "so_thanh_vien": 7}),
+            metadata: json!({"actor": {"user_id": "u1", "role": "clerk"}}),
+            recorded_at: RecordedAt::new(
+                DateTime::parse_from_rfc3339("2017-09-01T01:02:03.456789Z")
+                    .unwrap()
+                    .with_timezone(&Utc),
+            ),
+            prev_hash: LeafHash::GENESIS,
+        }
+    }
+
+    #[test]
+    fn canonical_bytes_sort_keys_and_keep_vietnamese_text_as_utf8() {
+        let bytes = sample().canonical_bytes().unwrap();
+        let text = std::str::from_utf8(&bytes).unwrap();
+        assert!(text.starts_with(
+            r#"{"aggregate_id":"5700100001","aggregate_type":"Cooperative","event_type""#
+        ));
+        assert!(text.contains(
+            r#""payload":{"so_thanh_vien":7,"ten":"Hợp tác xã Nông nghiệp Đông Triều"}"#
+        ));
+        assert!(text.contains(r#""recorded_at":"2017-09-01T01:02:03.456789Z""#));
+        assert!(text.ends_with(&format!(
+            r#""prev_hash":"{}","recorded_at":"2017-09-01T01:02:03.456789Z","sequence":1}}"#,
+            "0".repeat(64)
+        )));
+    }
+
+    #[test]
+    fn parse_canonical_round_trips() {
+        let bytes = sample().canonical_bytes().unwrap();
+        assert_eq!(Entry::parse_canonical(&bytes).unwrap(), sample());
+    }
+
+    #[test]
+    fn parse_canonical_rejects_reordered_keys_and_whitespace() {
+        let bytes = sample().canonical_bytes().unwrap();
+        let spaced = String::from_utf8(bytes.clone())
+            .unwrap()
+            .replacen(':', ": ", 1);
+        assert_eq!(
+            Entry::parse_canonical(spaced.as_bytes()),
+            Err(EntryError::NotCanonical)
+        );
+        let value: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
+        let pretty = serde_json::to_vec_pretty(&value).unwrap();
+        assert_eq!(
+            Entry::parse_canonical(&pretty),
+            Err(EntryError::NotCanonical)
+        );
+    }
+
+    #[test]
+    fn parse_canonical_rejects_unknown_and_missing_fields() {
+        let mut value: serde_json::Value =
+            serde_json::from_slice(&sample().canonical_bytes().unwrap()).unwrap();
+        value["extra"] = json!(1);
+        let bytes = serde_json_canonicalizer::to_vec(&value).unwrap();
+        assert!(matches!(
+            Entry::parse_canonical(&bytes),
+            Err(EntryError::Malformed(_))
+        ));
+        value.as_object_mut().unwrap().remove("extra");
+        value.as_object_mut().unwrap().remove("prev_hash");
+        let bytes = serde_json_canonicalizer::to_vec(&value).unwrap();
+        assert!(matches!(
+            Entry::parse_canonical(&bytes),
+            Err(EntryError::Malformed(_))
+        ));
+    }
+
+    #[test]
+    fn recorded_at_must_have_six_fraction_digits_and_z() {
+        for bad in ["2017-09-01T01:02:03Z", "2017-09-01T08:02:03.000000+07:00"] {
+            let result: Result<RecordedAt, _> = serde_json::from_value(json!(bad));
+            assert!(result.is_err(), "{bad} accepted");
+        }
+    }
+
+    #[test]
+    fn leaf_hash_matches_rfc6962_vectors() {
+        // ../shared/vectors/rfc6962-merkle.json, hash_primitives.
+        assert_eq!(
+            LeafHash::of_entry(b"").to_hex(),
+            "6e340b9cffb37a989ca544e6bb780a2c78901d3fb33738768511a30617afa01d"
+        );
+        assert_eq!(
+            LeafHash::of_entry(b"L123456").to_hex(),
+            "395aa064aa4c29f7010acfe3f25db9485bbd4b91897b6ad7ad547639252b4d56"
+        );
+    }
+
+    #[test]
+    fn leaf_hash_hex_is_strict() {
+        assert!(LeafHash::parse_hex(&"A".repeat(64)).is_err());
+        assert!(LeafHash::parse_hex(&"a".repeat(63)).is_err());
+        assert!(LeafHash::parse_hex(&"a".repeat(64)).is_ok());
+    }
+}
