@@ -1,1 +1,63 @@
+//! The ledger's event store: one hash-chained global log, on PostgreSQL or an embedded SQLite
+//! file, serving cqrs-es aggregates.
+//!
+//! - [`Database`] opens either backend and applies the migrations;
+//! - [`Ledger`] owns the database and the appender task, which writes every entry;
+//! - [`LedgerStore`] is cqrs-es's `EventStore` for one aggregate type;
+//! - [`verify`], [`export`] read the log back and check it.
 
+mod appender;
+mod clock;
+mod database;
+mod error;
+mod event_store;
+pub mod export;
+mod sql;
+pub mod verify;
+
+use std::sync::Arc;
+
+pub use appender::{AppendRequest, Appended, Appender, NewEvent};
+pub use clock::{Clock, SteppingClock, SystemClock};
+pub use database::{APP_ROLE, Backend, DEFAULT_DATABASE_URL, Database};
+pub use error::StoreError;
+pub use event_store::{
+    LEAF_HASH_KEY, LedgerContext, LedgerStore, POSITION_KEY, RECORDED_AT_KEY, to_aggregate_error,
+};
+pub use sql::{Head, LogRow, read_head, stream_log};
+
+/// The ledger: its database and the task that appends to it.
+#[derive(Clone)]
+pub struct Ledger {
+    database: Database,
+    appender: Appender,
+}
+
+impl Ledger {
+    /// Opens (and migrates) the database at `url` and starts the appender.
+    ///
+    /// # Errors
+    /// As for [`Database::open`].
+    pub async fn open(url: &str, clock: Arc<dyn Clock>) -> Result<Ledger, StoreError> {
+        Ok(Ledger::new(Database::open(url).await?, clock))
+    }
+
+    /// Starts the appender on an open database. Must be called inside a tokio runtime.
+    pub fn new(database: Database, clock: Arc<dyn Clock>) -> Ledger {
+        let appender = Appender::spawn(database.clone(), clock);
+        Ledger { database, appender }
+    }
+
+    pub fn database(&self) -> &Database {
+        &self.database
+    }
+
+    pub fn appender(&self) -> &Appender {
+        &self.appender
+    }
+
+    /// An event store for aggregates of type `A`.
+    pub fn store<A: cqrs_es::Aggregate + Clone>(&self) -> LedgerStore<A> {
+        LedgerStore::new(self.clone())
+    }
+}

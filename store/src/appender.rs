@@ -1,0 +1,229 @@
+//! The appender: the one task that writes the log, committing concurrent appends together.
+//!
+//! A single global chain serialises appends (each entry names the hash of the one before).
+//! Rather than one transaction per command, the appender takes every append that is waiting,
+//! checks each one's expected sequence, chains them, and writes them all in one transaction:
+//! group commit. An append whose aggregate moved on is answered with a conflict and writes
+//! nothing; the others in the batch are unaffected.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use domain::ledger::{Entry, LeafHash, RecordedAt};
+use tokio::sync::{mpsc, oneshot};
+
+use crate::clock::Clock;
+use crate::database::Database;
+use crate::error::StoreError;
+use crate::sql::{Head, NewRow, WriteTx};
+
+/// How many waiting appends go into one transaction at most.
+const MAX_BATCH: usize = 512;
+/// How many aggregates' last sequences the appender remembers before starting afresh.
+const MAX_REMEMBERED_SEQUENCES: usize = 1_000_000;
+
+/// One event to append.
+#[derive(Debug, Clone)]
+pub struct NewEvent {
+    pub event_type: String,
+    pub event_version: String,
+    pub payload: serde_json::Value,
+}
+
+/// The events of one command on one aggregate.
+#[derive(Debug, Clone)]
+pub struct AppendRequest {
+    pub aggregate_type: String,
+    pub aggregate_id: String,
+    /// The aggregate's last sequence when it was loaded: the append succeeds only if it still is.
+    pub expected_sequence: u64,
+    pub events: Vec<NewEvent>,
+    pub metadata: serde_json::Value,
+}
+
+/// Where one appended event landed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Appended {
+    pub position: u64,
+    pub sequence: u64,
+    pub leaf_hash: LeafHash,
+    pub recorded_at: RecordedAt,
+}
+
+type Reply = oneshot::Sender<Result<Vec<Appended>, StoreError>>;
+
+/// A handle to the appender task. Cloning it is cheap; the task stops when every handle is gone.
+#[derive(Clone)]
+pub struct Appender {
+    sender: mpsc::Sender<(AppendRequest, Reply)>,
+}
+
+impl Appender {
+    pub fn spawn(db: Database, clock: Arc<dyn Clock>) -> Appender {
+        let (sender, receiver) = mpsc::channel(4 * MAX_BATCH);
+        tokio::spawn(run(db, clock, receiver));
+        Appender { sender }
+    }
+
+    /// Appends the events of one command, returning where each landed once durable.
+    ///
+    /// # Errors
+    /// [`StoreError::Conflict`] when the aggregate has moved past `expected_sequence`; a
+    /// database error when the transaction failed (nothing of it was written).
+    pub async fn append(&self, request: AppendRequest) -> Result<Vec<Appended>, StoreError> {
+        let (reply, answer) = oneshot::channel();
+        self.sender
+            .send((request, reply))
+            .await
+            .map_err(|_| StoreError::AppenderStopped)?;
+        answer.await.map_err(|_| StoreError::AppenderStopped)?
+    }
+}
+
+/// What the appender remembers between batches. Valid only while the head it read last is
+/// still the head: any other writer moves the head, and then it is forgotten.
+#[derive(Default)]
+struct Memory {
+    head: Option<Head>,
+    sequences: HashMap<(String, String), u64>,
+}
+
+async fn run(
+    db: Database,
+    clock: Arc<dyn Clock>,
+    mut receiver: mpsc::Receiver<(AppendRequest, Reply)>,
+) {
+    let mut memory = Memory::default();
+    let mut batch = Vec::with_capacity(MAX_BATCH);
+    while receiver.recv_many(&mut batch, MAX_BATCH).await > 0 {
+        let outcome = append_batch(&db, clock.as_ref(), &mut memory, &batch).await;
+        match outcome {
+            Ok(results) => {
+                for ((_, reply), result) in batch.drain(..).zip(results) {
+                    let _ = reply.send(result);
+                }
+            }
+            Err(error) => {
+                tracing::error!(%error, appends = batch.len(), "append transaction failed");
+                memory = Memory::default();
+                let message = error.to_string();
+                for (_, reply) in batch.drain(..) {
+                    let _ = reply.send(Err(StoreError::Refused(format!(
+                        "the append was not written: {message}"
+                    ))));
+                }
+            }
+        }
+    }
+}
+
+/// Writes one batch in one transaction, returning each request's own result.
+async fn append_batch(
+    db: &Database,
+    clock: &dyn Clock,
+    memory: &mut Memory,
+    batch: &[(AppendRequest, Reply)],
+) -> Result<Vec<Result<Vec<Appended>, StoreError>>, StoreError> {
+    let mut tx = WriteTx::begin(db).await?;
+    let head = tx.lock_head().await?;
+    if memory.head != Some(head) || memory.sequences.len() > MAX_REMEMBERED_SEQUENCES {
+        memory.sequences.clear();
+    }
+    let mut sequences = HashMap::new();
+    for (request, _) in batch {
+        let key = (request.aggregate_type.clone(), request.aggregate_id.clone());
+        if sequences.contains_key(&key) {
+            continue;
+        }
+        let last = match memory.sequences.get(&key) {
+            Some(last) => *last,
+            None => {
+                tx.last_sequence(&request.aggregate_type, &request.aggregate_id)
+                    .await?
+            }
+        };
+        sequences.insert(key, last);
+    }
+    let plan = chain_batch(head, &mut sequences, batch.iter().map(|(r, _)| r), clock)?;
+    if !plan.rows.is_empty() {
+        tx.insert(&plan.rows).await?;
+        tx.set_head(plan.head).await?;
+    }
+    tx.commit().await?;
+    memory.head = Some(plan.head);
+    memory.sequences.extend(sequences);
+    Ok(plan.results)
+}
+
+struct Chained {
+    rows: Vec<NewRow>,
+    head: Head,
+    results: Vec<Result<Vec<Appended>, StoreError>>,
+}
+
+/// Chains a batch onto `head`: checks each request's expected sequence against `sequences`
+/// (advancing them), and builds the rows with positions, entries and leaf hashes.
+fn chain_batch<'a>(
+    mut head: Head,
+    sequences: &mut HashMap<(String, String), u64>,
+    requests: impl Iterator<Item = &'a AppendRequest>,
+    clock: &dyn Clock,
+) -> Result<Chained, StoreError> {
+    let mut rows = Vec::new();
+    let mut results = Vec::new();
+    for request in requests {
+        let key = (request.aggregate_type.clone(), request.aggregate_id.clone());
+        let last = sequences.get(&key).copied().unwrap_or(0);
+        if last != request.expected_sequence {
+            results.push(Err(StoreError::Conflict {
+                aggregate: format!("{}/{}", request.aggregate_type, request.aggregate_id),
+                expected: request.expected_sequence,
+                found: last,
+            }));
+            continue;
+        }
+        let recorded_at = RecordedAt::new(clock.now());
+        let mut appended = Vec::with_capacity(request.events.len());
+        for (offset, event) in request.events.iter().enumerate() {
+            let entry = Entry {
+                position: head.size,
+                aggregate_type: request.aggregate_type.clone(),
+                aggregate_id: request.aggregate_id.clone(),
+                sequence: last + 1 + offset as u64,
+                event_type: event.event_type.clone(),
+                event_version: event.event_version.clone(),
+                payload: event.payload.clone(),
+                metadata: request.metadata.clone(),
+                recorded_at,
+                prev_hash: head.hash,
+            };
+            let bytes = entry.canonical_bytes()?;
+            let leaf_hash = LeafHash::of_entry(&bytes);
+            appended.push(Appended {
+                position: entry.position,
+                sequence: entry.sequence,
+                leaf_hash,
+                recorded_at,
+            });
+            rows.push(NewRow {
+                position: entry.position,
+                aggregate_type: entry.aggregate_type,
+                aggregate_id: entry.aggregate_id,
+                sequence: entry.sequence,
+                bytes,
+                leaf_hash,
+            });
+            head = Head {
+                size: head.size + 1,
+                hash: leaf_hash,
+            };
+        }
+        sequences.insert(key, last + request.events.len() as u64);
+        results.push(Ok(appended));
+    }
+    Ok(Chained {
+        rows,
+        head,
+        results,
+    })
+}

@@ -1,0 +1,33 @@
+//! The store's errors: driver errors mapped once into the ledger's vocabulary.
+
+use domain::ledger::{EntryError, MetadataError};
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("unsupported database URL {0:?}: use sqlite://PATH or postgres://…")]
+    UnsupportedUrl(String),
+    #[error("database error: {0}")]
+    Database(#[from] sqlx::Error),
+    #[error("migration failed: {0}")]
+    Migration(#[from] sqlx::migrate::MigrateError),
+    #[error(
+        "aggregate {aggregate} changed since it was loaded (expected sequence {expected}, found {found})"
+    )]
+    Conflict {
+        aggregate: String,
+        expected: u64,
+        found: u64,
+    },
+    #[error(transparent)]
+    Metadata(#[from] MetadataError),
+    #[error(transparent)]
+    Entry(#[from] EntryError),
+    #[error("stored data is unreadable: {0}")]
+    Corrupt(String),
+    #[error("the appender has stopped")]
+    AppenderStopped,
+    #[error("I/O error: {0}")]
+    Io(#[from] std::io::Error),
+    #[error("refused: {0}")]
+    Refused(String),
+}

@@ -1,0 +1,286 @@
+//! [`LedgerStore`]: cqrs-es's `EventStore` over the ledger, with an aggregate cache.
+//!
+//! Loading an aggregate must not get slower as its history grows, so the store keeps the
+//! latest state of recently used aggregates in memory (bounded, least recently used first out).
+//! The cache is never trusted for correctness: every append names the sequence it was loaded
+//! at, and the appender refuses it if the aggregate moved on, whatever the cache said. A cache
+//! miss replays the aggregate's entries from the log.
+
+use std::collections::HashMap;
+use std::num::NonZeroUsize;
+use std::sync::{Arc, Mutex};
+
+use cqrs_es::{
+    Aggregate, AggregateContext, AggregateError, DomainEvent, EventEnvelope, EventStore,
+};
+use domain::ledger::EventMetadata;
+use lru::LruCache;
+use serde::Deserialize;
+
+use crate::Ledger;
+use crate::appender::{AppendRequest, Appended, NewEvent};
+use crate::error::StoreError;
+use crate::sql;
+
+/// Keys added to the metadata of the envelopes [`LedgerStore::commit`] returns.
+pub const POSITION_KEY: &str = "htx-ledger/position";
+pub const LEAF_HASH_KEY: &str = "htx-ledger/leaf_hash";
+pub const RECORDED_AT_KEY: &str = "htx-ledger/recorded_at";
+
+/// How many aggregates of one type the cache keeps.
+const CACHE_CAPACITY: usize = 100_000;
+
+/// An event store for aggregates of type `A`, writing to the ledger's one global log.
+pub struct LedgerStore<A: Aggregate> {
+    ledger: Ledger,
+    cache: Arc<Mutex<LruCache<String, (A, u64)>>>,
+}
+
+impl<A: Aggregate> Clone for LedgerStore<A> {
+    fn clone(&self) -> Self {
+        LedgerStore {
+            ledger: self.ledger.clone(),
+            cache: self.cache.clone(),
+        }
+    }
+}
+
+impl<A: Aggregate + Clone> LedgerStore<A> {
+    pub fn new(ledger: Ledger) -> Self {
+        let capacity = NonZeroUsize::new(CACHE_CAPACITY).expect("capacity is not zero");
+        LedgerStore {
+            ledger,
+            cache: Arc::new(Mutex::new(LruCache::new(capacity))),
+        }
+    }
+
+    fn cached(&self, aggregate_id: &str) -> Option<(A, u64)> {
+        let mut cache = self.cache.lock().unwrap_or_else(|e| e.into_inner());
+        cache.get(aggregate_id).cloned()
+    }
+
+    /// Keeps `aggregate` at `sequence` unless the cache already holds a later state.
+    fn remember(&self, aggregate_id: &str, aggregate: A, sequence: u64) {
+        let mut cache = self.cache.lock().unwrap_or_else(|e| e.into_inner());
+        if cache
+            .peek(aggregate_id)
+            .is_none_or(|(_, cached)| *cached < sequence)
+        {
+            cache.put(aggregate_id.to_string(), (aggregate, sequence));
+        }
+    }
+
+    fn forget_if_stale(&self, aggregate_id: &str, sequence: u64) {
+        let mut cache = self.cache.lock().unwrap_or_else(|e| e.into_inner());
+        if cache
+            .peek(aggregate_id)
+            .is_some_and(|(_, cached)| *cached <= sequence)
+        {
+            cache.pop(aggregate_id);
+        }
+    }
+
+    /// Replays the aggregate's entries after `sequence` onto `aggregate`.
+    async fn replay(
+        &self,
+        aggregate_id: &str,
+        aggregate: &mut A,
+        sequence: &mut u64,
+    ) -> Result<(), StoreError> {
+        let rows = sql::aggregate_entries(self.ledger.database(), A::TYPE, aggregate_id, *sequence)
+            .await?;
+        for (stored_sequence, bytes) in rows {
+            let event: PayloadOf<A::Event> = serde_json::from_slice(&bytes).map_err(|e| {
+                StoreError::Corrupt(format!(
+                    "{}/{aggregate_id} sequence {stored_sequence}: {e}",
+                    A::TYPE
+                ))
+            })?;
+            if event.sequence != *sequence + 1 {
+                return Err(StoreError::Corrupt(format!(
+                    "{}/{aggregate_id}: sequence {} follows {}",
+                    A::TYPE,
+                    event.sequence,
+                    sequence
+                )));
+            }
+            aggregate.apply(event.payload);
+            *sequence = event.sequence;
+        }
+        Ok(())
+    }
+}
+
+/// The part of an entry that loading needs.
+#[derive(Deserialize)]
+struct PayloadOf<E> {
+    sequence: u64,
+    payload: E,
+}
+
+/// An aggregate as loaded, with the sequence its next append must start after.
+pub struct LedgerContext<A> {
+    aggregate_id: String,
+    aggregate: A,
+    sequence: u64,
+}
+
+impl<A: Aggregate> AggregateContext<A> for LedgerContext<A> {
+    fn aggregate(&mut self) -> &mut A {
+        &mut self.aggregate
+    }
+}
+
+impl<A> LedgerContext<A> {
+    /// The aggregate's last sequence when it was loaded.
+    pub fn sequence(&self) -> u64 {
+        self.sequence
+    }
+}
+
+impl<A: Aggregate + Clone> EventStore<A> for LedgerStore<A> {
+    type AC = LedgerContext<A>;
+
+    async fn load_events(
+        &self,
+        aggregate_id: &str,
+    ) -> Result<Vec<EventEnvelope<A>>, AggregateError<A::Error>> {
+        let rows = sql::aggregate_entries(self.ledger.database(), A::TYPE, aggregate_id, 0)
+            .await
+            .map_err(to_aggregate_error)?;
+        rows.into_iter()
+            .map(|(_, bytes)| {
+                let entry: FullEntryOf<A::Event> = serde_json::from_slice(&bytes)
+                    .map_err(|e| AggregateError::DeserializationError(Box::new(e)))?;
+                let mut metadata: HashMap<String, String> = HashMap::new();
+                metadata.insert(POSITION_KEY.into(), entry.position.to_string());
+                metadata.insert(RECORDED_AT_KEY.into(), entry.recorded_at);
+                metadata.insert(
+                    domain::ledger::METADATA_KEY.into(),
+                    entry.metadata.to_string(),
+                );
+                Ok(EventEnvelope {
+                    aggregate_id: aggregate_id.to_string(),
+                    sequence: entry.sequence as usize,
+                    payload: entry.payload,
+                    metadata,
+                })
+            })
+            .collect()
+    }
+
+    async fn load_aggregate(
+        &self,
+        aggregate_id: &str,
+    ) -> Result<LedgerContext<A>, AggregateError<A::Error>> {
+        let (mut aggregate, mut sequence) = self.cached(aggregate_id).unwrap_or_default();
+        // A cache hit is taken as it is: if another process appended since, the append will
+        // conflict and the retry loads afresh.
+        if sequence == 0 {
+            self.replay(aggregate_id, &mut aggregate, &mut sequence)
+                .await
+                .map_err(to_aggregate_error)?;
+            if sequence > 0 {
+                self.remember(aggregate_id, aggregate.clone(), sequence);
+            }
+        }
+        Ok(LedgerContext {
+            aggregate_id: aggregate_id.to_string(),
+            aggregate,
+            sequence,
+        })
+    }
+
+    async fn commit(
+        &self,
+        events: Vec<A::Event>,
+        context: LedgerContext<A>,
+        metadata: HashMap<String, String>,
+    ) -> Result<Vec<EventEnvelope<A>>, AggregateError<A::Error>> {
+        if events.is_empty() {
+            return Ok(Vec::new());
+        }
+        let typed = EventMetadata::from_map(&metadata).map_err(|e| to_aggregate_error(e.into()))?;
+        let new_events = events
+            .iter()
+            .map(|event| {
+                Ok(NewEvent {
+                    event_type: event.event_type(),
+                    event_version: event.event_version(),
+                    payload: serde_json::to_value(event)?,
+                })
+            })
+            .collect::<Result<Vec<_>, serde_json::Error>>()
+            .map_err(|e| AggregateError::UnexpectedError(Box::new(e)))?;
+        let request = AppendRequest {
+            aggregate_type: A::TYPE.to_string(),
+            aggregate_id: context.aggregate_id.clone(),
+            expected_sequence: context.sequence,
+            events: new_events,
+            metadata: serde_json::to_value(&typed)
+                .map_err(|e| AggregateError::UnexpectedError(Box::new(e)))?,
+        };
+        match self.ledger.appender().append(request).await {
+            Ok(appended) => {
+                let last = appended.last().map_or(context.sequence, |a| a.sequence);
+                self.remember(&context.aggregate_id, context.aggregate, last);
+                Ok(envelopes(
+                    &context.aggregate_id,
+                    events,
+                    &metadata,
+                    &appended,
+                ))
+            }
+            Err(error) => {
+                self.forget_if_stale(&context.aggregate_id, context.sequence);
+                Err(to_aggregate_error(error))
+            }
+        }
+    }
+}
+
+/// The fields of an entry that `load_events` hands back.
+#[derive(Deserialize)]
+struct FullEntryOf<E> {
+    position: u64,
+    sequence: u64,
+    payload: E,
+    metadata: serde_json::Value,
+    recorded_at: String,
+}
+
+fn envelopes<A: Aggregate>(
+    aggregate_id: &str,
+    events: Vec<A::Event>,
+    metadata: &HashMap<String, String>,
+    appended: &[Appended],
+) -> Vec<EventEnvelope<A>> {
+    events
+        .into_iter()
+        .zip(appended)
+        .map(|(payload, at)| {
+            let mut metadata = metadata.clone();
+            metadata.insert(POSITION_KEY.into(), at.position.to_string());
+            metadata.insert(LEAF_HASH_KEY.into(), at.leaf_hash.to_hex());
+            metadata.insert(RECORDED_AT_KEY.into(), at.recorded_at.to_rfc3339());
+            EventEnvelope {
+                aggregate_id: aggregate_id.to_string(),
+                sequence: at.sequence as usize,
+                payload,
+                metadata,
+            }
+        })
+        .collect()
+}
+
+/// Maps the store's errors onto cqrs-es's: a conflict is `AggregateConflict`, which callers retry.
+pub fn to_aggregate_error<E: std::error::Error>(error: StoreError) -> AggregateError<E> {
+    match error {
+        StoreError::Conflict { .. } => AggregateError::AggregateConflict,
+        StoreError::Database(_) | StoreError::AppenderStopped => {
+            AggregateError::DatabaseConnectionError(Box::new(error))
+        }
+        StoreError::Corrupt(_) => AggregateError::DeserializationError(Box::new(error)),
+        other => AggregateError::UnexpectedError(Box::new(other)),
+    }
+}

@@ -1,0 +1,5 @@
+//! Shared test support: databases to test against, and a small aggregate for the ledger's own tests.
+
+pub mod backends;
+pub mod pg;
+pub mod tally;
