@@ -15,7 +15,7 @@ use tokio::sync::{mpsc, oneshot};
 use crate::clock::Clock;
 use crate::database::Database;
 use crate::error::StoreError;
-use crate::sql::{Head, NewRow, WriteTx};
+use crate::sql::{self, Head, NewRow, WriteTx};
 
 /// How many waiting appends go into one transaction at most.
 const MAX_BATCH: usize = 512;
@@ -117,34 +117,64 @@ async fn run(
     }
 }
 
-/// Writes one batch in one transaction, returning each request's own result.
+/// Writes one batch, returning each request's own result.
+///
+/// The fast path trusts what the appender remembers (the head, and the last sequence of the
+/// aggregates it wrote) and each request's expected sequence, and writes without the head
+/// lock; the database's keys refuse the write if any of that was stale. The locked path then
+/// reads the head and every aggregate's last sequence under the lock, so that each request
+/// gets its own answer.
 async fn append_batch(
     db: &Database,
     clock: &dyn Clock,
     memory: &mut Memory,
     batch: &[(AppendRequest, Reply)],
 ) -> Result<Vec<Result<Vec<Appended>, StoreError>>, StoreError> {
+    if memory.sequences.len() > MAX_REMEMBERED_SEQUENCES {
+        memory.sequences.clear();
+    }
+    // Each request's ledger time is read once, whichever path writes it.
+    let times: Vec<RecordedAt> = batch.iter().map(|_| RecordedAt::new(clock.now())).collect();
+    if let Some(head) = memory.head {
+        let mut sequences = HashMap::new();
+        for (request, _) in batch {
+            let key = (request.aggregate_type.clone(), request.aggregate_id.clone());
+            let last = memory.sequences.get(&key).copied().unwrap_or(request.expected_sequence);
+            sequences.entry(key).or_insert(last);
+        }
+        let plan = chain_batch(head, &mut sequences, batch.iter().map(|(r, _)| r), &times)?;
+        if plan.rows.is_empty() {
+            return Ok(plan.results);
+        }
+        if sql::append_unlocked(db, &plan.rows, plan.head).await? {
+            memory.head = Some(plan.head);
+            memory.sequences.extend(sequences);
+            return Ok(plan.results);
+        }
+    }
+    append_locked(db, &times, memory, batch).await
+}
+
+async fn append_locked(
+    db: &Database,
+    times: &[RecordedAt],
+    memory: &mut Memory,
+    batch: &[(AppendRequest, Reply)],
+) -> Result<Vec<Result<Vec<Appended>, StoreError>>, StoreError> {
     let mut tx = WriteTx::begin(db).await?;
     let head = tx.lock_head().await?;
-    if memory.head != Some(head) || memory.sequences.len() > MAX_REMEMBERED_SEQUENCES {
+    if memory.head != Some(head) {
         memory.sequences.clear();
     }
     let mut sequences = HashMap::new();
     for (request, _) in batch {
         let key = (request.aggregate_type.clone(), request.aggregate_id.clone());
-        if sequences.contains_key(&key) {
-            continue;
+        if let std::collections::hash_map::Entry::Vacant(slot) = sequences.entry(key) {
+            let last = tx.last_sequence(&request.aggregate_type, &request.aggregate_id).await?;
+            slot.insert(last);
         }
-        let last = match memory.sequences.get(&key) {
-            Some(last) => *last,
-            None => {
-                tx.last_sequence(&request.aggregate_type, &request.aggregate_id)
-                    .await?
-            }
-        };
-        sequences.insert(key, last);
     }
-    let plan = chain_batch(head, &mut sequences, batch.iter().map(|(r, _)| r), clock)?;
+    let plan = chain_batch(head, &mut sequences, batch.iter().map(|(r, _)| r), times)?;
     if !plan.rows.is_empty() {
         tx.insert(&plan.rows).await?;
         tx.set_head(plan.head).await?;
@@ -167,11 +197,11 @@ fn chain_batch<'a>(
     mut head: Head,
     sequences: &mut HashMap<(String, String), u64>,
     requests: impl Iterator<Item = &'a AppendRequest>,
-    clock: &dyn Clock,
+    times: &[RecordedAt],
 ) -> Result<Chained, StoreError> {
     let mut rows = Vec::new();
     let mut results = Vec::new();
-    for request in requests {
+    for (request, recorded_at) in requests.zip(times.iter().copied()) {
         let key = (request.aggregate_type.clone(), request.aggregate_id.clone());
         let last = sequences.get(&key).copied().unwrap_or(0);
         if last != request.expected_sequence {
@@ -182,7 +212,6 @@ fn chain_batch<'a>(
             }));
             continue;
         }
-        let recorded_at = RecordedAt::new(clock.now());
         let mut appended = Vec::with_capacity(request.events.len());
         for (offset, event) in request.events.iter().enumerate() {
             let entry = Entry {

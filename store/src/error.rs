@@ -31,3 +31,10 @@ pub enum StoreError {
     #[error("refused: {0}")]
     Refused(String),
 }
+
+impl StoreError {
+    /// Whether a key refused the write (a position or a sequence taken by another append).
+    pub(crate) fn is_unique_violation(&self) -> bool {
+        matches!(self, StoreError::Database(sqlx::Error::Database(e)) if e.is_unique_violation())
+    }
+}

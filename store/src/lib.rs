@@ -14,6 +14,8 @@ mod event_store;
 pub mod export;
 mod sql;
 pub mod verify;
+#[cfg(feature = "testing")]
+pub mod testing;
 
 use std::sync::Arc;
 

@@ -195,6 +195,63 @@ where
     }
 }
 
+/// Appends rows and moves the head in one statement, without taking the head lock.
+///
+/// This is safe without the lock because of two invariants: the head's size always equals
+/// the number of entries (both change only together, in one transaction), and entries never
+/// change. So if rows `head.size..` can be inserted at all (the primary key on `position`
+/// refuses them otherwise), nobody else has appended since `head` was read, and the chain
+/// continues from `head.hash`. A stale expected sequence is refused by the unique key on
+/// `(aggregate_type, aggregate_id, sequence)`. Either refusal writes nothing: the caller then
+/// takes the locked path. Returns `Ok(false)` for such a refusal.
+///
+/// # Errors
+/// Any other database error.
+pub async fn append_unlocked(db: &Database, rows: &[NewRow], new_head: Head) -> Result<bool, StoreError> {
+    let written: Result<(), StoreError> = match db {
+        Database::Postgres(pool) => {
+            const SQL: &str = "WITH appended AS (
+                INSERT INTO ledger_entries (position, aggregate_type, aggregate_id, sequence, entry, leaf_hash)
+                SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::bigint[], $5::bytea[], $6::bytea[])
+                RETURNING position)
+                UPDATE ledger_head SET size = $7, head_hash = $8
+                WHERE id = 1 AND (SELECT count(*) FROM appended) = $9";
+            sqlx::query(SQL)
+                .bind(rows.iter().map(|r| r.position as i64).collect::<Vec<_>>())
+                .bind(rows.iter().map(|r| r.aggregate_type.as_str()).collect::<Vec<_>>())
+                .bind(rows.iter().map(|r| r.aggregate_id.as_str()).collect::<Vec<_>>())
+                .bind(rows.iter().map(|r| r.sequence as i64).collect::<Vec<_>>())
+                .bind(rows.iter().map(|r| r.bytes.as_slice()).collect::<Vec<_>>())
+                .bind(rows.iter().map(|r| &r.leaf_hash.as_bytes()[..]).collect::<Vec<_>>())
+                .bind(to_i64(new_head.size)?)
+                .bind(new_head.hash.as_bytes().to_vec())
+                .bind(rows.len() as i64)
+                .execute(pool)
+                .await
+                .map(|_| ())
+                .map_err(StoreError::from)
+        }
+        Database::Sqlite(_) => {
+            // SQLite has no network round trips to save: one local transaction.
+            let mut tx = WriteTx::begin(db).await?;
+            match async {
+                tx.insert(rows).await?;
+                tx.set_head(new_head).await
+            }
+            .await
+            {
+                Ok(()) => tx.commit().await,
+                Err(e) => Err(e),
+            }
+        }
+    };
+    match written {
+        Ok(()) => Ok(true),
+        Err(e) if e.is_unique_violation() => Ok(false),
+        Err(e) => Err(e),
+    }
+}
+
 /// Reads the recorded head without locking it.
 pub async fn read_head(db: &Database) -> Result<Head, StoreError> {
     const SQL: &str = "SELECT size, head_hash FROM ledger_head WHERE id = 1";

@@ -11,7 +11,7 @@ use store::verify::verify_log;
 use store::{Ledger, read_head, stream_log};
 
 use crate::support::backends::{TestLedger, test_clock};
-use crate::support::tally::{Tally, metadata, record};
+use store::testing::{Tally, metadata, record};
 
 /// The same commands for every backend: several aggregates, Vietnamese notes, in a fixed order.
 async fn apply_scenario(ledger: &TestLedger, commands: u64) {
@@ -251,7 +251,7 @@ async fn a_stale_load_conflicts_and_writes_nothing() {
     let first = store.load_aggregate("5700300001").await.unwrap();
     let second = store.load_aggregate("5700300001").await.unwrap();
     let event = || {
-        vec![crate::support::tally::TallyEvent::Recorded {
+        vec![store::testing::TallyEvent::Recorded {
             amount: 2,
             note: "hai".into(),
         }]

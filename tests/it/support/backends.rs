@@ -7,7 +7,7 @@ use cqrs_es::CqrsFramework;
 use store::{Ledger, LedgerStore, SteppingClock};
 
 use super::pg::TestDb;
-use super::tally::Tally;
+use store::testing::Tally;
 
 /// A ledger under test and what keeps its database alive.
 pub struct TestLedger {

@@ -2,4 +2,4 @@
 
 pub mod backends;
 pub mod pg;
-pub mod tally;
+

@@ -1,5 +1,5 @@
-//! A minimal aggregate for testing the ledger itself: a tally that records amounts with notes.
-//! The programme's own aggregates are tested in `domain` and in the domain tests here.
+//! A minimal aggregate for testing and benchmarking the ledger itself (feature `testing`):
+//! a tally that records amounts with notes. The programme's own aggregates live in `domain`.
 
 use chrono::NaiveDate;
 use cqrs_es::event_sink::EventSink;
