@@ -17,24 +17,48 @@ use store::testing::{Tally, TallyError, metadata, record};
 use store::verify::verify_log;
 use store::{AppendRequest, Ledger, NewEvent, SystemClock};
 
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 const AGGREGATES: u64 = 10_000;
 
 #[tokio::main]
 async fn main() {
-    let scale: f64 = std::env::var("BENCH_SCALE").ok().and_then(|s| s.parse().ok()).unwrap_or(1.0);
+    let scale: f64 = std::env::var("BENCH_SCALE")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(1.0);
     let count = |n: u64| ((n as f64 * scale) as u64).max(1);
-    let server = std::env::var("DATABASE_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/".into());
-    let admin = PgConnectOptions::from_str(&server).expect("DATABASE_URL").database("postgres");
+    let server = std::env::var("DATABASE_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/".into());
+    let admin = PgConnectOptions::from_str(&server)
+        .expect("DATABASE_URL")
+        .database("postgres");
     let name = format!("htx_bench_{}", std::process::id());
     let mut conn = admin.connect().await.expect("connect to PostgreSQL");
-    conn.execute(format!("CREATE DATABASE {name}").as_str()).await.unwrap();
-    let sync: String = sqlx::query_scalar("SHOW synchronous_commit").fetch_one(&mut conn).await.unwrap();
-    let url = format!("postgres://{}@{}:{}/{name}", admin.get_username(), admin.get_host(), admin.get_port());
+    conn.execute(format!("CREATE DATABASE {name}").as_str())
+        .await
+        .unwrap();
+    let sync: String = sqlx::query_scalar("SHOW synchronous_commit")
+        .fetch_one(&mut conn)
+        .await
+        .unwrap();
+    let url = format!(
+        "postgres://{}@{}:{}/{name}",
+        admin.get_username(),
+        admin.get_host(),
+        admin.get_port()
+    );
 
     let result = run(&url, &count).await;
-    conn.execute(format!("DROP DATABASE {name} WITH (FORCE)").as_str()).await.unwrap();
+    conn.execute(format!("DROP DATABASE {name} WITH (FORCE)").as_str())
+        .await
+        .unwrap();
     let rows = result;
-    println!("\nPostgreSQL synchronous_commit = {sync}; scale {scale}; {} cores", std::thread::available_parallelism().map_or(0, |n| n.get()));
+    println!(
+        "\nPostgreSQL synchronous_commit = {sync}; scale {scale}; {} cores",
+        std::thread::available_parallelism().map_or(0, |n| n.get())
+    );
     println!("\n| measure | htx-ledger | postgres-es 0.5.0 | ratio |");
     println!("|---|---:|---:|---:|");
     for row in rows {
@@ -43,22 +67,37 @@ async fn main() {
 }
 
 async fn run(url: &str, count: &impl Fn(u64) -> u64) -> Vec<String> {
-    let ledger = Ledger::open(url, Arc::new(SystemClock)).await.expect("open ledger");
-    let owner = PgPoolOptions::new().max_connections(16).connect(url).await.unwrap();
+    let ledger = Ledger::open(url, Arc::new(SystemClock))
+        .await
+        .expect("open ledger");
+    let owner = PgPoolOptions::new()
+        .max_connections(16)
+        .connect(url)
+        .await
+        .unwrap();
     owner.execute(POSTGRES_ES_SCHEMA).await.unwrap();
     let mut rows = Vec::new();
 
-    for writers in [1u64, 8] {
-        let commands = count(if writers == 1 { 3_000 } else { 20_000 });
-        let ours = CqrsFramework::new(ledger.store::<Tally>(), vec![], ());
-        let ours = throughput(Arc::new(ours), writers, commands, "o").await;
-        let theirs = postgres_es::postgres_cqrs::<Tally>(owner.clone(), vec![], ());
-        let theirs = throughput(Arc::new(theirs), writers, commands, "p").await;
+    let ours = Arc::new(CqrsFramework::new(ledger.store::<Tally>(), vec![], ()));
+    let theirs = Arc::new(postgres_es::postgres_cqrs::<Tally>(
+        owner.clone(),
+        vec![],
+        (),
+    ));
+    // First pass: most aggregates are touched for the first time (read from the database by
+    // both stores). Second pass: the same aggregates again, each with a short history.
+    for (pass, writers, commands) in [
+        ("first touch", 1u64, 3_000),
+        ("first touch", 8, 20_000),
+        ("again", 1, 3_000),
+        ("again", 8, 20_000),
+    ] {
+        let commands = count(commands);
+        let o = throughput(ours.clone(), writers, commands, "o").await;
+        let t = throughput(theirs.clone(), writers, commands, "p").await;
         rows.push(format!(
-            "| durable single-event commands/s, {writers} writer(s), {AGGREGATES} aggregates | {:.0} | {:.0} | {:.2}x |",
-            ours,
-            theirs,
-            ours / theirs
+            "| durable single-event commands/s, {writers} writer(s), {AGGREGATES} aggregates, {pass} | {o:.0} | {t:.0} | {:.2}x |",
+            o / t
         ));
     }
 
@@ -82,16 +121,37 @@ async fn run(url: &str, count: &impl Fn(u64) -> u64) -> Vec<String> {
 
     fill(&ledger, count(300_000)).await;
     let started = Instant::now();
-    let verified = verify_log(ledger.database(), |_| {}).await.unwrap().expect("intact");
+    let verified = verify_log(ledger.database(), |_| {})
+        .await
+        .unwrap()
+        .expect("intact");
     let rate = verified.size as f64 / started.elapsed().as_secs_f64();
-    rows.push(format!("| full verification, entries/s ({} entries) | {rate:.0} | | |", verified.size));
+    rows.push(format!(
+        "| full verification from PostgreSQL, entries/s ({} entries) | {rate:.0} | | |",
+        verified.size
+    ));
+    let mut exported = Vec::new();
+    store::export::export_jsonl(ledger.database(), &mut exported, |_| {})
+        .await
+        .unwrap();
+    let started = Instant::now();
+    let from_file = store::export::verify_jsonl(&exported[..], |_| {}).expect("export verifies");
+    let rate = from_file.size as f64 / started.elapsed().as_secs_f64();
+    rows.push(format!(
+        "| verification of the exported JSON lines in memory, entries/s | {rate:.0} | | |"
+    ));
     ledger.database().close().await;
     owner.close().await;
     rows
 }
 
 /// Commands per second with `writers` tasks over `AGGREGATES` aggregates; a conflict is retried.
-async fn throughput<ES>(cqrs: Arc<CqrsFramework<Tally, ES>>, writers: u64, commands: u64, prefix: &str) -> f64
+async fn throughput<ES>(
+    cqrs: Arc<CqrsFramework<Tally, ES>>,
+    writers: u64,
+    commands: u64,
+    prefix: &str,
+) -> f64
 where
     ES: EventStore<Tally> + 'static,
     ES::AC: Send,
@@ -106,7 +166,10 @@ where
                 while done.fetch_add(1, Ordering::Relaxed) < commands {
                     let id = format!("{prefix}{}", (i * 7919) % AGGREGATES);
                     loop {
-                        match cqrs.execute_with_metadata(&id, record(1, "hỗ trợ"), metadata(i)).await {
+                        match cqrs
+                            .execute_with_metadata(&id, record(1, "hỗ trợ"), metadata(i))
+                            .await
+                        {
                             Ok(()) => break,
                             Err(AggregateError::AggregateConflict) => continue,
                             Err(e) => panic!("{e}"),
@@ -140,7 +203,10 @@ async fn aggregate_cost_ours(ledger: &Ledger, commands: u64) -> (f64, f64, Durat
                 aggregate_id: id.into(),
                 expected_sequence: chunk * 1_000,
                 events,
-                metadata: serde_json::to_value(domain::ledger::EventMetadata::from_map(&metadata(0)).unwrap()).unwrap(),
+                metadata: serde_json::to_value(
+                    domain::ledger::EventMetadata::from_map(&metadata(0)).unwrap(),
+                )
+                .unwrap(),
             };
             ledger.appender().append(request).await.unwrap();
         }
@@ -148,9 +214,13 @@ async fn aggregate_cost_ours(ledger: &Ledger, commands: u64) -> (f64, f64, Durat
     let cold = Instant::now();
     let fresh = Ledger::new(ledger.database().clone(), Arc::new(SystemClock));
     let cqrs = CqrsFramework::new(fresh.store::<Tally>(), vec![], ());
-    cqrs.execute_with_metadata("large", record(1, "lạnh"), metadata(0)).await.unwrap();
+    cqrs.execute_with_metadata("large", record(1, "lạnh"), metadata(0))
+        .await
+        .unwrap();
     let cold = cold.elapsed();
-    cqrs.execute_with_metadata("small", record(1, "lạnh"), metadata(0)).await.unwrap();
+    cqrs.execute_with_metadata("small", record(1, "lạnh"), metadata(0))
+        .await
+        .unwrap();
     let small = per_command(&cqrs, "small", commands).await;
     let large = per_command(&cqrs, "large", commands).await;
     (small, large, cold)
@@ -159,7 +229,9 @@ async fn aggregate_cost_ours(ledger: &Ledger, commands: u64) -> (f64, f64, Durat
 async fn aggregate_cost_postgres_es(pool: &PgPool, commands: u64) -> (f64, f64) {
     let cqrs = postgres_es::postgres_cqrs::<Tally>(pool.clone(), vec![], ());
     for i in 0..10 {
-        cqrs.execute_with_metadata("pg-small", record(1, "quá khứ"), metadata(i)).await.unwrap();
+        cqrs.execute_with_metadata("pg-small", record(1, "quá khứ"), metadata(i))
+            .await
+            .unwrap();
     }
     // 10,000 past events written directly in postgres-es's own table layout.
     sqlx::query(
@@ -176,11 +248,16 @@ async fn aggregate_cost_postgres_es(pool: &PgPool, commands: u64) -> (f64, f64) 
     (small, large)
 }
 
-async fn per_command<ES: EventStore<Tally>>(cqrs: &CqrsFramework<Tally, ES>, id: &str, commands: u64) -> f64 {
+async fn per_command<ES: EventStore<Tally>>(
+    cqrs: &CqrsFramework<Tally, ES>,
+    id: &str,
+    commands: u64,
+) -> f64 {
     let started = Instant::now();
     for i in 0..commands {
-        let result: Result<(), AggregateError<TallyError>> =
-            cqrs.execute_with_metadata(id, record(1, "đo"), metadata(i)).await;
+        let result: Result<(), AggregateError<TallyError>> = cqrs
+            .execute_with_metadata(id, record(1, "đo"), metadata(i))
+            .await;
         result.unwrap();
     }
     started.elapsed().as_secs_f64() * 1e6 / commands as f64
@@ -188,7 +265,8 @@ async fn per_command<ES: EventStore<Tally>>(cqrs: &CqrsFramework<Tally, ES>, id:
 
 /// Appends until the log holds `target` entries, in large multi-event appends.
 async fn fill(ledger: &Ledger, target: u64) {
-    let meta = serde_json::to_value(domain::ledger::EventMetadata::from_map(&metadata(0)).unwrap()).unwrap();
+    let meta = serde_json::to_value(domain::ledger::EventMetadata::from_map(&metadata(0)).unwrap())
+        .unwrap();
     let mut size = store::read_head(ledger.database()).await.unwrap().size;
     let mut aggregate = 0u64;
     while size < target {

@@ -139,7 +139,11 @@ async fn append_batch(
         let mut sequences = HashMap::new();
         for (request, _) in batch {
             let key = (request.aggregate_type.clone(), request.aggregate_id.clone());
-            let last = memory.sequences.get(&key).copied().unwrap_or(request.expected_sequence);
+            let last = memory
+                .sequences
+                .get(&key)
+                .copied()
+                .unwrap_or(request.expected_sequence);
             sequences.entry(key).or_insert(last);
         }
         let plan = chain_batch(head, &mut sequences, batch.iter().map(|(r, _)| r), &times)?;
@@ -170,7 +174,9 @@ async fn append_locked(
     for (request, _) in batch {
         let key = (request.aggregate_type.clone(), request.aggregate_id.clone());
         if let std::collections::hash_map::Entry::Vacant(slot) = sequences.entry(key) {
-            let last = tx.last_sequence(&request.aggregate_type, &request.aggregate_id).await?;
+            let last = tx
+                .last_sequence(&request.aggregate_type, &request.aggregate_id)
+                .await?;
             slot.insert(last);
         }
     }

@@ -25,7 +25,7 @@ pub async fn export_jsonl(
         out.write_all(&row.bytes)?;
         out.write_all(b"\n")?;
         count += 1;
-        if count % 4096 == 0 {
+        if count.is_multiple_of(4096) {
             progress(count);
         }
     }
@@ -65,7 +65,7 @@ pub fn verify_jsonl(
         verifier
             .push(row)
             .map_err(|error| ImportError::Invalid { error })?;
-        if (index + 1) % 4096 == 0 {
+        if (index + 1).is_multiple_of(4096) {
             progress(index as u64 + 1);
         }
     }

@@ -13,9 +13,9 @@ mod error;
 mod event_store;
 pub mod export;
 mod sql;
-pub mod verify;
 #[cfg(feature = "testing")]
 pub mod testing;
+pub mod verify;
 
 use std::sync::Arc;
 

@@ -57,7 +57,7 @@ impl WriteTx {
 
     /// Locks the head row for the rest of the transaction and reads it.
     pub async fn lock_head(&mut self) -> Result<Head, StoreError> {
-        let row = match self {
+        match self {
             WriteTx::Postgres(tx) => {
                 sqlx::query("SELECT size, head_hash FROM ledger_head WHERE id = 1 FOR UPDATE")
                     .fetch_one(&mut **tx)
@@ -70,8 +70,7 @@ impl WriteTx {
                     .await?
                     .try_into_head()
             }
-        };
-        row
+        }
     }
 
     /// The last sequence of an aggregate, 0 when it has none.
@@ -207,7 +206,11 @@ where
 ///
 /// # Errors
 /// Any other database error.
-pub async fn append_unlocked(db: &Database, rows: &[NewRow], new_head: Head) -> Result<bool, StoreError> {
+pub async fn append_unlocked(
+    db: &Database,
+    rows: &[NewRow],
+    new_head: Head,
+) -> Result<bool, StoreError> {
     let written: Result<(), StoreError> = match db {
         Database::Postgres(pool) => {
             const SQL: &str = "WITH appended AS (
@@ -218,11 +221,23 @@ pub async fn append_unlocked(db: &Database, rows: &[NewRow], new_head: Head) -> 
                 WHERE id = 1 AND (SELECT count(*) FROM appended) = $9";
             sqlx::query(SQL)
                 .bind(rows.iter().map(|r| r.position as i64).collect::<Vec<_>>())
-                .bind(rows.iter().map(|r| r.aggregate_type.as_str()).collect::<Vec<_>>())
-                .bind(rows.iter().map(|r| r.aggregate_id.as_str()).collect::<Vec<_>>())
+                .bind(
+                    rows.iter()
+                        .map(|r| r.aggregate_type.as_str())
+                        .collect::<Vec<_>>(),
+                )
+                .bind(
+                    rows.iter()
+                        .map(|r| r.aggregate_id.as_str())
+                        .collect::<Vec<_>>(),
+                )
                 .bind(rows.iter().map(|r| r.sequence as i64).collect::<Vec<_>>())
                 .bind(rows.iter().map(|r| r.bytes.as_slice()).collect::<Vec<_>>())
-                .bind(rows.iter().map(|r| &r.leaf_hash.as_bytes()[..]).collect::<Vec<_>>())
+                .bind(
+                    rows.iter()
+                        .map(|r| &r.leaf_hash.as_bytes()[..])
+                        .collect::<Vec<_>>(),
+                )
                 .bind(to_i64(new_head.size)?)
                 .bind(new_head.hash.as_bytes().to_vec())
                 .bind(rows.len() as i64)

@@ -13,9 +13,13 @@ async fn with_entries(ledger: &TestLedger, count: u64) {
     let cqrs = ledger.tallies();
     for i in 0..count {
         let id = format!("570050000{}", i % 2);
-        cqrs.execute_with_metadata(&id, record(100_000 * (i as i64 + 1), "Hỗ trợ xúc tiến thương mại"), metadata(i))
-            .await
-            .unwrap();
+        cqrs.execute_with_metadata(
+            &id,
+            record(100_000 * (i as i64 + 1), "Hỗ trợ xúc tiến thương mại"),
+            metadata(i),
+        )
+        .await
+        .unwrap();
     }
 }
 
@@ -25,7 +29,8 @@ fn htx_ledger(url: &str, args: &[&str]) -> (i32, String) {
         .env("DATABASE_URL", url)
         .output()
         .expect("run htx-ledger");
-    let text = String::from_utf8_lossy(&output.stdout).to_string() + &String::from_utf8_lossy(&output.stderr);
+    let text = String::from_utf8_lossy(&output.stdout).to_string()
+        + &String::from_utf8_lossy(&output.stderr);
     (output.status.code().unwrap_or(-1), text)
 }
 
@@ -33,7 +38,9 @@ fn htx_ledger(url: &str, args: &[&str]) -> (i32, String) {
 async fn postgres_refuses_update_delete_and_truncate_to_the_application_and_the_owner() {
     let ledger = TestLedger::postgres().await;
     with_entries(&ledger, 3).await;
-    let store::Database::Postgres(app) = ledger.ledger.database() else { unreachable!() };
+    let store::Database::Postgres(app) = ledger.ledger.database() else {
+        unreachable!()
+    };
 
     // The application's role has no UPDATE or DELETE privilege at all.
     for sql in [
@@ -54,9 +61,15 @@ async fn postgres_refuses_update_delete_and_truncate_to_the_application_and_the_
         "DELETE FROM ledger_head",
     ] {
         let error = owner.execute(sql).await.expect_err(sql).to_string();
-        assert!(error.contains("append-only") || error.contains("only moves forward"), "{sql}: {error}");
+        assert!(
+            error.contains("append-only") || error.contains("only moves forward"),
+            "{sql}: {error}"
+        );
     }
-    let verified = verify_log(ledger.ledger.database(), |_| {}).await.unwrap().expect("still intact");
+    let verified = verify_log(ledger.ledger.database(), |_| {})
+        .await
+        .unwrap()
+        .expect("still intact");
     assert_eq!(verified.size, 3);
 }
 
@@ -72,7 +85,10 @@ async fn sqlite_refuses_update_and_delete() {
         "UPDATE ledger_head SET size = 1",
     ] {
         let error = conn.execute(sql).await.expect_err(sql).to_string();
-        assert!(error.contains("append-only") || error.contains("only moves forward"), "{sql}: {error}");
+        assert!(
+            error.contains("append-only") || error.contains("only moves forward"),
+            "{sql}: {error}"
+        );
     }
 }
 
@@ -86,24 +102,45 @@ async fn check_tamper(tamper: &[&str], position: u64, kind: &str) {
     assert!(text.contains("intact: 8 entries"), "{text}");
 
     let mut owner = ledger.pg.as_ref().unwrap().owner().await;
-    owner.execute("DROP TRIGGER ledger_entries_append_only ON ledger_entries").await.unwrap();
-    owner.execute("DROP TRIGGER ledger_head_forward ON ledger_head").await.unwrap();
+    owner
+        .execute("DROP TRIGGER ledger_entries_append_only ON ledger_entries")
+        .await
+        .unwrap();
+    owner
+        .execute("DROP TRIGGER ledger_head_forward ON ledger_head")
+        .await
+        .unwrap();
     for sql in tamper {
-        owner.execute(*sql).await.unwrap_or_else(|e| panic!("{sql}: {e}"));
+        owner
+            .execute(*sql)
+            .await
+            .unwrap_or_else(|e| panic!("{sql}: {e}"));
     }
-    let found = verify_log(ledger.ledger.database(), |_| {}).await.unwrap().expect_err("tampering found");
-    assert_eq!((found.position, found.problem.kind()), (position, kind), "{found}");
+    let found = verify_log(ledger.ledger.database(), |_| {})
+        .await
+        .unwrap()
+        .expect_err("tampering found");
+    assert_eq!(
+        (found.position, found.problem.kind()),
+        (position, kind),
+        "{found}"
+    );
 
     let (code, text) = htx_ledger(&ledger.url, &["verify"]);
     assert_eq!(code, 1, "{text}");
-    assert!(text.contains(&format!("ALTERED at position {position}: {kind}")), "{text}");
+    assert!(
+        text.contains(&format!("ALTERED at position {position}: {kind}")),
+        "{text}"
+    );
 }
 
 #[tokio::test]
 async fn verify_finds_a_changed_payload_byte() {
     check_tamper(
-        &["UPDATE ledger_entries SET entry = convert_to(replace(convert_from(entry, 'UTF8'), \
-           '\"amount\":400000', '\"amount\":900000'), 'UTF8') WHERE position = 3"],
+        &[
+            "UPDATE ledger_entries SET entry = convert_to(replace(convert_from(entry, 'UTF8'), \
+           '\"amount\":400000', '\"amount\":900000'), 'UTF8') WHERE position = 3",
+        ],
         3,
         "hash mismatch",
     )
@@ -113,8 +150,10 @@ async fn verify_finds_a_changed_payload_byte() {
 #[tokio::test]
 async fn verify_finds_a_changed_metadata_value() {
     check_tamper(
-        &["UPDATE ledger_entries SET entry = convert_to(replace(convert_from(entry, 'UTF8'), \
-           '\"role\":\"clerk\"', '\"role\":\"admin\"'), 'UTF8') WHERE position = 5"],
+        &[
+            "UPDATE ledger_entries SET entry = convert_to(replace(convert_from(entry, 'UTF8'), \
+           '\"role\":\"clerk\"', '\"role\":\"admin\"'), 'UTF8') WHERE position = 5",
+        ],
         5,
         "hash mismatch",
     )
@@ -143,7 +182,12 @@ async fn verify_finds_two_swapped_entries() {
 
 #[tokio::test]
 async fn verify_finds_a_truncated_tail() {
-    check_tamper(&["DELETE FROM ledger_entries WHERE position >= 6"], 6, "truncated").await;
+    check_tamper(
+        &["DELETE FROM ledger_entries WHERE position >= 6"],
+        6,
+        "truncated",
+    )
+    .await;
 }
 
 #[tokio::test]

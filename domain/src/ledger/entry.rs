@@ -11,6 +11,8 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use sha2::{Digest, Sha256};
 
+use super::canonical::to_canonical_vec;
+
 /// RFC 6962 section 2.1: a leaf is hashed as SHA-256(0x00 || leaf bytes).
 pub const LEAF_HASH_PREFIX: u8 = 0x00;
 
@@ -97,7 +99,8 @@ impl Serialize for LeafHash {
 
 impl<'de> Deserialize<'de> for LeafHash {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let text = <&str>::deserialize(deserializer)?;
+        let text = String::deserialize(deserializer)?;
+        let text = text.as_str();
         LeafHash::parse_hex(text).map_err(serde::de::Error::custom)
     }
 }
@@ -137,7 +140,8 @@ impl Serialize for RecordedAt {
 
 impl<'de> Deserialize<'de> for RecordedAt {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let text = <&str>::deserialize(deserializer)?;
+        let text = String::deserialize(deserializer)?;
+        let text = text.as_str();
         let parsed = DateTime::parse_from_rfc3339(text)
             .map_err(|e| serde::de::Error::custom(format!("recorded_at {text:?}: {e}")))?
             .with_timezone(&Utc);
@@ -173,7 +177,8 @@ impl Entry {
     /// # Errors
     /// When the payload or metadata hold a value RFC 8785 cannot encode (a non-finite number).
     pub fn canonical_bytes(&self) -> Result<Vec<u8>, EntryError> {
-        serde_json_canonicalizer::to_vec(self).map_err(|e| EntryError::Encoding(e.to_string()))
+        let value = serde_json::to_value(self).map_err(|e| EntryError::Encoding(e.to_string()))?;
+        to_canonical_vec(&value).map_err(|e| EntryError::Encoding(e.to_string()))
     }
 
     /// Parses stored entry bytes and checks that they are exactly the canonical encoding of
@@ -183,12 +188,89 @@ impl Entry {
     /// [`EntryError::Malformed`] when the bytes are not an entry object, and
     /// [`EntryError::NotCanonical`] when they are one but not in RFC 8785 form.
     pub fn parse_canonical(bytes: &[u8]) -> Result<Entry, EntryError> {
-        let entry: Entry =
+        let value: serde_json::Value =
             serde_json::from_slice(bytes).map_err(|e| EntryError::Malformed(e.to_string()))?;
-        if entry.canonical_bytes()? != bytes {
+        let canonical =
+            to_canonical_vec(&value).map_err(|e| EntryError::Encoding(e.to_string()))?;
+        let entry: Entry =
+            serde_json::from_value(value).map_err(|e| EntryError::Malformed(e.to_string()))?;
+        if canonical != bytes {
             return Err(EntryError::NotCanonical);
         }
         Ok(entry)
+    }
+}
+
+/// The fields of an entry that chain verification needs, read from stored bytes that have
+/// been checked to be a well-formed entry in canonical form, without copying the payload.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EntryHeader {
+    pub position: u64,
+    pub aggregate_type: String,
+    pub aggregate_id: String,
+    pub sequence: u64,
+    pub prev_hash: LeafHash,
+}
+
+/// The entry object's keys, in canonical order.
+const ENTRY_KEYS: [&str; 10] = [
+    "aggregate_id",
+    "aggregate_type",
+    "event_type",
+    "event_version",
+    "metadata",
+    "payload",
+    "position",
+    "prev_hash",
+    "recorded_at",
+    "sequence",
+];
+
+impl EntryHeader {
+    /// Checks stored bytes as [`Entry::parse_canonical`] does, returning only the header.
+    ///
+    /// # Errors
+    /// As for [`Entry::parse_canonical`].
+    pub fn parse_canonical(bytes: &[u8]) -> Result<EntryHeader, EntryError> {
+        let mut value: serde_json::Value =
+            serde_json::from_slice(bytes).map_err(|e| EntryError::Malformed(e.to_string()))?;
+        let canonical =
+            to_canonical_vec(&value).map_err(|e| EntryError::Encoding(e.to_string()))?;
+        let object = value
+            .as_object_mut()
+            .ok_or_else(|| EntryError::Malformed("an entry is a JSON object".into()))?;
+        if object.len() != ENTRY_KEYS.len() || !ENTRY_KEYS.iter().all(|k| object.contains_key(*k)) {
+            let keys: Vec<&String> = object.keys().collect();
+            return Err(EntryError::Malformed(format!(
+                "entry keys are {keys:?}, expected {ENTRY_KEYS:?}"
+            )));
+        }
+        let field = |key: &str| &object[key];
+        let malformed =
+            |key: &str, e: serde_json::Error| EntryError::Malformed(format!("{key}: {e}"));
+        let integer = |key: &str| u64::deserialize(field(key)).map_err(|e| malformed(key, e));
+        let text = |key: &str| {
+            field(key)
+                .as_str()
+                .map(str::to_string)
+                .ok_or_else(|| EntryError::Malformed(format!("{key}: not a string")))
+        };
+        RecordedAt::deserialize(field("recorded_at")).map_err(|e| malformed("recorded_at", e))?;
+        for key in ["event_type", "event_version"] {
+            text(key)?;
+        }
+        let header = EntryHeader {
+            position: integer("position")?,
+            aggregate_type: text("aggregate_type")?,
+            aggregate_id: text("aggregate_id")?,
+            sequence: integer("sequence")?,
+            prev_hash: LeafHash::deserialize(field("prev_hash"))
+                .map_err(|e| malformed("prev_hash", e))?,
+        };
+        if canonical != bytes {
+            return Err(EntryError::NotCanonical);
+        }
+        Ok(header)
     }
 }
 
@@ -284,6 +366,46 @@ mod tests {
             Entry::parse_canonical(&bytes),
             Err(EntryError::Malformed(_))
         ));
+    }
+
+    #[test]
+    fn the_header_parser_accepts_and_refuses_what_the_full_parser_does() {
+        let bytes = sample().canonical_bytes().unwrap();
+        let header = EntryHeader::parse_canonical(&bytes).unwrap();
+        assert_eq!(
+            (
+                header.position,
+                header.sequence,
+                header.aggregate_id.as_str()
+            ),
+            (0, 1, "5700100001")
+        );
+        let mut value: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
+        value["extra"] = json!(1);
+        let extra = serde_json_canonicalizer::to_vec(&value).unwrap();
+        assert!(matches!(
+            EntryHeader::parse_canonical(&extra),
+            Err(EntryError::Malformed(_))
+        ));
+        value.as_object_mut().unwrap().remove("extra");
+        value["recorded_at"] = json!("2017-09-01T01:02:03Z");
+        let bad_time = serde_json_canonicalizer::to_vec(&value).unwrap();
+        assert!(matches!(
+            EntryHeader::parse_canonical(&bad_time),
+            Err(EntryError::Malformed(_))
+        ));
+        value["recorded_at"] = json!("2017-09-01T01:02:03.456789Z");
+        value["sequence"] = json!(-1);
+        let negative = serde_json_canonicalizer::to_vec(&value).unwrap();
+        assert!(matches!(
+            EntryHeader::parse_canonical(&negative),
+            Err(EntryError::Malformed(_))
+        ));
+        let spaced = String::from_utf8(bytes).unwrap().replacen(':', ": ", 1);
+        assert_eq!(
+            EntryHeader::parse_canonical(spaced.as_bytes()),
+            Err(EntryError::NotCanonical)
+        );
     }
 
     #[test]

@@ -7,7 +7,7 @@
 use std::collections::HashMap;
 use std::fmt;
 
-use super::entry::{Entry, EntryError, LeafHash};
+use super::entry::{EntryError, EntryHeader, LeafHash};
 
 /// One stored row as read back from a backend or an export file.
 #[derive(Debug, Clone, Copy)]
@@ -162,6 +162,22 @@ pub struct VerifiedChain {
     pub aggregates: usize,
 }
 
+/// The work on one row that does not depend on the rows before it: hashing and parsing.
+#[derive(Debug)]
+pub struct Prepared {
+    leaf_hash: LeafHash,
+    header: Result<EntryHeader, EntryError>,
+}
+
+impl Prepared {
+    pub fn of(row: &StoredRow<'_>) -> Prepared {
+        Prepared {
+            leaf_hash: LeafHash::of_entry(row.bytes),
+            header: EntryHeader::parse_canonical(row.bytes),
+        }
+    }
+}
+
 /// Verifies a log one entry at a time, in position order.
 #[derive(Debug, Default)]
 pub struct ChainVerifier {
@@ -179,7 +195,21 @@ impl ChainVerifier {
     ///
     /// # Errors
     /// The first problem found in this row, with the position where it stands.
-    pub fn push(&mut self, row: StoredRow<'_>) -> Result<(LeafHash, Entry), VerifyError> {
+    pub fn push(&mut self, row: StoredRow<'_>) -> Result<LeafHash, VerifyError> {
+        let prepared = Prepared::of(&row);
+        self.push_prepared(row, prepared)
+    }
+
+    /// As [`ChainVerifier::push`], with the row's independent work ([`Prepared::of`]) done
+    /// beforehand, possibly on another thread.
+    ///
+    /// # Errors
+    /// The first problem found in this row, with the position where it stands.
+    pub fn push_prepared(
+        &mut self,
+        row: StoredRow<'_>,
+        prepared: Prepared,
+    ) -> Result<LeafHash, VerifyError> {
         let position = self.next_position;
         let fail = |problem| Err(VerifyError { position, problem });
         if row.position > position {
@@ -192,7 +222,7 @@ impl ChainVerifier {
                 found: row.position,
             });
         }
-        let computed = LeafHash::of_entry(row.bytes);
+        let computed = prepared.leaf_hash;
         if let Some(stored) = row.stored_leaf_hash {
             let matches = LeafHash::from_slice(stored).is_ok_and(|s| s.ct_eq(&computed));
             if !matches {
@@ -202,7 +232,7 @@ impl ChainVerifier {
                 });
             }
         }
-        let entry = match Entry::parse_canonical(row.bytes) {
+        let entry = match prepared.header {
             Ok(entry) => entry,
             Err(e) => return fail(Problem::Malformed(e)),
         };
@@ -217,16 +247,17 @@ impl ChainVerifier {
                 expected: self.prev_hash.to_hex(),
             });
         }
-        if let Some(columns) = row.columns {
-            if let Some(problem) = column_mismatch(&columns, &entry) {
-                return fail(problem);
-            }
+        if let Some(problem) = row
+            .columns
+            .and_then(|columns| column_mismatch(&columns, &entry))
+        {
+            return fail(problem);
         }
-        let key = (entry.aggregate_type.clone(), entry.aggregate_id.clone());
+        let key = (entry.aggregate_type, entry.aggregate_id);
         let last = self.sequences.get(&key).copied().unwrap_or(0);
         if entry.sequence != last + 1 {
             return fail(Problem::SequenceOutOfOrder {
-                aggregate: format!("{}/{}", entry.aggregate_type, entry.aggregate_id),
+                aggregate: format!("{}/{}", key.0, key.1),
                 expected: last + 1,
                 found: entry.sequence,
             });
@@ -234,7 +265,7 @@ impl ChainVerifier {
         self.sequences.insert(key, entry.sequence);
         self.prev_hash = computed;
         self.next_position += 1;
-        Ok((computed, entry))
+        Ok(computed)
     }
 
     /// The number of entries checked so far.
@@ -282,7 +313,7 @@ impl ChainVerifier {
     }
 }
 
-fn column_mismatch(columns: &RowColumns<'_>, entry: &Entry) -> Option<Problem> {
+fn column_mismatch(columns: &RowColumns<'_>, entry: &EntryHeader) -> Option<Problem> {
     let mismatch = |column, stored: String, in_entry: String| {
         Some(Problem::ColumnMismatch {
             column,
@@ -317,7 +348,7 @@ fn column_mismatch(columns: &RowColumns<'_>, entry: &Entry) -> Option<Problem> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ledger::RecordedAt;
+    use crate::ledger::{Entry, RecordedAt};
     use chrono::{TimeZone, Utc};
     use serde_json::json;
 

@@ -2,4 +2,3 @@
 
 pub mod backends;
 pub mod pg;
-

@@ -65,10 +65,8 @@ impl Drop for TestDb {
             Ok::<_, Box<dyn std::error::Error + Send + Sync>>(())
         })
         .join();
-        if !std::thread::panicking() {
-            if let Ok(Err(error)) = dropped {
-                eprintln!("could not drop test database {}: {error}", self.name);
-            }
+        if let (false, Ok(Err(error))) = (std::thread::panicking(), dropped) {
+            eprintln!("could not drop test database {}: {error}", self.name);
         }
     }
 }
@@ -178,19 +176,19 @@ fn throwaway_cluster() -> Result<PgConnectOptions, String> {
         &bin.join("pg_ctl"),
         &["-D", &data_str, "-o", &options, "-w", "start"],
     )?;
-    let watchdog = format!(
-        "while kill -0 {pid} 2>/dev/null; do sleep 1; done; {stop}; rm -rf {dir_str}",
-        pid = std::process::id(),
-        stop = format!(
-            "{} {} -D {data_str} -m immediate stop",
-            if as_root {
-                "runuser -u postgres --"
-            } else {
-                ""
-            },
-            bin.join("pg_ctl").display()
-        ),
+    let runuser = if as_root {
+        "runuser -u postgres --"
+    } else {
+        ""
+    };
+    let pg_ctl = bin.join("pg_ctl");
+    let stop = format!(
+        "{runuser} {} -D {data_str} -m immediate stop",
+        pg_ctl.display()
     );
+    let pid = std::process::id();
+    let watchdog =
+        format!("while kill -0 {pid} 2>/dev/null; do sleep 1; done; {stop}; rm -rf {dir_str}");
     Command::new("sh")
         .args(["-c", &watchdog])
         .spawn()
