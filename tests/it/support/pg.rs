@@ -138,15 +138,18 @@ fn throwaway_cluster() -> Result<PgConnectOptions, String> {
         } else {
             Command::new(program)
         };
-        let output = command.args(args).output().map_err(|e| e.to_string())?;
-        if output.status.success() {
+        // The server outlives pg_ctl and would hold on to captured pipes: log to a file instead.
+        let output = command
+            .args(args)
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .status()
+            .map_err(|e| e.to_string())?;
+        if output.success() {
             Ok(())
         } else {
-            Err(format!(
-                "{}: {}",
-                program.display(),
-                String::from_utf8_lossy(&output.stderr)
-            ))
+            Err(format!("{} failed ({output}); see {}", program.display(), dir.display()))
         }
     };
     if as_root {
@@ -172,9 +175,10 @@ fn throwaway_cluster() -> Result<PgConnectOptions, String> {
         ],
     )?;
     let options = format!("-p {port} -k {dir_str} -c listen_addresses=''");
+    let log = dir.join("server.log").to_string_lossy().to_string();
     run(
         &bin.join("pg_ctl"),
-        &["-D", &data_str, "-o", &options, "-w", "start"],
+        &["-D", &data_str, "-o", &options, "-l", &log, "-w", "start"],
     )?;
     let runuser = if as_root {
         "runuser -u postgres --"
@@ -189,8 +193,12 @@ fn throwaway_cluster() -> Result<PgConnectOptions, String> {
     let pid = std::process::id();
     let watchdog =
         format!("while kill -0 {pid} 2>/dev/null; do sleep 1; done; {stop}; rm -rf {dir_str}");
-    Command::new("sh")
-        .args(["-c", &watchdog])
+    // setsid: the watchdog must outlive the test harness's process group.
+    Command::new("setsid")
+        .args(["sh", "-c", &watchdog])
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
         .spawn()
         .map_err(|e| e.to_string())?;
     Ok(PgConnectOptions::new()
