@@ -149,7 +149,11 @@ fn throwaway_cluster() -> Result<PgConnectOptions, String> {
         if output.success() {
             Ok(())
         } else {
-            Err(format!("{} failed ({output}); see {}", program.display(), dir.display()))
+            Err(format!(
+                "{} failed ({output}); see {}",
+                program.display(),
+                dir.display()
+            ))
         }
     };
     if as_root {
