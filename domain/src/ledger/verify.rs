@@ -217,10 +217,10 @@ impl ChainVerifier {
                 expected: self.prev_hash.to_hex(),
             });
         }
-        if let Some(columns) = row.columns {
-            if let Some(problem) = column_mismatch(&columns, &entry) {
-                return fail(problem);
-            }
+        if let Some(columns) = row.columns
+            && let Some(problem) = column_mismatch(&columns, &entry)
+        {
+            return fail(problem);
         }
         let key = (entry.aggregate_type.clone(), entry.aggregate_id.clone());
         let last = self.sequences.get(&key).copied().unwrap_or(0);

@@ -1,0 +1,76 @@
+//! FIN-09: a reversal undoes one open entry exactly, and only when undoing it keeps every
+//! balance rule (FIN-01, FIN-02, FIN-03) true.
+
+use crate::money::Dong;
+
+use super::error::BudgetLineError as Error;
+use super::state::{BudgetLine, EntryKind};
+
+pub(super) fn check(line: &BudgetLine, target: u32) -> Result<(), Error> {
+    let entry = line.entry(target).ok_or(Error::UnknownEntry { entry: target })?;
+    let refuse = |reason: &str| {
+        Err(Error::CannotReverse {
+            entry: target,
+            reason: reason.to_string(),
+        })
+    };
+    if entry.reversed {
+        return refuse("đã điều chỉnh / already reversed");
+    }
+    match entry.kind {
+        EntryKind::Reversal => refuse("không điều chỉnh bút toán điều chỉnh / a reversal is not reversed"),
+        EntryKind::Estimate => {
+            let estimate = line.estimate.checked_sub(entry.amount)?;
+            if line.allocated > estimate {
+                return Err(Error::EstimateExceeded {
+                    estimate,
+                    allocated: line.allocated,
+                    requested: Dong::ZERO,
+                });
+            }
+            Ok(())
+        }
+        EntryKind::Allocation => {
+            let recipient = entry.recipient.clone().unwrap_or_default();
+            let allocated = line.allocation(&recipient).checked_sub(entry.amount)?;
+            let spent = line.spent(&recipient);
+            if spent.paid.checked_add(spent.outstanding)? > allocated {
+                return Err(Error::AllocationExceeded {
+                    recipient,
+                    allocated,
+                    paid: spent.paid,
+                    outstanding: spent.outstanding,
+                    requested: Dong::ZERO,
+                });
+            }
+            Ok(())
+        }
+        EntryKind::Commitment => {
+            let open = line
+                .commitments
+                .iter()
+                .find(|c| c.entry == target)
+                .is_some_and(|c| !c.paid.is_zero() || !c.outstanding.is_zero());
+            if open {
+                return refuse("còn tạm ứng/thanh toán, điều chỉnh chúng trước / reverse its advances and payments first");
+            }
+            Ok(())
+        }
+        EntryKind::Advance if entry.outstanding != entry.amount => {
+            refuse("tạm ứng đã thanh toán hoặc nộp trả một phần / partly settled or returned")
+        }
+        EntryKind::AdvanceSettlement | EntryKind::Payment if !entry.returned.is_zero() => {
+            refuse("đã có nộp trả, điều chỉnh nộp trả trước / reverse its returns first")
+        }
+        EntryKind::Advance | EntryKind::AdvanceSettlement | EntryKind::Payment => Ok(()),
+        EntryKind::Return => {
+            // Undoing a return spends the money again: it must fit.
+            let purpose = entry.purpose.clone();
+            let commitment = purpose.as_ref().and_then(|p| line.commitment(p));
+            match commitment {
+                Some(c) => super::decide::require_room(line, c, entry.amount),
+                None => refuse("không còn cam kết chi / its commitment no longer exists"),
+            }
+        }
+    }
+}
