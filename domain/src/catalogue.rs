@@ -34,18 +34,48 @@ pub fn aggregates() -> Vec<AggregateEvents> {
         event_types,
     };
     vec![
-        entry(Cooperative::TYPE, names(CooperativeEventType::ALL, CooperativeEventType::as_str)),
-        entry(BudgetLine::TYPE, names(BudgetLineEventType::ALL, BudgetLineEventType::as_str)),
-        entry(SupportCase::TYPE, names(SupportCaseEventType::ALL, SupportCaseEventType::as_str)),
-        entry(TrainingClass::TYPE, names(TrainingClassEventType::ALL, TrainingClassEventType::as_str)),
-        entry(Settlement::TYPE, names(SettlementEventType::ALL, SettlementEventType::as_str)),
-        entry(LegalDocument::TYPE, names(LegalDocumentEventType::ALL, LegalDocumentEventType::as_str)),
-        entry(SupportRuleSet::TYPE, names(SupportRuleSetEventType::ALL, SupportRuleSetEventType::as_str)),
+        entry(
+            Cooperative::TYPE,
+            names(CooperativeEventType::ALL, CooperativeEventType::as_str),
+        ),
+        entry(
+            BudgetLine::TYPE,
+            names(BudgetLineEventType::ALL, BudgetLineEventType::as_str),
+        ),
+        entry(
+            SupportCase::TYPE,
+            names(SupportCaseEventType::ALL, SupportCaseEventType::as_str),
+        ),
+        entry(
+            TrainingClass::TYPE,
+            names(TrainingClassEventType::ALL, TrainingClassEventType::as_str),
+        ),
+        entry(
+            Settlement::TYPE,
+            names(SettlementEventType::ALL, SettlementEventType::as_str),
+        ),
+        entry(
+            LegalDocument::TYPE,
+            names(LegalDocumentEventType::ALL, LegalDocumentEventType::as_str),
+        ),
+        entry(
+            SupportRuleSet::TYPE,
+            names(
+                SupportRuleSetEventType::ALL,
+                SupportRuleSetEventType::as_str,
+            ),
+        ),
         entry(
             AdministrativeUnit::TYPE,
-            names(AdministrativeUnitEventType::ALL, AdministrativeUnitEventType::as_str),
+            names(
+                AdministrativeUnitEventType::ALL,
+                AdministrativeUnitEventType::as_str,
+            ),
         ),
-        entry(RegionMapping::TYPE, names(RegionMappingEventType::ALL, RegionMappingEventType::as_str)),
+        entry(
+            RegionMapping::TYPE,
+            names(RegionMappingEventType::ALL, RegionMappingEventType::as_str),
+        ),
     ]
 }
 
@@ -101,7 +131,11 @@ mod tests {
     #[test]
     fn every_event_type_is_documented_and_every_documented_event_exists() {
         for aggregate in aggregates() {
-            let code: BTreeSet<String> = aggregate.event_types.iter().map(|s| s.to_string()).collect();
+            let code: BTreeSet<String> = aggregate
+                .event_types
+                .iter()
+                .map(|s| s.to_string())
+                .collect();
             let docs = documented_events(aggregate.aggregate_type);
             let missing_in_docs: Vec<_> = code.difference(&docs).collect();
             let missing_in_code: Vec<_> = docs.difference(&code).collect();
@@ -119,8 +153,14 @@ mod tests {
         let docs = documented_rules();
         let missing_in_docs: Vec<_> = code.difference(&docs).collect();
         let missing_in_code: Vec<_> = docs.difference(&code).collect();
-        assert!(missing_in_docs.is_empty(), "rules not documented: {missing_in_docs:?}");
-        assert!(missing_in_code.is_empty(), "documented rules not in code: {missing_in_code:?}");
+        assert!(
+            missing_in_docs.is_empty(),
+            "rules not documented: {missing_in_docs:?}"
+        );
+        assert!(
+            missing_in_code.is_empty(),
+            "documented rules not in code: {missing_in_code:?}"
+        );
     }
 
     #[test]
@@ -130,7 +170,12 @@ mod tests {
         assert_eq!(types.len(), all.len());
         for aggregate in all {
             let events: BTreeSet<_> = aggregate.event_types.iter().collect();
-            assert_eq!(events.len(), aggregate.event_types.len(), "{}", aggregate.aggregate_type);
+            assert_eq!(
+                events.len(),
+                aggregate.event_types.len(),
+                "{}",
+                aggregate.aggregate_type
+            );
         }
     }
 }

@@ -117,7 +117,10 @@ mod tests {
     #[test]
     fn accepts_the_published_example_and_refuses_a_wrong_check_digit() {
         // The example in python-stdnum's documentation.
-        assert_eq!(CooperativeCode::parse("0100233488").unwrap().as_str(), "0100233488");
+        assert_eq!(
+            CooperativeCode::parse("0100233488").unwrap().as_str(),
+            "0100233488"
+        );
         assert_eq!(
             CooperativeCode::parse("0100233480"),
             Err(CodeError::CheckDigit {
@@ -125,13 +128,22 @@ mod tests {
                 expected: "8".into()
             })
         );
-        assert_eq!(CooperativeCode::parse("01.00.233.488").unwrap().as_str(), "0100233488");
+        assert_eq!(
+            CooperativeCode::parse("01.00.233.488").unwrap().as_str(),
+            "0100233488"
+        );
     }
 
     #[test]
     fn refuses_wrong_lengths_letters_and_a_zero_serial() {
-        assert!(matches!(CooperativeCode::parse("12345"), Err(CodeError::Format(_))));
-        assert!(matches!(CooperativeCode::parse("57001O1234"), Err(CodeError::Format(_))));
+        assert!(matches!(
+            CooperativeCode::parse("12345"),
+            Err(CodeError::Format(_))
+        ));
+        assert!(matches!(
+            CooperativeCode::parse("57001O1234"),
+            Err(CodeError::Format(_))
+        ));
         assert!(matches!(
             CooperativeCode::parse("0314409058002"),
             Err(CodeError::Format(_))

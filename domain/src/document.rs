@@ -75,7 +75,9 @@ impl DocumentNumber {
         if digits.is_empty() || !digits.chars().all(|c| c.is_ascii_digit()) {
             return Err(fail("không có số / no leading number"));
         }
-        let number: u32 = digits.parse().map_err(|_| fail("số quá lớn / number too large"))?;
+        let number: u32 = digits
+            .parse()
+            .map_err(|_| fail("số quá lớn / number too large"))?;
         let mut rest: Vec<&str> = segments.collect();
         let year = match rest.first() {
             Some(s) if party_symbol.is_none() && is_year(s) => {

@@ -17,6 +17,8 @@ pub mod code;
 pub mod command;
 pub mod cooperative;
 pub mod document;
+#[cfg(test)]
+mod fixtures;
 pub mod funding;
 pub mod ledger;
 mod listed;
@@ -26,4 +28,3 @@ pub mod rules;
 pub mod services;
 pub mod testing;
 pub mod text;
-

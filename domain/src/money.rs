@@ -10,7 +10,9 @@ use serde::{Deserialize, Serialize};
 /// An amount of money in whole đồng.
 ///
 /// INVARIANT: `0 <= self.0`. Shown as `1.000.000 đ` (dot as thousands separator).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize,
+)]
 #[serde(try_from = "i64", into = "i64")]
 pub struct Dong(i64);
 
@@ -156,7 +158,10 @@ mod tests {
             d(i64::MAX).checked_add(d(1)),
             Err(MoneyError::Overflow(d(i64::MAX), d(1)))
         );
-        assert_eq!(d(1).checked_sub(d(2)), Err(MoneyError::Underflow(d(1), d(2))));
+        assert_eq!(
+            d(1).checked_sub(d(2)),
+            Err(MoneyError::Underflow(d(1), d(2)))
+        );
         assert_eq!(d(5).saturating_sub(d(9)), Dong::ZERO);
         assert!(Dong::sum([d(i64::MAX), d(1)]).is_err());
         assert!(d(i64::MAX).mul_div(3, 1).is_err());

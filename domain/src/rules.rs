@@ -71,35 +71,107 @@ impl RuleCode {
     pub const fn name(self) -> (&'static str, &'static str) {
         use RuleCode::*;
         match self {
-            Reg01 => ("Mã số HTX hợp lệ, không trùng, không dùng lại", "cooperative code valid, unique, never reused"),
-            Reg02 => ("Số thành viên tối thiểu khi đăng ký", "minimum members at registration"),
-            Reg03 => ("Căn cứ thu hồi/giải thể bắt buộc", "grounds for revocation or compulsory dissolution"),
-            Reg04 => ("Chỉ chuyển tình trạng pháp lý theo quy định", "only listed legal-status transitions"),
-            Reg05 => ("Đăng ký lại theo Luật HTX 2012", "re-registration under the 2012 Law"),
+            Reg01 => (
+                "Mã số HTX hợp lệ, không trùng, không dùng lại",
+                "cooperative code valid, unique, never reused",
+            ),
+            Reg02 => (
+                "Số thành viên tối thiểu khi đăng ký",
+                "minimum members at registration",
+            ),
+            Reg03 => (
+                "Căn cứ thu hồi/giải thể bắt buộc",
+                "grounds for revocation or compulsory dissolution",
+            ),
+            Reg04 => (
+                "Chỉ chuyển tình trạng pháp lý theo quy định",
+                "only listed legal-status transitions",
+            ),
+            Reg05 => (
+                "Đăng ký lại theo Luật HTX 2012",
+                "re-registration under the 2012 Law",
+            ),
             Reg06 => ("Hoàn tất giải thể", "completion of dissolution"),
-            Reg07 => ("Cấm tăng vốn khi đang giải thể", "no capital raising once dissolution started"),
-            Reg08 => ("Tạm ngừng kinh doanh tối đa 12 tháng", "suspension of at most 12 months"),
-            Reg09 => ("Đăng ký thay đổi quá 10 ngày", "registration change filed after 10 days"),
-            Reg12 => ("Tổ chức lại HTX (chia, tách, hợp nhất, sáp nhập)", "reorganisation lineage"),
-            Reg13 => ("Thu hồi giấy chứng nhận và khôi phục", "certificate revocation and annulment"),
-            Reg14 => ("Hiệu đính không thay đổi nội dung pháp lý", "corrections change no legal content"),
-            Reg15 => ("Báo cáo tình hình hoạt động hằng năm trễ hạn", "annual information filed late"),
-            Reg16 => ("Gia nhập, ra khỏi liên hiệp HTX", "joining and leaving a union"),
+            Reg07 => (
+                "Cấm tăng vốn khi đang giải thể",
+                "no capital raising once dissolution started",
+            ),
+            Reg08 => (
+                "Tạm ngừng kinh doanh tối đa 12 tháng",
+                "suspension of at most 12 months",
+            ),
+            Reg09 => (
+                "Đăng ký thay đổi quá 10 ngày",
+                "registration change filed after 10 days",
+            ),
+            Reg12 => (
+                "Tổ chức lại HTX (chia, tách, hợp nhất, sáp nhập)",
+                "reorganisation lineage",
+            ),
+            Reg13 => (
+                "Thu hồi giấy chứng nhận và khôi phục",
+                "certificate revocation and annulment",
+            ),
+            Reg14 => (
+                "Hiệu đính không thay đổi nội dung pháp lý",
+                "corrections change no legal content",
+            ),
+            Reg15 => (
+                "Báo cáo tình hình hoạt động hằng năm trễ hạn",
+                "annual information filed late",
+            ),
+            Reg16 => (
+                "Gia nhập, ra khỏi liên hiệp HTX",
+                "joining and leaving a union",
+            ),
             Reg17 => ("Xếp hạng sản phẩm OCOP", "OCOP product rating"),
-            Fin01 => ("Chi không vượt dự toán được phân bổ", "payments and outstanding advances within the allocation"),
-            Fin02 => ("Phân bổ không vượt dự toán được giao", "allocations within the assigned estimate"),
-            Fin03 => ("Mức hỗ trợ không vượt mức tối đa", "support within the cap of the rule set in force"),
-            Fin04 => ("Chỉ hỗ trợ HTX đang hoạt động", "support only to an active cooperative"),
-            Fin06 => ("Tạm ứng chưa thanh toán sau 31/01", "advance not cleared by 31 January"),
-            Fin08 => ("Chi trong năm ngân sách và thời gian chỉnh lý", "spending within the fiscal year and its adjustment period"),
-            Fin09 => ("Bút toán điều chỉnh tham chiếu bút toán gốc", "compensating entries reference an open original"),
-            Fin10 => ("Năm đã phê duyệt quyết toán", "fiscal year closed by an approved settlement"),
+            Fin01 => (
+                "Chi không vượt dự toán được phân bổ",
+                "payments and outstanding advances within the allocation",
+            ),
+            Fin02 => (
+                "Phân bổ không vượt dự toán được giao",
+                "allocations within the assigned estimate",
+            ),
+            Fin03 => (
+                "Mức hỗ trợ không vượt mức tối đa",
+                "support within the cap of the rule set in force",
+            ),
+            Fin04 => (
+                "Chỉ hỗ trợ HTX đang hoạt động",
+                "support only to an active cooperative",
+            ),
+            Fin06 => (
+                "Tạm ứng chưa thanh toán sau 31/01",
+                "advance not cleared by 31 January",
+            ),
+            Fin08 => (
+                "Chi trong năm ngân sách và thời gian chỉnh lý",
+                "spending within the fiscal year and its adjustment period",
+            ),
+            Fin09 => (
+                "Bút toán điều chỉnh tham chiếu bút toán gốc",
+                "compensating entries reference an open original",
+            ),
+            Fin10 => (
+                "Năm đã phê duyệt quyết toán",
+                "fiscal year closed by an approved settlement",
+            ),
             Fin11 => ("Tách bạch nhiệm vụ", "separation of duties"),
-            Fin13 => ("Lớp bồi dưỡng 30-50 học viên", "training classes of 30-50 learners"),
+            Fin13 => (
+                "Lớp bồi dưỡng 30-50 học viên",
+                "training classes of 30-50 learners",
+            ),
             Fin16 => ("Trình tự hồ sơ, thanh quyết toán", "funding steps in order"),
-            Geo01 => ("Đơn vị hành chính có hiệu lực vào ngày sự kiện", "administrative unit valid on the date"),
+            Geo01 => (
+                "Đơn vị hành chính có hiệu lực vào ngày sự kiện",
+                "administrative unit valid on the date",
+            ),
             Ref01 => ("Hiệu lực dữ liệu tham chiếu", "validity of reference data"),
-            Data01 => ("Định danh, số hiệu chuẩn hoá", "canonical identifiers and document numbers"),
+            Data01 => (
+                "Định danh, số hiệu chuẩn hoá",
+                "canonical identifiers and document numbers",
+            ),
         }
     }
 

@@ -23,7 +23,9 @@ use chrono::NaiveDate;
 
 use crate::code::CooperativeCode;
 use crate::cooperative::{CooperativeStatus, RegistrySnapshot};
-use crate::funding::{ApprovedPurpose, BudgetLineId, LineSnapshot, Purpose, SettlementId, SettlementSnapshot};
+use crate::funding::{
+    ApprovedPurpose, BudgetLineId, LineSnapshot, Purpose, SettlementId, SettlementSnapshot,
+};
 use crate::reference::{RuleSetId, RuleSetVersion, UnitSnapshot};
 
 /// A lookup that could not be answered (storage unavailable, corrupt events). Not a business
@@ -55,8 +57,11 @@ pub trait RegistryLookup: Send + Sync {
 #[async_trait]
 pub trait GeographyLookup: Send + Sync {
     /// The administrative unit `code` if it is valid on `date`.
-    async fn unit_on(&self, code: &str, date: NaiveDate)
-    -> Result<Option<UnitSnapshot>, LookupError>;
+    async fn unit_on(
+        &self,
+        code: &str,
+        date: NaiveDate,
+    ) -> Result<Option<UnitSnapshot>, LookupError>;
 }
 
 #[async_trait]

@@ -182,7 +182,11 @@ impl RegistryLookup for InMemoryLookups {
 
 #[async_trait]
 impl GeographyLookup for InMemoryLookups {
-    async fn unit_on(&self, code: &str, date: NaiveDate) -> Result<Option<UnitSnapshot>, LookupError> {
+    async fn unit_on(
+        &self,
+        code: &str,
+        date: NaiveDate,
+    ) -> Result<Option<UnitSnapshot>, LookupError> {
         self.check()?;
         Ok(self.get::<AdministrativeUnit>(code).snapshot_on(date))
     }
@@ -202,7 +206,10 @@ impl RuleSetLookup for InMemoryLookups {
 
 #[async_trait]
 impl FundingLookup for InMemoryLookups {
-    async fn approved_purpose(&self, purpose: &Purpose) -> Result<Option<ApprovedPurpose>, LookupError> {
+    async fn approved_purpose(
+        &self,
+        purpose: &Purpose,
+    ) -> Result<Option<ApprovedPurpose>, LookupError> {
         self.check()?;
         Ok(match purpose {
             Purpose::SupportCase(id) => self.get::<SupportCase>(&id.to_id()).approved_purpose(),
@@ -215,7 +222,10 @@ impl FundingLookup for InMemoryLookups {
         Ok(self.get::<BudgetLine>(&id.to_id()).snapshot())
     }
 
-    async fn settlement(&self, id: &SettlementId) -> Result<Option<SettlementSnapshot>, LookupError> {
+    async fn settlement(
+        &self,
+        id: &SettlementId,
+    ) -> Result<Option<SettlementSnapshot>, LookupError> {
         self.check()?;
         Ok(self.get::<Settlement>(&id.to_id()).snapshot())
     }

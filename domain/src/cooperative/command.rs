@@ -181,19 +181,45 @@ pub enum CooperativeAction {
         origin: Origin,
     },
     /// Re-register under the 2012 Law a cooperative registered before 01/7/2013.
-    ReRegister { members: MemberCounts, certificate_no: String },
-    ChangeRegisteredContent { change: ContentChange, decided_on: NaiveDate },
+    ReRegister {
+        members: MemberCounts,
+        certificate_no: String,
+    },
+    ChangeRegisteredContent {
+        change: ContentChange,
+        decided_on: NaiveDate,
+    },
     /// Hiệu đính: fix data entered wrongly. Never a business change.
-    CorrectRecord { corrected: ContentChange, reason: String },
-    RecordMembership { members: MemberCounts },
-    RecordGeneralMeeting { annual: bool },
-    JoinUnion { union: CooperativeCode },
-    LeaveUnion { union: CooperativeCode },
-    Suspend { until: NaiveDate },
+    CorrectRecord {
+        corrected: ContentChange,
+        reason: String,
+    },
+    RecordMembership {
+        members: MemberCounts,
+    },
+    RecordGeneralMeeting {
+        annual: bool,
+    },
+    JoinUnion {
+        union: CooperativeCode,
+    },
+    LeaveUnion {
+        union: CooperativeCode,
+    },
+    Suspend {
+        until: NaiveDate,
+    },
     Resume,
-    MarkNotOperatingAtAddress { tax_notice: String },
-    ClearNotOperatingAtAddress { tax_notice: String },
-    RecordInactivity { months_inactive: u32, source: String },
+    MarkNotOperatingAtAddress {
+        tax_notice: String,
+    },
+    ClearNotOperatingAtAddress {
+        tax_notice: String,
+    },
+    RecordInactivity {
+        months_inactive: u32,
+        source: String,
+    },
     /// Raise the findings (REG-03) due on the effective date.
     ReviewCompliance,
     ResolveReorganisation {
@@ -202,28 +228,52 @@ pub enum CooperativeAction {
         resolution: String,
     },
     /// The absorbing cooperative registers the merger of `absorbed` into it.
-    RegisterAbsorption { absorbed: Vec<CooperativeCode> },
+    RegisterAbsorption {
+        absorbed: Vec<CooperativeCode>,
+    },
     /// End (or, for a separation, conclude) this cooperative's reorganisation.
-    CompleteReorganisation { successors: Vec<CooperativeCode> },
+    CompleteReorganisation {
+        successors: Vec<CooperativeCode>,
+    },
     RevokeCertificate {
         ground: String,
         tax_enforcement: bool,
         decision: DocumentNumber,
     },
-    AnnulRevocation { reason: String, decision: DocumentNumber },
-    ResolveDissolution { resolution: String },
+    AnnulRevocation {
+        reason: String,
+        decision: DocumentNumber,
+    },
+    ResolveDissolution {
+        resolution: String,
+    },
     DecideCompulsoryDissolution {
         decided_by: String,
         ground: String,
         decision: DocumentNumber,
     },
     PublishDissolution,
-    CancelDissolution { resolution: String },
-    CompleteDissolution { mode: DissolutionMode },
-    OpenBankruptcy { court: String, decision: String },
-    DeclareBankruptcy { court: String, decision: String },
-    SubmitAnnualInformation { year: i32, information: AnnualInformation },
-    DesignateModel { year: i32 },
+    CancelDissolution {
+        resolution: String,
+    },
+    CompleteDissolution {
+        mode: DissolutionMode,
+    },
+    OpenBankruptcy {
+        court: String,
+        decision: String,
+    },
+    DeclareBankruptcy {
+        court: String,
+        decision: String,
+    },
+    SubmitAnnualInformation {
+        year: i32,
+        information: AnnualInformation,
+    },
+    DesignateModel {
+        year: i32,
+    },
     RateOcopProduct {
         product: String,
         stars: u8,

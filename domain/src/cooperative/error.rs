@@ -101,12 +101,13 @@ impl CooperativeError {
         Some(match self {
             InvalidCode { .. } | CodeAlreadyUsed { .. } => RuleCode::Reg01,
             BelowMinimumMembers { .. } => RuleCode::Reg02,
-            NotRegistered | Terminal { .. } | TransitionNotAllowed { .. } | BeforeLastChange { .. } => {
-                RuleCode::Reg04
-            }
-            ReRegistrationNotNeeded { .. } | AlreadyReRegistered { .. } | ReRegistrationEnded { .. } => {
-                RuleCode::Reg05
-            }
+            NotRegistered
+            | Terminal { .. }
+            | TransitionNotAllowed { .. }
+            | BeforeLastChange { .. } => RuleCode::Reg04,
+            ReRegistrationNotNeeded { .. }
+            | AlreadyReRegistered { .. }
+            | ReRegistrationEnded { .. } => RuleCode::Reg05,
             NotDissolving { .. }
             | DissolutionNotPublished
             | DissolutionAlreadyPublished

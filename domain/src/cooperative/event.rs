@@ -10,8 +10,8 @@ use crate::listed::listed_enum;
 use crate::rules::Finding;
 
 use super::command::{
-    AnnualInformation, ContentChange, DissolutionMode, MemberCounts, Origin,
-    RegistrationContent, ReorganisationKind,
+    AnnualInformation, ContentChange, DissolutionMode, MemberCounts, Origin, RegistrationContent,
+    ReorganisationKind,
 };
 use super::state::FindingGround;
 use super::status::CooperativeKind;

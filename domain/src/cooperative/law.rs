@@ -160,10 +160,16 @@ mod tests {
     fn the_law_in_force_follows_the_effective_date() {
         assert_eq!(law_on(day(2013, 6, 30)).min_members, None);
         assert_eq!(law_on(day(2013, 7, 1)).min_members, Some(7));
-        assert_eq!(law_on(day(2013, 7, 1)).minimum_for(CooperativeKind::Union), Some(4));
+        assert_eq!(
+            law_on(day(2013, 7, 1)).minimum_for(CooperativeKind::Union),
+            Some(4)
+        );
         assert_eq!(law_on(day(2024, 6, 30)).min_members, Some(7));
         assert_eq!(law_on(day(2024, 7, 1)).min_members, Some(5));
-        assert_eq!(law_on(day(2024, 7, 1)).minimum_for(CooperativeKind::Union), Some(3));
+        assert_eq!(
+            law_on(day(2024, 7, 1)).minimum_for(CooperativeKind::Union),
+            Some(3)
+        );
         assert_eq!(law_on(day(1999, 1, 1)).citation, "Luật HTX 18/2003/QH11");
     }
 

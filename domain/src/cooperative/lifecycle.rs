@@ -7,12 +7,12 @@ use chrono::{Days, NaiveDate};
 use crate::text::nfc;
 
 use super::command::CooperativeAction;
+use super::command::{DissolutionMode, ReorganisationKind};
 use super::error::CooperativeError;
 use super::event::CooperativeEvent;
 use super::law::{DISSOLUTION_AUTOMATIC_MONTHS, SUSPENSION_MAX_MONTHS, add_months};
 use super::state::{Cooperative, Dissolution, DissolutionCause, PendingReorganisation};
 use super::status::{CooperativeStatus as S, Transition as T};
-use super::command::{DissolutionMode, ReorganisationKind};
 
 type Decision = Result<Vec<CooperativeEvent>, CooperativeError>;
 
@@ -129,7 +129,9 @@ pub(super) fn decide(coop: &Cooperative, date: NaiveDate, action: CooperativeAct
                 .map(|p| add_months(p, DISSOLUTION_AUTOMATIC_MONTHS));
             let in_time = deadline.is_none_or(|d| date <= d);
             if dissolution.cause != DissolutionCause::Voluntary || !in_time {
-                let deadline = (dissolution.cause == DissolutionCause::Voluntary).then_some(deadline).flatten();
+                let deadline = (dissolution.cause == DissolutionCause::Voluntary)
+                    .then_some(deadline)
+                    .flatten();
                 return Err(CooperativeError::CancellationNotAllowed { deadline });
             }
             E::DissolutionResolutionCancelled {
@@ -255,7 +257,9 @@ pub(super) fn apply(coop: &mut Cooperative, event: CooperativeEvent) {
             tax_enforcement: true,
             effective_date,
             ..
-        } => coop.history.push(effective_date, S::RevokedForTaxEnforcement, None),
+        } => coop
+            .history
+            .push(effective_date, S::RevokedForTaxEnforcement, None),
         E::CertificateRevoked { effective_date, .. } => {
             start_dissolution(coop, DissolutionCause::Revocation, effective_date)
         }
@@ -289,7 +293,11 @@ pub(super) fn apply(coop: &mut Cooperative, event: CooperativeEvent) {
     }
 }
 
-fn end(coop: &mut Cooperative, successors: Vec<super::super::code::CooperativeCode>, date: NaiveDate) {
+fn end(
+    coop: &mut Cooperative,
+    successors: Vec<super::super::code::CooperativeCode>,
+    date: NaiveDate,
+) {
     coop.successors.extend(successors);
     coop.reorganisation = None;
     coop.history.push(date, S::Ceased, None);

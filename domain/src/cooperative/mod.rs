@@ -21,8 +21,7 @@ mod tests;
 
 pub use command::{
     Address, AnnualInformation, ContentChange, CooperativeAction, CooperativeCommand,
-    DissolutionMode, MemberCounts, Origin, RegistrationContent, ReorganisationKind,
-    Representative,
+    DissolutionMode, MemberCounts, Origin, RegistrationContent, ReorganisationKind, Representative,
 };
 pub use error::CooperativeError;
 pub use event::{CooperativeEvent, CooperativeEventType};

@@ -34,7 +34,12 @@ fn normalised(change: ContentChange) -> ContentChange {
     }
 }
 
-fn finding(ground: FindingGround, rule: RuleCode, date: NaiveDate, detail: &str) -> CooperativeEvent {
+fn finding(
+    ground: FindingGround,
+    rule: RuleCode,
+    date: NaiveDate,
+    detail: &str,
+) -> CooperativeEvent {
     CooperativeEvent::ComplianceFindingRaised {
         finding: Finding::new(rule, date, detail),
         ground,
@@ -117,13 +122,24 @@ pub(super) fn due_findings(coop: &Cooperative, date: NaiveDate) -> Vec<Cooperati
     if let Some(since) = coop.below_minimum_since
         && date >= add_months(since, BELOW_MINIMUM_MONTHS)
     {
-        let detail = format!("dưới số thành viên tối thiểu từ {since} / below the minimum members since {since}");
+        let detail = format!(
+            "dưới số thành viên tối thiểu từ {since} / below the minimum members since {since}"
+        );
         due.push((FindingGround::BelowMinimumMembers { since }, detail));
     }
-    let last_meeting = coop.last_annual_meeting.unwrap_or(registration.registered_on);
+    let last_meeting = coop
+        .last_annual_meeting
+        .unwrap_or(registration.registered_on);
     if date >= add_months(last_meeting, NO_ANNUAL_MEETING_MONTHS) {
-        let detail = format!("không họp đại hội thường niên từ {last_meeting} / no annual meeting since {last_meeting}");
-        due.push((FindingGround::NoAnnualMeeting { since: last_meeting }, detail));
+        let detail = format!(
+            "không họp đại hội thường niên từ {last_meeting} / no annual meeting since {last_meeting}"
+        );
+        due.push((
+            FindingGround::NoAnnualMeeting {
+                since: last_meeting,
+            },
+            detail,
+        ));
     }
     if let Some(since) = coop.inactive_since
         && date >= add_months(since, INACTIVE_MONTHS)
@@ -147,9 +163,9 @@ fn with_due(
     let mut after = coop.clone();
     after.apply_event(event.clone());
     let mut events = vec![event];
-    events.extend(due_findings(&after, date).into_iter().filter(|e| {
-        matches!(e, CooperativeEvent::ComplianceFindingRaised { ground, .. } if keep(ground))
-    }));
+    events.extend(due_findings(&after, date).into_iter().filter(
+        |e| matches!(e, CooperativeEvent::ComplianceFindingRaised { ground, .. } if keep(ground)),
+    ));
     events
 }
 
@@ -170,9 +186,13 @@ pub(super) fn meeting(coop: &Cooperative, date: NaiveDate, annual: bool) -> Deci
         due_findings(coop, date)
             .into_iter()
             .filter(|e| {
-                matches!(e, CooperativeEvent::ComplianceFindingRaised {
-                    ground: FindingGround::NoAnnualMeeting { .. }, ..
-                })
+                matches!(
+                    e,
+                    CooperativeEvent::ComplianceFindingRaised {
+                        ground: FindingGround::NoAnnualMeeting { .. },
+                        ..
+                    }
+                )
             })
             .collect()
     } else {
@@ -188,7 +208,12 @@ pub(super) fn meeting(coop: &Cooperative, date: NaiveDate, annual: bool) -> Deci
     Ok(events)
 }
 
-pub(super) fn inactivity(coop: &Cooperative, date: NaiveDate, months: u32, source: &str) -> Decision {
+pub(super) fn inactivity(
+    coop: &Cooperative,
+    date: NaiveDate,
+    months: u32,
+    source: &str,
+) -> Decision {
     coop.require_open(date)?;
     let event = CooperativeEvent::InactivityDetected {
         months_inactive: months,
@@ -217,7 +242,9 @@ pub(super) async fn join_union(
         reason: reason.to_string(),
     };
     if registration.kind == CooperativeKind::Union {
-        return Err(refuse("chỉ HTX gia nhập liên hiệp / only a cooperative joins a union"));
+        return Err(refuse(
+            "chỉ HTX gia nhập liên hiệp / only a cooperative joins a union",
+        ));
     }
     if coop.unions.contains(&union) {
         return Err(refuse("đã là thành viên / already a member"));
@@ -268,7 +295,8 @@ pub(super) fn annual_information(
         && date > deadline
         && !coop.reported.contains(&ground)
     {
-        let detail = format!("báo cáo năm {year} nộp {date}, hạn {deadline} / filed after {deadline}");
+        let detail =
+            format!("báo cáo năm {year} nộp {date}, hạn {deadline} / filed after {deadline}");
         events.push(finding(ground, RuleCode::Reg15, date, &detail));
     }
     Ok(events)

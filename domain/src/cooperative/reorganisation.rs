@@ -37,14 +37,22 @@ pub(super) async fn decide(
             resolution,
         } => {
             match kind {
-                K::Division => coop.require_transition(T::ResolveDivision, date).map(drop)?,
-                K::Consolidation => coop.require_transition(T::ResolveConsolidation, date).map(drop)?,
-                K::Merger => coop.require_transition(T::ResolveAbsorption, date).map(drop)?,
+                K::Division => coop
+                    .require_transition(T::ResolveDivision, date)
+                    .map(drop)?,
+                K::Consolidation => coop
+                    .require_transition(T::ResolveConsolidation, date)
+                    .map(drop)?,
+                K::Merger => coop
+                    .require_transition(T::ResolveAbsorption, date)
+                    .map(drop)?,
                 K::Separation => {
                     coop.require_open(date)?;
                     let status = coop.status_on(date).unwrap_or(S::Active);
                     if !GOING.contains(&status) {
-                        return fail(&format!("tách khi đang {status} / separation while {status}"));
+                        return fail(&format!(
+                            "tách khi đang {status} / separation while {status}"
+                        ));
                     }
                 }
             }
@@ -63,7 +71,12 @@ pub(super) async fn decide(
                 ));
             }
             let allowed: &[S] = match kind {
-                K::Consolidation => &[S::Active, S::Suspended, S::NotOperatingAtRegisteredAddress, S::BeingConsolidated],
+                K::Consolidation => &[
+                    S::Active,
+                    S::Suspended,
+                    S::NotOperatingAtRegisteredAddress,
+                    S::BeingConsolidated,
+                ],
                 _ => &[S::Active],
             };
             for other in &counterparts {
@@ -79,18 +92,23 @@ pub(super) async fn decide(
         CooperativeAction::RegisterAbsorption { absorbed } => {
             coop.require_open(date)?;
             if coop.status_on(date) != Some(S::Active) || absorbed.is_empty() {
-                return fail("bên nhận sáp nhập phải đang hoạt động và có HTX bị sáp nhập / the absorbing cooperative must be active and absorb someone");
+                return fail(
+                    "bên nhận sáp nhập phải đang hoạt động và có HTX bị sáp nhập / the absorbing cooperative must be active and absorb someone",
+                );
             }
             for other in &absorbed {
                 if coop.absorbed.contains(other) {
                     return fail(&format!("{other} đã được sáp nhập / already absorbed"));
                 }
-                let snapshot = same_kind_in(coop, other, &[S::BeingAbsorbed], date, services).await?;
+                let snapshot =
+                    same_kind_in(coop, other, &[S::BeingAbsorbed], date, services).await?;
                 let names_me = snapshot
                     .pending_reorganisation
                     .is_some_and(|p| p.kind == K::Merger && p.counterparts.contains(&me));
                 if !names_me {
-                    return fail(&format!("{other} không nghị quyết sáp nhập vào HTX này / did not resolve to merge into this cooperative"));
+                    return fail(&format!(
+                        "{other} không nghị quyết sáp nhập vào HTX này / did not resolve to merge into this cooperative"
+                    ));
                 }
             }
             Ok(vec![CooperativeEvent::AbsorptionRegistered {
@@ -117,12 +135,17 @@ pub(super) async fn decide(
                     K::Consolidation | K::Merger => successors.len() == 1,
                 };
             if !count_ok || successors.contains(&me) {
-                return fail(&format!("{:?}: người kế thừa {successors:?} không hợp lệ / invalid successors", pending.kind));
+                return fail(&format!(
+                    "{:?}: người kế thừa {successors:?} không hợp lệ / invalid successors",
+                    pending.kind
+                ));
             }
             for successor in &successors {
                 let snapshot = services.registry.snapshot_on(successor, date).await?;
                 let Some(snapshot) = snapshot else {
-                    return fail(&format!("{successor} chưa đăng ký / not registered on {date}"));
+                    return fail(&format!(
+                        "{successor} chưa đăng ký / not registered on {date}"
+                    ));
                 };
                 let descends = match (&pending.kind, &snapshot.origin) {
                     (K::Division, Origin::Division { predecessor }) => predecessor == &me,
@@ -136,7 +159,9 @@ pub(super) async fn decide(
                     _ => false,
                 };
                 if !descends {
-                    return fail(&format!("{successor} không kế thừa HTX này / does not descend from this cooperative"));
+                    return fail(&format!(
+                        "{successor} không kế thừa HTX này / does not descend from this cooperative"
+                    ));
                 }
             }
             let effective_date = date;

@@ -169,7 +169,9 @@ impl Cooperative {
     }
 
     pub(crate) fn registered(&self) -> Result<&Registration, CooperativeError> {
-        self.registration.as_ref().ok_or(CooperativeError::NotRegistered)
+        self.registration
+            .as_ref()
+            .ok_or(CooperativeError::NotRegistered)
     }
 
     /// Registered and not ended; `date` not before registration.
@@ -201,7 +203,9 @@ impl Cooperative {
                 last_change,
             });
         }
-        let status = self.status_on(date).ok_or(CooperativeError::NotRegistered)?;
+        let status = self
+            .status_on(date)
+            .ok_or(CooperativeError::NotRegistered)?;
         if transition.allows(status) {
             Ok(status)
         } else {

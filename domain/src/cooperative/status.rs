@@ -132,7 +132,10 @@ impl Transition {
         use Transition::*;
         match self {
             Suspend => Suspended,
-            Resume | ClearNotAtAddress | AnnulTaxRevocation | AnnulSanctionRevocation
+            Resume
+            | ClearNotAtAddress
+            | AnnulTaxRevocation
+            | AnnulSanctionRevocation
             | CancelDissolution => Active,
             MarkNotAtAddress => NotOperatingAtRegisteredAddress,
             ResolveDivision => BeingDivided,
@@ -187,7 +190,12 @@ impl StatusHistory {
         &self.0
     }
 
-    pub(crate) fn push(&mut self, from: NaiveDate, status: CooperativeStatus, until: Option<NaiveDate>) {
+    pub(crate) fn push(
+        &mut self,
+        from: NaiveDate,
+        status: CooperativeStatus,
+        until: Option<NaiveDate>,
+    ) {
         self.0.push(StatusPeriod {
             from,
             status,
@@ -223,10 +231,16 @@ mod tests {
         for status in CooperativeStatus::ALL {
             assert_eq!(status.is_terminal(), status.article_27_item() == 6);
             if status.is_terminal() {
-                assert!(Transition::ALL.iter().all(|t| !t.allows(*status)), "{status}");
+                assert!(
+                    Transition::ALL.iter().all(|t| !t.allows(*status)),
+                    "{status}"
+                );
             }
         }
-        assert_eq!(Bankrupt.label_vi(), "Đã giải thể, phá sản, chấm dứt tồn tại");
+        assert_eq!(
+            Bankrupt.label_vi(),
+            "Đã giải thể, phá sản, chấm dứt tồn tại"
+        );
     }
 
     #[test]

@@ -123,7 +123,12 @@ pub struct BudgetLineId {
 impl BudgetLineId {
     /// # Errors
     /// When a part is not a valid code or year.
-    pub fn new(year: i32, unit: &str, source: &str, category: SupportCategory) -> Result<Self, IdError> {
+    pub fn new(
+        year: i32,
+        unit: &str,
+        source: &str,
+        category: SupportCategory,
+    ) -> Result<Self, IdError> {
         check_year(year, unit)?;
         check_code(unit)?;
         check_code(source)?;
@@ -147,7 +152,10 @@ impl BudgetLineId {
     }
 
     pub fn to_id(&self) -> String {
-        format!("{}/{}/{}/{}", self.year, self.unit, self.source, self.category)
+        format!(
+            "{}/{}/{}/{}",
+            self.year, self.unit, self.source, self.category
+        )
     }
 
     /// The settlement this line is settled in.

@@ -58,7 +58,10 @@ pub enum AdministrativeUnitAction {
     /// Merged into `into` on the effective date; the last day is the day before.
     MergeInto { into: String, basis: DocumentNumber },
     /// Takes over `absorbed` on the effective date.
-    Absorb { absorbed: String, basis: DocumentNumber },
+    Absorb {
+        absorbed: String,
+        basis: DocumentNumber,
+    },
     /// The unit (or its whole level) ends on the effective date's eve.
     Abolish { basis: DocumentNumber },
 }
@@ -152,8 +155,13 @@ pub struct AdministrativeUnit {
 impl AdministrativeUnit {
     /// The answer to [`crate::services::GeographyLookup::unit_on`].
     pub fn snapshot_on(&self, date: NaiveDate) -> Option<UnitSnapshot> {
-        let valid = self.valid_from.is_none_or(|f| f <= date) && self.valid_to.is_none_or(|t| date <= t);
-        let naming = self.namings.iter().rev().find(|n| n.from.is_none_or(|f| f <= date))?;
+        let valid =
+            self.valid_from.is_none_or(|f| f <= date) && self.valid_to.is_none_or(|t| date <= t);
+        let naming = self
+            .namings
+            .iter()
+            .rev()
+            .find(|n| n.from.is_none_or(|f| f <= date))?;
         valid.then(|| UnitSnapshot {
             code: self.code.clone(),
             name: naming.name.clone(),
@@ -170,13 +178,25 @@ impl AdministrativeUnit {
         &self.absorbed
     }
 
-    fn decide(&self, command: AdministrativeUnitCommand) -> Result<AdministrativeUnitEvent, ReferenceError> {
+    fn decide(
+        &self,
+        command: AdministrativeUnitCommand,
+    ) -> Result<AdministrativeUnitEvent, ReferenceError> {
         use AdministrativeUnitAction as A;
         use AdministrativeUnitEvent as E;
         let effective_date = command.effective_date;
-        if let A::Establish { code, name, unit_type, parent, valid_from } = command.action {
+        if let A::Establish {
+            code,
+            name,
+            unit_type,
+            parent,
+            valid_from,
+        } = command.action
+        {
             if !self.namings.is_empty() {
-                return Err(ReferenceError::AlreadyRecorded { id: self.code.clone() });
+                return Err(ReferenceError::AlreadyRecorded {
+                    id: self.code.clone(),
+                });
             }
             check_code(&code)?;
             if let Some(parent) = &parent {
@@ -204,7 +224,11 @@ impl AdministrativeUnit {
         }
         let last_day = effective_date - Days::new(1);
         Ok(match command.action {
-            A::Reclassify { name, unit_type, basis } => E::AdministrativeUnitReclassified {
+            A::Reclassify {
+                name,
+                unit_type,
+                basis,
+            } => E::AdministrativeUnitReclassified {
                 name: nfc(name.trim()),
                 unit_type,
                 basis,
@@ -218,7 +242,12 @@ impl AdministrativeUnit {
                         reason: "sáp nhập vào chính nó / merged into itself".into(),
                     });
                 }
-                E::AdministrativeUnitMerged { into, last_day, basis, effective_date }
+                E::AdministrativeUnitMerged {
+                    into,
+                    last_day,
+                    basis,
+                    effective_date,
+                }
             }
             A::Absorb { absorbed, basis } => {
                 check_code(&absorbed)?;
@@ -228,9 +257,17 @@ impl AdministrativeUnit {
                         reason: "tự sáp nhập / absorbs itself".into(),
                     });
                 }
-                E::AdministrativeUnitExtended { absorbed, basis, effective_date }
+                E::AdministrativeUnitExtended {
+                    absorbed,
+                    basis,
+                    effective_date,
+                }
             }
-            A::Abolish { basis } => E::AdministrativeUnitAbolished { last_day, basis, effective_date },
+            A::Abolish { basis } => E::AdministrativeUnitAbolished {
+                last_day,
+                basis,
+                effective_date,
+            },
             A::Establish { .. } => unreachable!("handled above"),
         })
     }
@@ -270,14 +307,34 @@ impl Aggregate for AdministrativeUnit {
     fn apply(&mut self, event: Self::Event) {
         use AdministrativeUnitEvent as E;
         match event {
-            E::AdministrativeUnitEstablished { code, name, unit_type, parent, valid_from, .. } => {
+            E::AdministrativeUnitEstablished {
+                code,
+                name,
+                unit_type,
+                parent,
+                valid_from,
+                ..
+            } => {
                 self.code = code;
                 self.parent = parent;
                 self.valid_from = valid_from;
-                self.namings.push(Naming { from: valid_from, name, unit_type });
+                self.namings.push(Naming {
+                    from: valid_from,
+                    name,
+                    unit_type,
+                });
             }
-            E::AdministrativeUnitReclassified { name, unit_type, effective_date, .. } => {
-                self.namings.push(Naming { from: Some(effective_date), name, unit_type });
+            E::AdministrativeUnitReclassified {
+                name,
+                unit_type,
+                effective_date,
+                ..
+            } => {
+                self.namings.push(Naming {
+                    from: Some(effective_date),
+                    name,
+                    unit_type,
+                });
             }
             E::AdministrativeUnitMerged { into, last_day, .. } => {
                 self.merged_into = Some(into);

@@ -19,7 +19,9 @@ pub struct MemberTier {
 pub enum Cap {
     Amount(Dong),
     /// A share of the eligible cost, in basis points (10 000 = 100 %).
-    ShareOfCost { basis_points: u32 },
+    ShareOfCost {
+        basis_points: u32,
+    },
     /// Ascending tiers; fewer members than the first tier means no support.
     PerMemberTier(Vec<MemberTier>),
 }
@@ -108,11 +110,22 @@ mod tests {
             valid_to: None,
             caps: vec![
                 Cap::PerMemberTier(vec![
-                    MemberTier { min_members: 7, cap: d(30_000_000) },
-                    MemberTier { min_members: 50, cap: d(40_000_000) },
-                    MemberTier { min_members: 200, cap: d(50_000_000) },
+                    MemberTier {
+                        min_members: 7,
+                        cap: d(30_000_000),
+                    },
+                    MemberTier {
+                        min_members: 50,
+                        cap: d(40_000_000),
+                    },
+                    MemberTier {
+                        min_members: 200,
+                        cap: d(50_000_000),
+                    },
                 ]),
-                Cap::ShareOfCost { basis_points: 8_000 },
+                Cap::ShareOfCost {
+                    basis_points: 8_000,
+                },
             ],
         };
         assert_eq!(version.cap_for(d(100_000_000), 6), Ok(Dong::ZERO));
@@ -123,11 +136,23 @@ mod tests {
 
     #[test]
     fn malformed_caps_are_named() {
-        assert!(Cap::ShareOfCost { basis_points: 10_001 }.problem().is_some());
+        assert!(
+            Cap::ShareOfCost {
+                basis_points: 10_001
+            }
+            .problem()
+            .is_some()
+        );
         assert!(Cap::PerMemberTier(vec![]).problem().is_some());
         let descending = vec![
-            MemberTier { min_members: 50, cap: d(1) },
-            MemberTier { min_members: 7, cap: d(1) },
+            MemberTier {
+                min_members: 50,
+                cap: d(1),
+            },
+            MemberTier {
+                min_members: 7,
+                cap: d(1),
+            },
         ];
         assert!(Cap::PerMemberTier(descending).problem().is_some());
         assert!(Cap::Amount(d(1)).problem().is_none());

@@ -130,7 +130,9 @@ impl Aggregate for RegionMapping {
                 reason: "mã huyện 3 chữ số / district codes have 3 digits".into(),
             });
         }
-        let version = u32::try_from(self.versions.len()).unwrap_or(u32::MAX).saturating_add(1);
+        let version = u32::try_from(self.versions.len())
+            .unwrap_or(u32::MAX)
+            .saturating_add(1);
         let event = RegionMappingEvent::RegionMappingDefined {
             version,
             valid_from,

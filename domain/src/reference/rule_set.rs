@@ -35,7 +35,8 @@ impl RuleSetId {
             reason: reason.to_string(),
         };
         let (category, number) = text.split_once(':').ok_or_else(|| invalid("no ':'"))?;
-        let category = SupportCategory::parse(category).ok_or_else(|| invalid("unknown category"))?;
+        let category =
+            SupportCategory::parse(category).ok_or_else(|| invalid("unknown category"))?;
         let number = DocumentNumber::parse(number)?;
         let id = RuleSetId::new(category, &number);
         if id.0 != text {
@@ -80,7 +81,9 @@ pub enum SupportRuleSetAction {
         valid_to: Option<NaiveDate>,
         caps: Vec<Cap>,
     },
-    End { last_day: NaiveDate },
+    End {
+        last_day: NaiveDate,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -138,7 +141,10 @@ impl SupportRuleSet {
         &self.versions
     }
 
-    fn decide(&self, command: SupportRuleSetCommand) -> Result<SupportRuleSetEvent, ReferenceError> {
+    fn decide(
+        &self,
+        command: SupportRuleSetCommand,
+    ) -> Result<SupportRuleSetEvent, ReferenceError> {
         let effective_date = command.effective_date;
         match command.action {
             SupportRuleSetAction::PublishVersion {
@@ -181,7 +187,9 @@ impl SupportRuleSet {
                     return Err(ReferenceError::InvalidCaps { reason });
                 }
                 let version = RuleSetVersion {
-                    version: u32::try_from(self.versions.len()).unwrap_or(u32::MAX).saturating_add(1),
+                    version: u32::try_from(self.versions.len())
+                        .unwrap_or(u32::MAX)
+                        .saturating_add(1),
                     category,
                     basis,
                     valid_from,
@@ -236,7 +244,8 @@ impl Aggregate for SupportRuleSet {
             SupportRuleSetEvent::RuleSetVersionPublished { version, .. } => {
                 if let Some(previous) = self.versions.last_mut() {
                     let day_before = version.valid_from - Days::new(1);
-                    previous.valid_to = Some(previous.valid_to.map_or(day_before, |t| t.min(day_before)));
+                    previous.valid_to =
+                        Some(previous.valid_to.map_or(day_before, |t| t.min(day_before)));
                 }
                 self.versions.push(version);
             }

@@ -76,18 +76,43 @@ fn recipient_of(line: &BudgetLine, purpose: &crate::funding::ids::Purpose) -> Op
 
 pub(super) fn apply(line: &mut BudgetLine, event: E) {
     match event {
-        E::EstimateAssigned { entry: no, line: id, amount, effective_date, .. } => {
+        E::EstimateAssigned {
+            entry: no,
+            line: id,
+            amount,
+            effective_date,
+            ..
+        } => {
             line.id.get_or_insert(id);
             line.estimate = plus(line.estimate, amount);
             push(line, entry(no, EntryKind::Estimate, amount, effective_date));
         }
-        E::AllocationMade { entry: no, recipient, amount, effective_date } => {
+        E::AllocationMade {
+            entry: no,
+            recipient,
+            amount,
+            effective_date,
+        } => {
             let allocation = line.allocations.entry(recipient.clone()).or_default();
             *allocation = plus(*allocation, amount);
             line.allocated = plus(line.allocated, amount);
-            push(line, LineEntry { recipient: Some(recipient), ..entry(no, EntryKind::Allocation, amount, effective_date) });
+            push(
+                line,
+                LineEntry {
+                    recipient: Some(recipient),
+                    ..entry(no, EntryKind::Allocation, amount, effective_date)
+                },
+            );
         }
-        E::SupportCommitted { entry: no, purpose, recipient, beneficiary, amount, approved_by, effective_date } => {
+        E::SupportCommitted {
+            entry: no,
+            purpose,
+            recipient,
+            beneficiary,
+            amount,
+            approved_by,
+            effective_date,
+        } => {
             line.commitments.push(Commitment {
                 entry: no,
                 purpose: purpose.clone(),
@@ -99,43 +124,122 @@ pub(super) fn apply(line: &mut BudgetLine, event: E) {
                 outstanding: Dong::ZERO,
                 reversed: false,
             });
-            push(line, LineEntry { recipient: Some(recipient), purpose: Some(purpose), ..entry(no, EntryKind::Commitment, amount, effective_date) });
+            push(
+                line,
+                LineEntry {
+                    recipient: Some(recipient),
+                    purpose: Some(purpose),
+                    ..entry(no, EntryKind::Commitment, amount, effective_date)
+                },
+            );
         }
-        E::AdvancePaid { entry: no, purpose, amount, paid_by, effective_date, .. } => {
+        E::AdvancePaid {
+            entry: no,
+            purpose,
+            amount,
+            paid_by,
+            effective_date,
+            ..
+        } => {
             line.payers.insert(paid_by);
             let recipient = recipient_of(line, &purpose);
-            push(line, LineEntry { recipient, purpose: Some(purpose), outstanding: amount, ..entry(no, EntryKind::Advance, amount, effective_date) });
+            push(
+                line,
+                LineEntry {
+                    recipient,
+                    purpose: Some(purpose),
+                    outstanding: amount,
+                    ..entry(no, EntryKind::Advance, amount, effective_date)
+                },
+            );
             shift(line, no, Move::None, Move::Up(amount));
         }
-        E::AdvanceSettled { entry: no, advance_entry, amount, settled_by, effective_date, .. } => {
+        E::AdvanceSettled {
+            entry: no,
+            advance_entry,
+            amount,
+            settled_by,
+            effective_date,
+            ..
+        } => {
             line.payers.insert(settled_by);
             let (recipient, purpose) = source(line, advance_entry);
             if let Some(advance) = line.entries.get_mut(index(advance_entry)) {
                 advance.outstanding = minus(advance.outstanding, amount);
             }
-            push(line, LineEntry { recipient, purpose, against: Some(advance_entry), ..entry(no, EntryKind::AdvanceSettlement, amount, effective_date) });
+            push(
+                line,
+                LineEntry {
+                    recipient,
+                    purpose,
+                    against: Some(advance_entry),
+                    ..entry(no, EntryKind::AdvanceSettlement, amount, effective_date)
+                },
+            );
             shift(line, no, Move::Up(amount), Move::Down(amount));
         }
-        E::PaymentMade { entry: no, purpose, amount, paid_by, effective_date, .. } => {
+        E::PaymentMade {
+            entry: no,
+            purpose,
+            amount,
+            paid_by,
+            effective_date,
+            ..
+        } => {
             line.payers.insert(paid_by);
             let recipient = recipient_of(line, &purpose);
-            push(line, LineEntry { recipient, purpose: Some(purpose), ..entry(no, EntryKind::Payment, amount, effective_date) });
+            push(
+                line,
+                LineEntry {
+                    recipient,
+                    purpose: Some(purpose),
+                    ..entry(no, EntryKind::Payment, amount, effective_date)
+                },
+            );
             shift(line, no, Move::Up(amount), Move::None);
         }
-        E::FundsReturned { entry: no, against_entry, amount, effective_date, .. } => {
+        E::FundsReturned {
+            entry: no,
+            against_entry,
+            amount,
+            effective_date,
+            ..
+        } => {
             let (recipient, purpose) = source(line, against_entry);
-            push(line, LineEntry { recipient, purpose, against: Some(against_entry), ..entry(no, EntryKind::Return, amount, effective_date) });
+            push(
+                line,
+                LineEntry {
+                    recipient,
+                    purpose,
+                    against: Some(against_entry),
+                    ..entry(no, EntryKind::Return, amount, effective_date)
+                },
+            );
             give_back(line, against_entry, amount, true);
             shift_back(line, no, against_entry, amount, true);
         }
-        E::EntryReversed { entry: no, reverses, effective_date, .. } => {
+        E::EntryReversed {
+            entry: no,
+            reverses,
+            effective_date,
+            ..
+        } => {
             let target = line.entry(reverses).cloned();
-            push(line, LineEntry { against: Some(reverses), ..entry(no, EntryKind::Reversal, Dong::ZERO, effective_date) });
+            push(
+                line,
+                LineEntry {
+                    against: Some(reverses),
+                    ..entry(no, EntryKind::Reversal, Dong::ZERO, effective_date)
+                },
+            );
             if let Some(target) = target {
                 reverse(line, &target);
             }
         }
-        E::ComplianceFindingRaised { finding, advance_entry } => {
+        E::ComplianceFindingRaised {
+            finding,
+            advance_entry,
+        } => {
             line.reported_advances.insert(advance_entry);
             line.findings.push(finding);
         }
@@ -166,8 +270,14 @@ fn give_back(line: &mut BudgetLine, source: u32, amount: Dong, back: bool) {
 
 /// Moves the balances for a return recorded as entry `no` against `source`.
 fn shift_back(line: &mut BudgetLine, no: u32, source: u32, amount: Dong, back: bool) {
-    let is_advance = line.entry(source).is_some_and(|e| e.kind == EntryKind::Advance);
-    let m = if back { Move::Down(amount) } else { Move::Up(amount) };
+    let is_advance = line
+        .entry(source)
+        .is_some_and(|e| e.kind == EntryKind::Advance);
+    let m = if back {
+        Move::Down(amount)
+    } else {
+        Move::Up(amount)
+    };
     if is_advance {
         shift(line, no, Move::None, m);
     } else {

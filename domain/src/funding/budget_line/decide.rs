@@ -23,7 +23,11 @@ pub fn adjustment_period_end(year: i32) -> NaiveDate {
 }
 
 fn positive(amount: Dong) -> Result<(), Error> {
-    if amount.is_zero() { Err(Error::ZeroAmount) } else { Ok(()) }
+    if amount.is_zero() {
+        Err(Error::ZeroAmount)
+    } else {
+        Ok(())
+    }
 }
 
 /// FIN-08: spending dated within the fiscal year or its adjustment period. Returns whether
@@ -31,7 +35,10 @@ fn positive(amount: Dong) -> Result<(), Error> {
 fn in_fiscal_year(id: &BudgetLineId, date: NaiveDate) -> Result<bool, Error> {
     let start = NaiveDate::from_ymd_opt(id.year, 1, 1).unwrap_or(NaiveDate::MIN);
     if date < start || date > adjustment_period_end(id.year) {
-        return Err(Error::OutsideFiscalYear { date, year: id.year });
+        return Err(Error::OutsideFiscalYear {
+            date,
+            year: id.year,
+        });
     }
     Ok(date > NaiveDate::from_ymd_opt(id.year, 12, 31).unwrap_or(NaiveDate::MAX))
 }
@@ -44,19 +51,28 @@ async fn closed_on(id: &BudgetLineId, services: &Services) -> Result<Option<Naiv
 
 async fn require_open_year(id: &BudgetLineId, services: &Services) -> Result<(), Error> {
     match closed_on(id, services).await? {
-        Some(approved_on) => Err(Error::YearClosed { settlement: id.settlement().to_id(), approved_on }),
+        Some(approved_on) => Err(Error::YearClosed {
+            settlement: id.settlement().to_id(),
+            approved_on,
+        }),
         None => Ok(()),
     }
 }
 
 /// FIN-04: the beneficiary, if any, is active on `date`.
 async fn require_active(c: &Commitment, date: NaiveDate, services: &Services) -> Result<(), Error> {
-    let Some(code) = &c.beneficiary else { return Ok(()) };
+    let Some(code) = &c.beneficiary else {
+        return Ok(());
+    };
     let status = services.registry.status_on(code, date).await?;
     if status == Some(CooperativeStatus::Active) {
         Ok(())
     } else {
-        Err(Error::BeneficiaryNotActive { code: code.clone(), date, status })
+        Err(Error::BeneficiaryNotActive {
+            code: code.clone(),
+            date,
+            status,
+        })
     }
 }
 
@@ -74,7 +90,12 @@ pub(super) fn require_room(line: &BudgetLine, c: &Commitment, extra: Dong) -> Re
     }
     let spent = line.spent(&c.recipient);
     let allocated = line.allocation(&c.recipient);
-    if spent.paid.checked_add(spent.outstanding)?.checked_add(extra)? > allocated {
+    if spent
+        .paid
+        .checked_add(spent.outstanding)?
+        .checked_add(extra)?
+        > allocated
+    {
         return Err(Error::AllocationExceeded {
             recipient: c.recipient.clone(),
             allocated,
@@ -86,34 +107,69 @@ pub(super) fn require_room(line: &BudgetLine, c: &Commitment, extra: Dong) -> Re
     Ok(())
 }
 
-pub(super) async fn decide(line: &BudgetLine, command: BudgetLineCommand, services: &Services) -> Decision {
+pub(super) async fn decide(
+    line: &BudgetLine,
+    command: BudgetLineCommand,
+    services: &Services,
+) -> Decision {
     let date = command.effective_date;
     let actor = command.actor.user_id.clone();
     let entry = line.next_entry();
-    if let A::AssignEstimate { line: id, amount, decision } = command.action {
+    if let A::AssignEstimate {
+        line: id,
+        amount,
+        decision,
+    } = command.action
+    {
         if let Some(existing) = &line.id
             && existing != &id
         {
-            return Err(Error::LineMismatch { expected: existing.to_id(), given: id.to_id() });
+            return Err(Error::LineMismatch {
+                expected: existing.to_id(),
+                given: id.to_id(),
+            });
         }
         require_open_year(&id, services).await?;
         positive(amount)?;
         line.estimate.checked_add(amount)?;
-        return Ok(vec![E::EstimateAssigned { entry, line: id, amount, decision, effective_date: date }]);
+        return Ok(vec![E::EstimateAssigned {
+            entry,
+            line: id,
+            amount,
+            decision,
+            effective_date: date,
+        }]);
     }
     let id = line.id.clone().ok_or(Error::NotOpened)?;
     match command.action {
-        A::ReturnFunds { against_entry, amount, document } => {
+        A::ReturnFunds {
+            against_entry,
+            amount,
+            document,
+        } => {
             positive(amount)?;
-            let source = line.entry(against_entry).ok_or(Error::UnknownEntry { entry: against_entry })?;
+            let source = line.entry(against_entry).ok_or(Error::UnknownEntry {
+                entry: against_entry,
+            })?;
             let remaining = match source.kind {
                 _ if source.reversed => Dong::ZERO,
                 EntryKind::Advance => source.outstanding,
-                EntryKind::Payment | EntryKind::AdvanceSettlement => source.amount.checked_sub(source.returned)?,
-                _ => return Err(Error::WrongEntry { entry: against_entry, expected: "tạm ứng hoặc thanh toán / an advance or a payment".into() }),
+                EntryKind::Payment | EntryKind::AdvanceSettlement => {
+                    source.amount.checked_sub(source.returned)?
+                }
+                _ => {
+                    return Err(Error::WrongEntry {
+                        entry: against_entry,
+                        expected: "tạm ứng hoặc thanh toán / an advance or a payment".into(),
+                    });
+                }
             };
             if amount > remaining {
-                return Err(Error::ExceedsRemaining { entry: against_entry, remaining, requested: amount });
+                return Err(Error::ExceedsRemaining {
+                    entry: against_entry,
+                    remaining,
+                    requested: amount,
+                });
             }
             let after_settlement = closed_on(&id, services).await?.is_some();
             Ok(vec![E::FundsReturned {
@@ -148,20 +204,41 @@ async fn decide_open(
             check_code(&recipient)?;
             positive(amount)?;
             if recipient.bytes().all(|b| b.is_ascii_digit())
-                && services.geography.unit_on(&recipient, date).await?.is_none()
+                && services
+                    .geography
+                    .unit_on(&recipient, date)
+                    .await?
+                    .is_none()
             {
-                return Err(Error::UnitNotValid { unit: recipient, date });
+                return Err(Error::UnitNotValid {
+                    unit: recipient,
+                    date,
+                });
             }
             if line.allocated.checked_add(amount)? > line.estimate {
-                return Err(Error::EstimateExceeded { estimate: line.estimate, allocated: line.allocated, requested: amount });
+                return Err(Error::EstimateExceeded {
+                    estimate: line.estimate,
+                    allocated: line.allocated,
+                    requested: amount,
+                });
             }
-            Ok(vec![E::AllocationMade { entry, recipient, amount, effective_date }])
+            Ok(vec![E::AllocationMade {
+                entry,
+                recipient,
+                amount,
+                effective_date,
+            }])
         }
         A::Commit { purpose, recipient } => {
             let approved = services.funding.approved_purpose(&purpose).await?;
-            let approved = approved.ok_or_else(|| Error::NotApproved { purpose: purpose.clone() })?;
+            let approved = approved.ok_or_else(|| Error::NotApproved {
+                purpose: purpose.clone(),
+            })?;
             if &approved.line != id {
-                return Err(Error::PurposeOnOtherLine { purpose, line: approved.line.to_id() });
+                return Err(Error::PurposeOnOtherLine {
+                    purpose,
+                    line: approved.line.to_id(),
+                });
             }
             if line.commitment(&purpose).is_some() {
                 return Err(Error::AlreadyCommitted { purpose });
@@ -191,34 +268,92 @@ async fn decide_open(
                 effective_date,
             }])
         }
-        A::PayAdvance { purpose, amount, reference } => {
-            let adjustment_period = spend(line, id, &purpose, amount, date, &actor, services).await?;
-            Ok(vec![E::AdvancePaid { entry, purpose, amount, reference: nfc(reference.trim()), paid_by: actor, adjustment_period, effective_date }])
+        A::PayAdvance {
+            purpose,
+            amount,
+            reference,
+        } => {
+            let adjustment_period =
+                spend(line, id, &purpose, amount, date, &actor, services).await?;
+            Ok(vec![E::AdvancePaid {
+                entry,
+                purpose,
+                amount,
+                reference: nfc(reference.trim()),
+                paid_by: actor,
+                adjustment_period,
+                effective_date,
+            }])
         }
-        A::MakePayment { purpose, amount, voucher } => {
-            let adjustment_period = spend(line, id, &purpose, amount, date, &actor, services).await?;
-            Ok(vec![E::PaymentMade { entry, purpose, amount, voucher: nfc(voucher.trim()), paid_by: actor, adjustment_period, effective_date }])
+        A::MakePayment {
+            purpose,
+            amount,
+            voucher,
+        } => {
+            let adjustment_period =
+                spend(line, id, &purpose, amount, date, &actor, services).await?;
+            Ok(vec![E::PaymentMade {
+                entry,
+                purpose,
+                amount,
+                voucher: nfc(voucher.trim()),
+                paid_by: actor,
+                adjustment_period,
+                effective_date,
+            }])
         }
-        A::SettleAdvance { advance_entry, amount } => {
+        A::SettleAdvance {
+            advance_entry,
+            amount,
+        } => {
             positive(amount)?;
             let adjustment_period = in_fiscal_year(id, date)?;
-            let advance = line.entry(advance_entry).ok_or(Error::UnknownEntry { entry: advance_entry })?;
+            let advance = line.entry(advance_entry).ok_or(Error::UnknownEntry {
+                entry: advance_entry,
+            })?;
             if advance.kind != EntryKind::Advance || advance.reversed {
-                return Err(Error::WrongEntry { entry: advance_entry, expected: "tạm ứng còn hiệu lực / an advance not reversed".into() });
+                return Err(Error::WrongEntry {
+                    entry: advance_entry,
+                    expected: "tạm ứng còn hiệu lực / an advance not reversed".into(),
+                });
             }
             if amount > advance.outstanding {
-                return Err(Error::ExceedsRemaining { entry: advance_entry, remaining: advance.outstanding, requested: amount });
+                return Err(Error::ExceedsRemaining {
+                    entry: advance_entry,
+                    remaining: advance.outstanding,
+                    requested: amount,
+                });
             }
-            let purpose = advance.purpose.clone().ok_or(Error::UnknownEntry { entry: advance_entry })?;
-            let c = line.commitment(&purpose).ok_or(Error::NotCommitted { purpose })?;
+            let purpose = advance.purpose.clone().ok_or(Error::UnknownEntry {
+                entry: advance_entry,
+            })?;
+            let c = line
+                .commitment(&purpose)
+                .ok_or(Error::NotCommitted { purpose })?;
             if c.approved_by == actor {
                 return Err(Error::SameActor { actor });
             }
-            Ok(vec![E::AdvanceSettled { entry, advance_entry, amount, settled_by: actor, adjustment_period, effective_date }])
+            Ok(vec![E::AdvanceSettled {
+                entry,
+                advance_entry,
+                amount,
+                settled_by: actor,
+                adjustment_period,
+                effective_date,
+            }])
         }
-        A::Reverse { entry: target, reason } => {
+        A::Reverse {
+            entry: target,
+            reason,
+        } => {
             super::reverse::check(line, target)?;
-            Ok(vec![E::EntryReversed { entry, reverses: target, reason: nfc(reason.trim()), reversed_by: actor, effective_date }])
+            Ok(vec![E::EntryReversed {
+                entry,
+                reverses: target,
+                reason: nfc(reason.trim()),
+                reversed_by: actor,
+                effective_date,
+            }])
         }
         A::AssignEstimate { .. } | A::ReturnFunds { .. } | A::ReviewAdvances => {
             unreachable!("decided before the year is checked")
@@ -239,9 +374,15 @@ async fn spend(
 ) -> Result<bool, Error> {
     positive(amount)?;
     let adjustment_period = in_fiscal_year(id, date)?;
-    let c = line.commitment(purpose).ok_or_else(|| Error::NotCommitted { purpose: purpose.clone() })?;
+    let c = line
+        .commitment(purpose)
+        .ok_or_else(|| Error::NotCommitted {
+            purpose: purpose.clone(),
+        })?;
     if c.approved_by == actor {
-        return Err(Error::SameActor { actor: actor.to_string() });
+        return Err(Error::SameActor {
+            actor: actor.to_string(),
+        });
     }
     require_room(line, c, amount)?;
     require_active(c, date, services).await?;

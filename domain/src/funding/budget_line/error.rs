@@ -92,12 +92,17 @@ impl BudgetLineError {
         use BudgetLineError::*;
         Some(match self {
             InvalidId(_) | LineMismatch { .. } => RuleCode::Data01,
-            NotOpened | NotApproved { .. } | PurposeOnOtherLine { .. } | AlreadyCommitted { .. } | NotCommitted { .. } => {
-                RuleCode::Fin16
-            }
-            ZeroAmount | Arithmetic(_) | UnknownEntry { .. } | WrongEntry { .. } | CannotReverse { .. } | ExceedsRemaining { .. } => {
-                RuleCode::Fin09
-            }
+            NotOpened
+            | NotApproved { .. }
+            | PurposeOnOtherLine { .. }
+            | AlreadyCommitted { .. }
+            | NotCommitted { .. } => RuleCode::Fin16,
+            ZeroAmount
+            | Arithmetic(_)
+            | UnknownEntry { .. }
+            | WrongEntry { .. }
+            | CannotReverse { .. }
+            | ExceedsRemaining { .. } => RuleCode::Fin09,
             EstimateExceeded { .. } => RuleCode::Fin02,
             AllocationExceeded { .. } | NoAllocation { .. } => RuleCode::Fin01,
             CapExceeded { .. } => RuleCode::Fin03,

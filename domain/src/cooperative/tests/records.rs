@@ -1,0 +1,561 @@
+use crate::cooperative::{
+    Address, AnnualInformation, ContentChange, Cooperative, CooperativeAction as A,
+    CooperativeError as Error, CooperativeEvent as E, CooperativeKind, CooperativeStatus,
+    FindingGround,
+};
+use crate::fixtures::*;
+use crate::rules::{Finding, RuleCode};
+use crate::testing::InMemoryLookups;
+
+use super::{seeded, with};
+
+fn dissolving() -> E {
+    E::VoluntaryDissolutionResolved {
+        resolution: "NQ".into(),
+        effective_date: day(2018, 3, 1),
+    }
+}
+
+fn dissolved() -> Vec<E> {
+    vec![
+        htx(1),
+        dissolving(),
+        E::DissolutionPublished {
+            effective_date: day(2018, 3, 5),
+        },
+        E::CooperativeDissolved {
+            mode: crate::cooperative::DissolutionMode::Dossier,
+            effective_date: day(2018, 4, 1),
+        },
+    ]
+}
+
+#[test]
+fn records_a_content_change_and_flags_one_filed_after_10_days() {
+    let change = ContentChange::Name("HTX Dịch vụ Yên Đức".into());
+    let action = |decided_on| A::ChangeRegisteredContent {
+        change: change.clone(),
+        decided_on,
+    };
+    seeded()
+        .given(vec![htx(1)])
+        .when(cmd(day(2018, 1, 11), action(day(2018, 1, 1))))
+        .then_expect_events(vec![E::RegistrationContentChanged {
+            change: change.clone(),
+            decided_on: day(2018, 1, 1),
+            effective_date: day(2018, 1, 11),
+        }]);
+    let detail =
+        "quyết định 2018-01-01, đăng ký 2018-01-12: 11 ngày > 10 / filed 11 days after the change";
+    seeded()
+        .given(vec![htx(1)])
+        .when(cmd(day(2018, 1, 12), action(day(2018, 1, 1))))
+        .then_expect_events(vec![
+            E::RegistrationContentChanged {
+                change,
+                decided_on: day(2018, 1, 1),
+                effective_date: day(2018, 1, 12),
+            },
+            E::ComplianceFindingRaised {
+                finding: Finding::new(RuleCode::Reg09, day(2018, 1, 12), detail),
+                ground: FindingGround::LateChangeFiling {
+                    decided_on: day(2018, 1, 1),
+                },
+            },
+        ]);
+}
+
+#[test]
+fn content_change_refusals() {
+    let address = ContentChange::Address(Address::new("Thôn Mới", "204"));
+    seeded()
+        .given(vec![htx(1)])
+        .when(cmd(
+            day(2020, 3, 1),
+            A::ChangeRegisteredContent {
+                change: address,
+                decided_on: day(2020, 3, 1),
+            },
+        ))
+        .then_expect_error(Error::UnitNotValid {
+            unit: "204".into(),
+            date: day(2020, 3, 1),
+        });
+    let raise = ContentChange::CharterCapital(d(600_000_000));
+    seeded()
+        .given(vec![htx(1), dissolving()])
+        .when(cmd(
+            day(2018, 3, 2),
+            A::ChangeRegisteredContent {
+                change: raise,
+                decided_on: day(2018, 3, 2),
+            },
+        ))
+        .then_expect_error(Error::CapitalRaiseWhileDissolving {
+            current: "500.000.000 đ".into(),
+            proposed: "600.000.000 đ".into(),
+        });
+    let lower = ContentChange::CharterCapital(d(400_000_000));
+    let accepted = seeded()
+        .given(vec![htx(1), dissolving()])
+        .when(cmd(
+            day(2018, 3, 2),
+            A::ChangeRegisteredContent {
+                change: lower.clone(),
+                decided_on: day(2018, 3, 2),
+            },
+        ))
+        .inspect_result();
+    assert!(accepted.is_ok());
+    seeded()
+        .given(dissolved())
+        .when(cmd(
+            day(2018, 5, 1),
+            A::ChangeRegisteredContent {
+                change: lower.clone(),
+                decided_on: day(2018, 5, 1),
+            },
+        ))
+        .then_expect_error(Error::Terminal {
+            status: CooperativeStatus::Dissolved,
+        });
+    seeded()
+        .given(vec![htx(1)])
+        .when(cmd(
+            day(2017, 8, 1),
+            A::ChangeRegisteredContent {
+                change: lower,
+                decided_on: day(2017, 8, 1),
+            },
+        ))
+        .then_expect_error(Error::BeforeLastChange {
+            effective_date: day(2017, 8, 1),
+            last_change: day(2017, 9, 1),
+        });
+}
+
+#[test]
+fn corrects_a_record_even_after_the_end_but_only_when_something_changes() {
+    let corrected = ContentChange::Name("Hợp tác xã Nông nghiệp Yên Đức 2".into());
+    seeded()
+        .given(dissolved())
+        .when(cmd(
+            day(2019, 1, 1),
+            A::CorrectRecord {
+                corrected: corrected.clone(),
+                reason: " nhập sai ".into(),
+            },
+        ))
+        .then_expect_events(vec![E::RegistrationRecordCorrected {
+            previous: ContentChange::Name(content().name),
+            corrected,
+            reason: "nhập sai".into(),
+            effective_date: day(2019, 1, 1),
+        }]);
+    seeded()
+        .given(vec![htx(1)])
+        .when(cmd(
+            day(2019, 1, 1),
+            A::CorrectRecord {
+                corrected: ContentChange::Name(content().name),
+                reason: "x".into(),
+            },
+        ))
+        .then_expect_error(Error::NothingToCorrect {
+            field: "name".into(),
+        });
+    seeded()
+        .given_no_previous_events()
+        .when(cmd(
+            day(2019, 1, 1),
+            A::CorrectRecord {
+                corrected: ContentChange::Name("A".into()),
+                reason: "x".into(),
+            },
+        ))
+        .then_expect_error(Error::NotRegistered);
+}
+
+#[test]
+fn an_address_correction_is_checked_on_the_date_the_address_took_effect() {
+    // Registered in 2017 in unit 205; corrected in 2021 to unit 204 (valid in 2017).
+    let to_hoanh_bo = ContentChange::Address(Address::new("Thôn Đông", "204"));
+    let accepted = seeded()
+        .given(vec![htx(1)])
+        .when(cmd(
+            day(2021, 1, 1),
+            A::CorrectRecord {
+                corrected: to_hoanh_bo,
+                reason: "sai huyện".into(),
+            },
+        ))
+        .inspect_result();
+    assert!(accepted.is_ok());
+    let nowhere = ContentChange::Address(Address::new("Thôn Đông", "999"));
+    seeded()
+        .given(vec![htx(1)])
+        .when(cmd(
+            day(2021, 1, 1),
+            A::CorrectRecord {
+                corrected: nowhere,
+                reason: "x".into(),
+            },
+        ))
+        .then_expect_error(Error::UnitNotValid {
+            unit: "999".into(),
+            date: day(2017, 9, 1),
+        });
+}
+
+#[test]
+fn membership_below_the_minimum_for_12_months_raises_a_finding_once() {
+    let low = E::MembershipRecorded {
+        members: members(5),
+        effective_date: day(2018, 1, 1),
+    };
+    let action = A::RecordMembership {
+        members: members(5),
+    };
+    seeded()
+        .given(vec![htx(1)])
+        .when(cmd(day(2018, 1, 1), action.clone()))
+        .then_expect_events(vec![low.clone()]);
+    let finding = E::ComplianceFindingRaised {
+        finding: Finding::new(
+            RuleCode::Reg03,
+            day(2019, 1, 2),
+            "dưới số thành viên tối thiểu từ 2018-01-01 / below the minimum members since 2018-01-01",
+        ),
+        ground: FindingGround::BelowMinimumMembers {
+            since: day(2018, 1, 1),
+        },
+    };
+    let later = E::MembershipRecorded {
+        members: members(5),
+        effective_date: day(2019, 1, 2),
+    };
+    seeded()
+        .given(vec![htx(1), low.clone()])
+        .when(cmd(day(2019, 1, 2), action.clone()))
+        .then_expect_events(vec![later.clone(), finding.clone()]);
+    seeded()
+        .given(vec![htx(1), low, later, finding])
+        .when(cmd(day(2019, 2, 1), action.clone()))
+        .then_expect_events(vec![E::MembershipRecorded {
+            members: members(5),
+            effective_date: day(2019, 2, 1),
+        }]);
+    seeded()
+        .given(dissolved())
+        .when(cmd(day(2019, 2, 1), action))
+        .then_expect_error(Error::Terminal {
+            status: CooperativeStatus::Dissolved,
+        });
+}
+
+#[test]
+fn an_annual_meeting_after_18_months_raises_a_finding() {
+    let action = A::RecordGeneralMeeting { annual: true };
+    seeded()
+        .given(vec![htx(1)])
+        .when(cmd(day(2018, 6, 1), action.clone()))
+        .then_expect_events(vec![E::GeneralMeetingHeld {
+            annual: true,
+            effective_date: day(2018, 6, 1),
+        }]);
+    seeded()
+        .given(vec![htx(1)])
+        .when(cmd(day(2019, 3, 1), action.clone()))
+        .then_expect_events(vec![
+            E::GeneralMeetingHeld { annual: true, effective_date: day(2019, 3, 1) },
+            E::ComplianceFindingRaised {
+                finding: Finding::new(
+                    RuleCode::Reg03,
+                    day(2019, 3, 1),
+                    "không họp đại hội thường niên từ 2017-09-01 / no annual meeting since 2017-09-01",
+                ),
+                ground: FindingGround::NoAnnualMeeting { since: day(2017, 9, 1) },
+            },
+        ]);
+    seeded()
+        .given(dissolved())
+        .when(cmd(day(2019, 3, 1), action))
+        .then_expect_error(Error::Terminal {
+            status: CooperativeStatus::Dissolved,
+        });
+}
+
+#[test]
+fn inactivity_of_12_months_raises_a_finding_and_review_raises_what_is_due() {
+    let detected = E::InactivityDetected {
+        months_inactive: 12,
+        source: "rà soát 2017".into(),
+        effective_date: day(2018, 10, 1),
+    };
+    let inactive = E::ComplianceFindingRaised {
+        finding: Finding::new(
+            RuleCode::Reg03,
+            day(2018, 10, 1),
+            "không hoạt động từ 2017-10-01 / inactive since 2017-10-01",
+        ),
+        ground: FindingGround::Inactive {
+            since: day(2017, 10, 1),
+        },
+    };
+    seeded()
+        .given(vec![htx(1)])
+        .when(cmd(
+            day(2018, 10, 1),
+            A::RecordInactivity {
+                months_inactive: 12,
+                source: " rà soát 2017 ".into(),
+            },
+        ))
+        .then_expect_events(vec![detected.clone(), inactive.clone()]);
+    seeded()
+        .given(vec![htx(1)])
+        .when(cmd(day(2018, 1, 1), A::ReviewCompliance))
+        .then_expect_events(vec![]);
+    let no_meeting = E::ComplianceFindingRaised {
+        finding: Finding::new(
+            RuleCode::Reg03,
+            day(2019, 3, 1),
+            "không họp đại hội thường niên từ 2017-09-01 / no annual meeting since 2017-09-01",
+        ),
+        ground: FindingGround::NoAnnualMeeting {
+            since: day(2017, 9, 1),
+        },
+    };
+    // The inactivity finding was raised already; only the meeting finding is new.
+    seeded()
+        .given(vec![htx(1), detected, inactive])
+        .when(cmd(day(2019, 3, 1), A::ReviewCompliance))
+        .then_expect_events(vec![no_meeting]);
+    seeded()
+        .given(dissolved())
+        .when(cmd(day(2019, 3, 1), A::ReviewCompliance))
+        .then_expect_error(Error::Terminal {
+            status: CooperativeStatus::Dissolved,
+        });
+    seeded()
+        .given(dissolved())
+        .when(cmd(
+            day(2019, 3, 1),
+            A::RecordInactivity {
+                months_inactive: 1,
+                source: "x".into(),
+            },
+        ))
+        .then_expect_error(Error::Terminal {
+            status: CooperativeStatus::Dissolved,
+        });
+}
+
+fn with_union() -> std::sync::Arc<InMemoryLookups> {
+    let lookups = InMemoryLookups::seeded();
+    let union = registered(
+        &code(9),
+        CooperativeKind::Union,
+        day(2017, 1, 1),
+        union_members(4),
+    );
+    lookups.record::<Cooperative>(code(9).as_str(), vec![union]);
+    lookups.record::<Cooperative>(code(8).as_str(), vec![htx(8)]);
+    lookups
+}
+
+#[test]
+fn joins_and_leaves_an_active_union() {
+    let lookups = with_union();
+    let joined = E::UnionJoined {
+        union: code(9),
+        effective_date: day(2018, 1, 1),
+    };
+    with(&lookups)
+        .given(vec![htx(1)])
+        .when(cmd(day(2018, 1, 1), A::JoinUnion { union: code(9) }))
+        .then_expect_events(vec![joined.clone()]);
+    with(&lookups)
+        .given(vec![htx(1), joined])
+        .when(cmd(day(2019, 1, 1), A::LeaveUnion { union: code(9) }))
+        .then_expect_events(vec![E::UnionLeft {
+            union: code(9),
+            effective_date: day(2019, 1, 1),
+        }]);
+}
+
+#[test]
+fn union_membership_refusals() {
+    let lookups = with_union();
+    let refused = |given: Vec<E>, action: A, reason: &str| {
+        let error = with(&lookups)
+            .given(given)
+            .when(cmd(day(2018, 1, 1), action))
+            .inspect_result()
+            .unwrap_err();
+        assert_eq!(error.rule(), Some(RuleCode::Reg16));
+        assert!(error.to_string().contains(reason), "{error}");
+    };
+    let union_self = registered(
+        &code(1),
+        CooperativeKind::Union,
+        day(2017, 9, 1),
+        union_members(4),
+    );
+    refused(
+        vec![union_self],
+        A::JoinUnion { union: code(9) },
+        "only a cooperative joins a union",
+    );
+    let joined = E::UnionJoined {
+        union: code(9),
+        effective_date: day(2017, 12, 1),
+    };
+    refused(
+        vec![htx(1), joined],
+        A::JoinUnion { union: code(9) },
+        "already a member",
+    );
+    refused(
+        vec![htx(1)],
+        A::JoinUnion { union: code(8) },
+        "not an active union",
+    );
+    refused(
+        vec![htx(1)],
+        A::JoinUnion { union: code(7) },
+        "not an active union",
+    );
+    refused(
+        vec![htx(1)],
+        A::LeaveUnion { union: code(9) },
+        "not a member",
+    );
+}
+
+fn information() -> AnnualInformation {
+    AnnualInformation {
+        members: members(8),
+        workers: 12,
+        revenue: d(2_000_000_000),
+        profit: -5_000_000,
+        average_income: d(60_000_000),
+    }
+}
+
+#[test]
+fn annual_information_is_accepted_and_flagged_after_the_known_deadline() {
+    seeded()
+        .given(vec![htx(1)])
+        .when(cmd(
+            day(2019, 12, 20),
+            A::SubmitAnnualInformation {
+                year: 2019,
+                information: information(),
+            },
+        ))
+        .then_expect_events(vec![E::AnnualInformationSubmitted {
+            year: 2019,
+            information: information(),
+            effective_date: day(2019, 12, 20),
+        }]);
+    seeded()
+        .given(vec![htx(1)])
+        .when(cmd(
+            day(2021, 12, 16),
+            A::SubmitAnnualInformation {
+                year: 2021,
+                information: information(),
+            },
+        ))
+        .then_expect_events(vec![
+            E::AnnualInformationSubmitted {
+                year: 2021,
+                information: information(),
+                effective_date: day(2021, 12, 16),
+            },
+            E::ComplianceFindingRaised {
+                finding: Finding::new(
+                    RuleCode::Reg15,
+                    day(2021, 12, 16),
+                    "báo cáo năm 2021 nộp 2021-12-16, hạn 2021-12-15 / filed after 2021-12-15",
+                ),
+                ground: FindingGround::LateAnnualInformation { year: 2021 },
+            },
+        ]);
+    seeded()
+        .given(dissolved())
+        .when(cmd(
+            day(2021, 12, 1),
+            A::SubmitAnnualInformation {
+                year: 2021,
+                information: information(),
+            },
+        ))
+        .then_expect_error(Error::Terminal {
+            status: CooperativeStatus::Dissolved,
+        });
+}
+
+#[test]
+fn designates_a_model_cooperative() {
+    seeded()
+        .given(vec![htx(1)])
+        .when(cmd(day(2018, 12, 1), A::DesignateModel { year: 2018 }))
+        .then_expect_events(vec![E::ModelCooperativeDesignated {
+            year: 2018,
+            effective_date: day(2018, 12, 1),
+        }]);
+    seeded()
+        .given_no_previous_events()
+        .when(cmd(day(2018, 12, 1), A::DesignateModel { year: 2018 }))
+        .then_expect_error(Error::NotRegistered);
+    seeded()
+        .given(dissolved())
+        .when(cmd(day(2018, 12, 1), A::DesignateModel { year: 2018 }))
+        .then_expect_error(Error::Terminal {
+            status: CooperativeStatus::Dissolved,
+        });
+}
+
+#[test]
+fn rates_an_ocop_product_with_1_to_5_stars_and_a_future_expiry() {
+    let rate = |stars, valid_until| A::RateOcopProduct {
+        product: "Mật ong Yên Đức".into(),
+        stars,
+        decision: doc("3401/QĐ-UBND"),
+        valid_until,
+    };
+    seeded()
+        .given(vec![htx(1)])
+        .when(cmd(day(2018, 8, 31), rate(4, day(2021, 8, 31))))
+        .then_expect_events(vec![E::OcopProductRated {
+            product: "Mật ong Yên Đức".into(),
+            stars: 4,
+            decision: doc("3401/QĐ-UBND"),
+            valid_until: day(2021, 8, 31),
+            effective_date: day(2018, 8, 31),
+        }]);
+    seeded()
+        .given(vec![htx(1)])
+        .when(cmd(day(2018, 8, 31), rate(6, day(2021, 8, 31))))
+        .then_expect_error(Error::InvalidOcopRating {
+            stars: 6,
+            valid_until: day(2021, 8, 31),
+            effective_date: day(2018, 8, 31),
+        });
+    seeded()
+        .given(vec![htx(1)])
+        .when(cmd(day(2018, 8, 31), rate(3, day(2018, 8, 31))))
+        .then_expect_error(Error::InvalidOcopRating {
+            stars: 3,
+            valid_until: day(2018, 8, 31),
+            effective_date: day(2018, 8, 31),
+        });
+    seeded()
+        .given(dissolved())
+        .when(cmd(day(2018, 8, 31), rate(3, day(2021, 8, 31))))
+        .then_expect_error(Error::Terminal {
+            status: CooperativeStatus::Dissolved,
+        });
+}
