@@ -13,7 +13,8 @@ mod event;
 mod reverse;
 mod state;
 
-// TESTS-PENDING
+#[cfg(test)]
+mod tests;
 
 pub use command::{BudgetLineAction, BudgetLineCommand};
 pub use decide::adjustment_period_end;
