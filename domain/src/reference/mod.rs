@@ -10,7 +10,8 @@ mod region;
 mod rule_set;
 pub mod seed;
 
-// TESTS-PENDING
+#[cfg(test)]
+mod tests;
 
 pub use admin_unit::{
     AdministrativeUnit, AdministrativeUnitAction, AdministrativeUnitCommand,

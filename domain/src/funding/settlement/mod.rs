@@ -7,7 +7,8 @@
 
 mod error;
 
-// TESTS-PENDING
+#[cfg(test)]
+mod tests;
 
 pub use error::SettlementError;
 

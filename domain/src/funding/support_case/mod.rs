@@ -5,7 +5,8 @@
 
 mod error;
 
-// TESTS-PENDING
+#[cfg(test)]
+mod tests;
 
 pub use error::SupportCaseError;
 
