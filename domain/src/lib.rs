@@ -28,3 +28,6 @@ pub mod rules;
 pub mod services;
 pub mod testing;
 pub mod text;
+
+#[cfg(test)]
+mod invariants;
