@@ -5,9 +5,11 @@
 //! "status on date D"), members, union memberships, reorganisation lineage, dissolution and
 //! bankruptcy progress, annual information, model designations and OCOP ratings.
 
+mod apply;
 mod command;
 mod error;
 mod event;
+mod findings;
 mod law;
 mod lifecycle;
 mod records;
@@ -86,15 +88,15 @@ impl Cooperative {
             A::CorrectRecord { corrected, reason } => {
                 records::correct(self, date, corrected, &reason, services).await
             }
-            A::RecordMembership { members } => records::membership(self, date, members),
-            A::RecordGeneralMeeting { annual } => records::meeting(self, date, annual),
+            A::RecordMembership { members } => findings::membership(self, date, members),
+            A::RecordGeneralMeeting { annual } => findings::meeting(self, date, annual),
             A::JoinUnion { union } => records::join_union(self, date, union, services).await,
             A::LeaveUnion { union } => records::leave_union(self, date, union),
             A::RecordInactivity {
                 months_inactive,
                 source,
-            } => records::inactivity(self, date, months_inactive, &source),
-            A::ReviewCompliance => records::review(self, date),
+            } => findings::inactivity(self, date, months_inactive, &source),
+            A::ReviewCompliance => findings::review(self, date),
             A::SubmitAnnualInformation { year, information } => {
                 records::annual_information(self, date, year, information)
             }

@@ -3,6 +3,7 @@
 //! These aggregates read nothing else, so their `Services` is `()`.
 
 mod admin_unit;
+mod admin_unit_event;
 mod caps;
 mod error;
 mod legal_document;
@@ -13,9 +14,10 @@ pub mod seed;
 #[cfg(test)]
 mod tests;
 
-pub use admin_unit::{
-    AdministrativeUnit, AdministrativeUnitAction, AdministrativeUnitCommand,
-    AdministrativeUnitEvent, AdministrativeUnitEventType, UnitSnapshot, UnitType,
+pub use admin_unit::{AdministrativeUnit, UnitSnapshot, UnitType};
+pub use admin_unit_event::{
+    AdministrativeUnitAction, AdministrativeUnitCommand, AdministrativeUnitEvent,
+    AdministrativeUnitEventType,
 };
 pub use caps::{Cap, MemberTier, RuleSetVersion};
 pub use error::ReferenceError;

@@ -12,7 +12,8 @@ use crate::command::Command;
 use crate::document::DocumentNumber;
 use crate::ledger::Actor;
 
-use super::admin_unit::{AdministrativeUnitAction as U, AdministrativeUnitCommand, UnitType};
+use super::admin_unit::UnitType;
+use super::admin_unit_event::{AdministrativeUnitAction as U, AdministrativeUnitCommand};
 use super::legal_document::{LegalDocumentAction, LegalDocumentCommand};
 use super::region::{Region, RegionMappingAction, RegionMappingCommand};
 

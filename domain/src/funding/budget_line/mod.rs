@@ -6,6 +6,7 @@
 //! never exceed the allocation" (FIN-01) are checked inside one aggregate.
 
 mod apply;
+mod checks;
 mod command;
 mod decide;
 mod error;
@@ -16,8 +17,8 @@ mod state;
 #[cfg(test)]
 mod tests;
 
+pub use checks::adjustment_period_end;
 pub use command::{BudgetLineAction, BudgetLineCommand};
-pub use decide::adjustment_period_end;
 pub use error::BudgetLineError;
 pub use event::{BudgetLineEvent, BudgetLineEventType};
 pub use state::{BudgetLine, Commitment, EntryKind, LineEntry, LineSnapshot, Spent};

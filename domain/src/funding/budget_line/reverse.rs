@@ -74,7 +74,7 @@ pub(super) fn check(line: &BudgetLine, target: u32) -> Result<(), Error> {
             let purpose = entry.purpose.clone();
             let commitment = purpose.as_ref().and_then(|p| line.commitment(p));
             match commitment {
-                Some(c) => super::decide::require_room(line, c, entry.amount),
+                Some(c) => super::checks::require_room(line, c, entry.amount),
                 None => refuse("không còn cam kết chi / its commitment no longer exists"),
             }
         }

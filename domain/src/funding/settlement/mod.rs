@@ -6,110 +6,26 @@
 //! settled lines (FIN-11).
 
 mod error;
+mod event;
 
 #[cfg(test)]
 mod tests;
 
+pub use event::{SettlementAction, SettlementCommand, SettlementEvent, SettlementEventType};
+
 pub use error::SettlementError;
 
 use chrono::NaiveDate;
+use cqrs_es::Aggregate;
 use cqrs_es::event_sink::EventSink;
-use cqrs_es::{Aggregate, DomainEvent};
 use serde::{Deserialize, Serialize};
 
-use crate::command::Command;
-use crate::listed::listed_enum;
-use crate::money::Dong;
 use crate::rules::{Finding, RuleCode};
 use crate::services::Services;
 use crate::text::nfc;
 
 use super::budget_line::adjustment_period_end;
 use super::ids::{BudgetLineId, SettlementId};
-
-pub type SettlementCommand = Command<SettlementAction>;
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub enum SettlementAction {
-    Submit {
-        settlement: SettlementId,
-        lines: Vec<BudgetLineId>,
-    },
-    Appraise {
-        disallowed: Dong,
-        notes: String,
-    },
-    Approve,
-    RecordAuditFinding {
-        body: String,
-        amount_to_recover: Dong,
-        note: String,
-    },
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub enum SettlementEvent {
-    SettlementSubmitted {
-        settlement: SettlementId,
-        lines: Vec<BudgetLineId>,
-        submitted_by: String,
-        effective_date: NaiveDate,
-    },
-    SettlementAppraised {
-        disallowed: Dong,
-        notes: String,
-        appraised_by: String,
-        effective_date: NaiveDate,
-    },
-    SettlementApproved {
-        approved_by: String,
-        effective_date: NaiveDate,
-    },
-    AuditFindingRecorded {
-        body: String,
-        amount_to_recover: Dong,
-        note: String,
-        recorded_by: String,
-        effective_date: NaiveDate,
-    },
-    ComplianceFindingRaised {
-        finding: Finding,
-    },
-}
-
-listed_enum! {
-    pub enum SettlementEventType {
-        SettlementSubmitted => "SettlementSubmitted",
-        SettlementAppraised => "SettlementAppraised",
-        SettlementApproved => "SettlementApproved",
-        AuditFindingRecorded => "AuditFindingRecorded",
-        ComplianceFindingRaised => "ComplianceFindingRaised",
-    }
-}
-
-impl SettlementEvent {
-    pub fn kind(&self) -> SettlementEventType {
-        use SettlementEvent as E;
-        use SettlementEventType as T;
-        match self {
-            E::SettlementSubmitted { .. } => T::SettlementSubmitted,
-            E::SettlementAppraised { .. } => T::SettlementAppraised,
-            E::SettlementApproved { .. } => T::SettlementApproved,
-            E::AuditFindingRecorded { .. } => T::AuditFindingRecorded,
-            E::ComplianceFindingRaised { .. } => T::ComplianceFindingRaised,
-        }
-    }
-}
-
-impl DomainEvent for SettlementEvent {
-    fn event_type(&self) -> String {
-        self.kind().as_str().to_string()
-    }
-
-    fn event_version(&self) -> String {
-        "1".to_string()
-    }
-}
 
 /// What a budget line reads about its settlement (see
 /// [`crate::services::FundingLookup::settlement`]).
