@@ -1,9 +1,13 @@
 //! Given/when/then tests of every cooperative command: the accepted path and each refusal.
 
+mod dissolution;
 mod lifecycle;
+mod members;
+mod merger;
 mod records;
 mod register;
 mod reorganisation;
+mod reregister;
 
 use std::sync::Arc;
 

@@ -1,5 +1,6 @@
 //! Given/when/then tests of every budget-line command: the accepted path and each refusal.
 
+mod budget;
 mod corrections;
 mod spending;
 

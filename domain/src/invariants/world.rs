@@ -1,19 +1,13 @@
-//! Random command sequences over several cooperatives, two budget lines, four support cases
-//! and a settlement; after every step, no invariant of DOMAIN.md may be broken.
-//!
-//! Each step is a tuple of small numbers that [`step`] turns into one command (most are
-//! refused, which is the point: refusals must leave the state untouched and acceptances must
-//! keep every rule).
+//! The world the random steps act on: three cooperatives, two budget lines of one unit,
+//! five support cases (three approved and committed), one settlement; and how a step's
+//! numbers become one command.
 
 use std::sync::Arc;
 
 use chrono::{Days, NaiveDate};
-use proptest::prelude::*;
 
 use crate::code::CooperativeCode;
-use crate::cooperative::{
-    Cooperative, CooperativeAction as C, CooperativeEvent, CooperativeStatus, DissolutionMode,
-};
+use crate::cooperative::{Cooperative, CooperativeAction as C, CooperativeEvent, DissolutionMode};
 use crate::fixtures::{code, day, doc, htx, person};
 use crate::funding::{
     BudgetLine, BudgetLineAction as L, BudgetLineEvent, BudgetLineId, Purpose, RecordId,
@@ -25,48 +19,47 @@ use crate::money::Dong;
 use crate::reference::{Cap, RuleSetId, SupportRuleSet, SupportRuleSetAction};
 use crate::services::Services;
 use crate::testing::InMemoryLookups;
-
-const PEOPLE: [&str; 3] = ["an", "binh", "chi"];
-const RECIPIENTS: [&str; 2] = ["205", "SO-NNPTNT"];
-const COOPS: u32 = 3;
+pub(super) const PEOPLE: [&str; 3] = ["an", "binh", "chi"];
+pub(super) const RECIPIENTS: [&str; 2] = ["205", "SO-NNPTNT"];
+pub(super) const COOPS: u32 = 3;
 /// Cases 0-2 are approved by `an` and committed when the world starts; 3-4 start empty.
-const CASES: u32 = 5;
-const PREPARED: u32 = 3;
+pub(super) const CASES: u32 = 5;
+pub(super) const PREPARED: u32 = 3;
 
-fn lines() -> [BudgetLineId; 2] {
+pub(super) fn lines() -> [BudgetLineId; 2] {
     [
         BudgetLineId::new(2018, "SO-KHDT", "NS-TINH", SupportCategory::Establishment).unwrap(),
         BudgetLineId::new(2018, "SO-KHDT", "NTM-1600", SupportCategory::Training).unwrap(),
     ]
 }
 
-fn settlement_id() -> SettlementId {
+pub(super) fn settlement_id() -> SettlementId {
     SettlementId::new(2018, "SO-KHDT").unwrap()
 }
 
-fn case_id(k: u32) -> RecordId {
+pub(super) fn case_id(k: u32) -> RecordId {
     RecordId::new(2018, "SO-KHDT", &format!("HS-{k}")).unwrap()
 }
 
-fn rule_set(category: SupportCategory) -> RuleSetId {
+pub(super) fn rule_set(category: SupportCategory) -> RuleSetId {
     RuleSetId::new(category, &doc("340/2016/TT-BTC"))
 }
 
-fn coop(n: u32) -> CooperativeCode {
+pub(super) fn coop(n: u32) -> CooperativeCode {
     code(n % COOPS + 1)
 }
 
-fn millions(n: u32) -> Dong {
+pub(super) fn millions(n: u32) -> Dong {
     Dong::new(i64::from(n) * 1_000_000).unwrap()
 }
 
-struct World {
-    lookups: Arc<InMemoryLookups>,
-    services: Services,
+pub(super) struct World {
+    pub(super) lookups: Arc<InMemoryLookups>,
+    pub(super) services: Services,
 }
 
 impl World {
-    fn new() -> World {
+    pub(super) fn new() -> World {
         let lookups = InMemoryLookups::seeded();
         let services = lookups.services();
         let admin = Actor::new("seed", Role::Admin, None);
@@ -162,7 +155,7 @@ impl World {
         }
     }
 
-    fn line(&self, i: u32) -> BudgetLine {
+    pub(super) fn line(&self, i: u32) -> BudgetLine {
         self.lookups
             .get::<BudgetLine>(&lines()[i as usize % 2].to_id())
     }
@@ -170,10 +163,10 @@ impl World {
 
 /// One step: what to do, to whom, how many days after the previous step, by whom, and a
 /// free parameter.
-type Step = (u8, u32, u32, u32, u32);
+pub(super) type Step = (u8, u32, u32, u32, u32);
 
 /// The steps' dates: from 06/01/2018 on, each step a few days after the previous one.
-fn dates(steps: &[Step]) -> Vec<NaiveDate> {
+pub(super) fn dates(steps: &[Step]) -> Vec<NaiveDate> {
     let mut date = day(2018, 1, 6);
     steps
         .iter()
@@ -184,7 +177,7 @@ fn dates(steps: &[Step]) -> Vec<NaiveDate> {
         .collect()
 }
 
-fn step(world: &World, (kind, target, _, who, p): Step, date: NaiveDate) -> Outcome {
+pub(super) fn step(world: &World, (kind, target, _, who, p): Step, date: NaiveDate) -> Outcome {
     let actor = person(PEOPLE[who as usize % 3], Role::Officer);
     let lookups = &world.lookups;
     let services = &world.services;
@@ -354,271 +347,9 @@ fn step(world: &World, (kind, target, _, who, p): Step, date: NaiveDate) -> Outc
     }
 }
 
-enum Outcome {
+pub(super) enum Outcome {
     Cooperative(CooperativeCode, Option<Vec<CooperativeEvent>>),
     Line(BudgetLineId, NaiveDate, Option<Vec<BudgetLineEvent>>),
     Case(RecordId, NaiveDate, Option<Vec<SupportCaseEvent>>),
     Settlement(Option<Vec<SettlementEvent>>),
-}
-
-/// The balances of every line: FIN-01, FIN-02 and FIN-03 hold.
-fn check_balances(world: &World) -> Result<(), TestCaseError> {
-    for i in 0..2 {
-        let line = world.line(i);
-        prop_assert!(
-            line.allocated() <= line.estimate(),
-            "FIN-02 {:?}",
-            line.id()
-        );
-        let sum = Dong::sum(line.allocations().values().copied()).unwrap();
-        prop_assert_eq!(sum, line.allocated());
-        for (recipient, allocation) in line.allocations() {
-            let spent = line.spent(recipient);
-            prop_assert!(
-                spent.paid.checked_add(spent.outstanding).unwrap() <= *allocation,
-                "FIN-01 {recipient}"
-            );
-        }
-        for c in line.commitments().iter().filter(|c| !c.reversed) {
-            prop_assert!(
-                c.paid.checked_add(c.outstanding).unwrap() <= c.amount,
-                "FIN-03 {}",
-                c.purpose
-            );
-        }
-    }
-    Ok(())
-}
-
-fn status_on(world: &World, code: &CooperativeCode, date: NaiveDate) -> Option<CooperativeStatus> {
-    world
-        .lookups
-        .get::<Cooperative>(code.as_str())
-        .status_on(date)
-}
-
-/// The rules of what one accepted step may record, given the state before it.
-fn check_step(world: &World, before: &Before, outcome: &Outcome) -> Result<(), TestCaseError> {
-    match outcome {
-        Outcome::Cooperative(code, Some(events)) => {
-            if before.terminal.contains(code) {
-                prop_assert!(
-                    events.iter().all(CooperativeEvent::is_allowed_after_end),
-                    "REG-04: ended {code} took {events:?}"
-                );
-            }
-            let history = world.lookups.get::<Cooperative>(code.as_str());
-            let periods = history.status_history().periods();
-            prop_assert!(
-                periods.windows(2).all(|w| w[0].from <= w[1].from),
-                "REG-04: history out of order"
-            );
-        }
-        Outcome::Line(id, date, Some(events)) => {
-            if before.closed {
-                let only_returns = events.iter().all(|e| {
-                    matches!(
-                        e,
-                        BudgetLineEvent::FundsReturned { .. }
-                            | BudgetLineEvent::ComplianceFindingRaised { .. }
-                    )
-                });
-                prop_assert!(only_returns, "FIN-10: closed year took {events:?}");
-            }
-            let line = world.lookups.get::<BudgetLine>(&id.to_id());
-            for event in events {
-                let (purpose, by) = match event {
-                    BudgetLineEvent::AdvancePaid {
-                        purpose, paid_by, ..
-                    }
-                    | BudgetLineEvent::PaymentMade {
-                        purpose, paid_by, ..
-                    } => (purpose, paid_by),
-                    BudgetLineEvent::AdvanceSettled {
-                        advance_entry,
-                        settled_by,
-                        ..
-                    } => {
-                        let purpose = line.entries()[*advance_entry as usize - 1]
-                            .purpose
-                            .as_ref()
-                            .unwrap();
-                        let commitment = line
-                            .commitments()
-                            .iter()
-                            .find(|c| &c.purpose == purpose && !c.reversed)
-                            .unwrap();
-                        prop_assert_ne!(
-                            &commitment.approved_by,
-                            settled_by,
-                            "FIN-11 advance settlement"
-                        );
-                        continue;
-                    }
-                    _ => continue,
-                };
-                let commitment = line
-                    .commitments()
-                    .iter()
-                    .find(|c| &c.purpose == purpose && !c.reversed)
-                    .unwrap();
-                prop_assert_ne!(&commitment.approved_by, by, "FIN-11");
-                if let Some(code) = &commitment.beneficiary {
-                    prop_assert_eq!(
-                        status_on(world, code, *date),
-                        Some(CooperativeStatus::Active),
-                        "FIN-04 on {}",
-                        date
-                    );
-                }
-            }
-        }
-        Outcome::Case(id, date, Some(events)) => {
-            for event in events {
-                if let SupportCaseEvent::SupportApproved { amount, cap, .. } = event {
-                    prop_assert!(
-                        amount <= cap && *amount <= millions(30),
-                        "FIN-03: {amount} over {cap}"
-                    );
-                    let purpose = world
-                        .lookups
-                        .get::<SupportCase>(&id.to_id())
-                        .approved_purpose()
-                        .unwrap();
-                    let beneficiary = purpose.beneficiary.unwrap();
-                    prop_assert_eq!(
-                        status_on(world, &beneficiary, *date),
-                        Some(CooperativeStatus::Active),
-                        "FIN-04 at approval"
-                    );
-                }
-            }
-        }
-        Outcome::Settlement(Some(events)) => {
-            for event in events {
-                if let SettlementEvent::SettlementApproved { approved_by, .. } = event {
-                    for i in 0..2 {
-                        let snapshot = world.line(i).snapshot().unwrap();
-                        prop_assert!(
-                            !snapshot.approvers.contains(approved_by)
-                                && !snapshot.payers.contains(approved_by),
-                            "FIN-11 settlement"
-                        );
-                    }
-                }
-            }
-        }
-        _ => {}
-    }
-    Ok(())
-}
-
-/// What the step checks need from before the step.
-struct Before {
-    terminal: Vec<CooperativeCode>,
-    closed: bool,
-}
-
-fn before(world: &World) -> Before {
-    let terminal = (1..=COOPS)
-        .map(code)
-        .filter(|c| {
-            world
-                .lookups
-                .get::<Cooperative>(c.as_str())
-                .current_status()
-                .is_some_and(CooperativeStatus::is_terminal)
-        })
-        .collect();
-    let closed = world
-        .lookups
-        .get::<Settlement>(&settlement_id().to_id())
-        .snapshot()
-        .is_some_and(|s| s.approved_on.is_some());
-    Before { terminal, closed }
-}
-
-/// Lifecycle steps are rarer than funding steps, so cooperatives stay active long enough for
-/// money to move.
-fn steps() -> impl Strategy<Value = Vec<Step>> {
-    let kind = prop_oneof![
-        2 => 0u8..13,
-        6 => prop::sample::select(vec![2u8, 3, 3, 4, 4, 4, 10, 10, 10]),
-        6 => Just(13u8),
-        3 => Just(14u8),
-        9 => Just(15u8),
-        9 => Just(16u8),
-        9 => Just(17u8),
-        2 => Just(18u8),
-        4 => Just(19u8),
-        2 => Just(20u8),
-        6 => Just(21u8),
-        9 => Just(22u8),
-        1 => Just(23u8),
-        2 => 24u8..27,
-    ];
-    proptest::collection::vec((kind, 0u32..12, 0u32..5, 0u32..3, 0u32..1000), 1..150)
-}
-
-fn accepted_types(outcome: &Outcome) -> Vec<String> {
-    use cqrs_es::DomainEvent;
-    match outcome {
-        Outcome::Cooperative(_, Some(events)) => {
-            events.iter().map(DomainEvent::event_type).collect()
-        }
-        Outcome::Line(_, _, Some(events)) => events.iter().map(DomainEvent::event_type).collect(),
-        Outcome::Case(_, _, Some(events)) => events.iter().map(DomainEvent::event_type).collect(),
-        Outcome::Settlement(Some(events)) => events.iter().map(DomainEvent::event_type).collect(),
-        _ => Vec::new(),
-    }
-}
-
-proptest! {
-    #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
-
-    #[test]
-    fn no_sequence_of_commands_breaks_an_invariant(steps in steps()) {
-        let world = World::new();
-        for (s, date) in steps.iter().copied().zip(dates(&steps)) {
-            let before = before(&world);
-            let outcome = step(&world, s, date);
-            check_balances(&world)?;
-            check_step(&world, &before, &outcome)?;
-        }
-    }
-}
-
-/// The generator is only worth its invariants if it reaches the accepting paths: the same
-/// kind of sequences, drawn deterministically, record payments, approvals and dissolutions.
-#[test]
-fn random_sequences_reach_the_accepting_paths() {
-    use proptest::strategy::ValueTree;
-    use proptest::test_runner::TestRunner;
-    let mut runner = TestRunner::deterministic();
-    let mut seen = std::collections::BTreeMap::<String, usize>::new();
-    for _ in 0..400 {
-        let world = World::new();
-        let steps = steps().new_tree(&mut runner).unwrap().current();
-        for (s, date) in steps.iter().copied().zip(dates(&steps)) {
-            for event_type in accepted_types(&step(&world, s, date)) {
-                *seen.entry(event_type).or_default() += 1;
-            }
-        }
-    }
-    for expected in [
-        "AllocationMade",
-        "SupportApplicationReceived",
-        "SupportApproved",
-        "SupportCommitted",
-        "AdvancePaid",
-        "PaymentMade",
-        "FundsReturned",
-        "EntryReversed",
-        "SettlementApproved",
-        "BusinessSuspended",
-        "VoluntaryDissolutionResolved",
-        "CooperativeDissolved",
-    ] {
-        assert!(seen.contains_key(expected), "no {expected} in {seen:?}");
-    }
 }
