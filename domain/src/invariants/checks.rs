@@ -11,6 +11,7 @@ use crate::funding::{
 };
 use crate::money::Dong;
 
+use super::step::*;
 use super::world::*;
 /// The balances of every line: FIN-01, FIN-02 and FIN-03 hold.
 pub(super) fn check_balances(world: &World) -> Result<(), TestCaseError> {

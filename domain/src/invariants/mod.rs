@@ -1,16 +1,18 @@
-//! Random command sequences over several cooperatives, two budget lines, four support cases
+//! Random command sequences over several cooperatives, two budget lines, five support cases
 //! and a settlement; after every step, no invariant of DOMAIN.md may be broken.
 //!
-//! Each step is a tuple of small numbers that `world::step` turns into one command (most are
+//! Each step is a tuple of small numbers that `step::step` turns into one command (most are
 //! refused, which is the point: refusals must leave the state untouched and acceptances must
 //! keep every rule).
 
 mod checks;
+mod step;
 mod world;
 
 use proptest::prelude::*;
 
 use checks::*;
+use step::*;
 use world::*;
 /// Lifecycle steps are rarer than funding steps, so cooperatives stay active long enough for
 /// money to move.

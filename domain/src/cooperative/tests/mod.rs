@@ -7,6 +7,7 @@ mod merger;
 mod records;
 mod register;
 mod reorganisation;
+mod reports;
 mod reregister;
 
 use std::sync::Arc;

@@ -6,17 +6,17 @@ use crate::money::Dong;
 use super::event::BudgetLineEvent as E;
 use super::state::{BudgetLine, Commitment, EntryKind, LineEntry};
 
-fn plus(a: Dong, b: Dong) -> Dong {
+pub(super) fn plus(a: Dong, b: Dong) -> Dong {
     a.checked_add(b).unwrap_or(a)
 }
 
-fn minus(a: Dong, b: Dong) -> Dong {
+pub(super) fn minus(a: Dong, b: Dong) -> Dong {
     a.saturating_sub(b)
 }
 
 /// Signed movement of one purpose's paid and outstanding amounts.
 #[derive(Clone, Copy)]
-enum Move {
+pub(super) enum Move {
     Up(Dong),
     Down(Dong),
     None,
@@ -33,7 +33,7 @@ impl Move {
 }
 
 /// Moves the commitment of the entry's purpose, and its recipient's spending.
-fn shift(line: &mut BudgetLine, entry: u32, paid: Move, outstanding: Move) {
+pub(super) fn shift(line: &mut BudgetLine, entry: u32, paid: Move, outstanding: Move) {
     let Some(purpose) = line.entry(entry).and_then(|e| e.purpose.clone()) else {
         return;
     };
@@ -233,7 +233,7 @@ pub(super) fn apply(line: &mut BudgetLine, event: E) {
                 },
             );
             if let Some(target) = target {
-                reverse(line, &target);
+                super::reverse::undo(line, &target);
             }
         }
         E::ComplianceFindingRaised {
@@ -246,7 +246,7 @@ pub(super) fn apply(line: &mut BudgetLine, event: E) {
     }
 }
 
-fn index(no: u32) -> usize {
+pub(super) fn index(no: u32) -> usize {
     (no as usize).saturating_sub(1)
 }
 
@@ -257,7 +257,7 @@ fn source(line: &BudgetLine, no: u32) -> (Option<String>, Option<crate::funding:
 }
 
 /// A return (`back = true`) or the reversal of a return (`back = false`) against `source`.
-fn give_back(line: &mut BudgetLine, source: u32, amount: Dong, back: bool) {
+pub(super) fn give_back(line: &mut BudgetLine, source: u32, amount: Dong, back: bool) {
     if let Some(src) = line.entries.get_mut(index(source)) {
         match (src.kind, back) {
             (EntryKind::Advance, true) => src.outstanding = minus(src.outstanding, amount),
@@ -269,7 +269,7 @@ fn give_back(line: &mut BudgetLine, source: u32, amount: Dong, back: bool) {
 }
 
 /// Moves the balances for a return recorded as entry `no` against `source`.
-fn shift_back(line: &mut BudgetLine, no: u32, source: u32, amount: Dong, back: bool) {
+pub(super) fn shift_back(line: &mut BudgetLine, no: u32, source: u32, amount: Dong, back: bool) {
     let is_advance = line
         .entry(source)
         .is_some_and(|e| e.kind == EntryKind::Advance);
@@ -282,46 +282,5 @@ fn shift_back(line: &mut BudgetLine, no: u32, source: u32, amount: Dong, back: b
         shift(line, no, Move::None, m);
     } else {
         shift(line, no, m, Move::None);
-    }
-}
-
-fn reverse(line: &mut BudgetLine, target: &LineEntry) {
-    if let Some(t) = line.entries.get_mut(index(target.no)) {
-        t.reversed = true;
-        if t.kind == EntryKind::Advance {
-            t.outstanding = Dong::ZERO;
-        }
-    }
-    let amount = target.amount;
-    match target.kind {
-        EntryKind::Estimate => line.estimate = minus(line.estimate, amount),
-        EntryKind::Allocation => {
-            if let Some(r) = &target.recipient
-                && let Some(allocation) = line.allocations.get_mut(r)
-            {
-                *allocation = minus(*allocation, amount);
-            }
-            line.allocated = minus(line.allocated, amount);
-        }
-        EntryKind::Commitment => {
-            if let Some(c) = line.commitments.iter_mut().find(|c| c.entry == target.no) {
-                c.reversed = true;
-            }
-        }
-        EntryKind::Advance => shift(line, target.no, Move::None, Move::Down(target.outstanding)),
-        EntryKind::AdvanceSettlement => {
-            if let Some(advance) = target.against {
-                give_back(line, advance, amount, false);
-            }
-            shift(line, target.no, Move::Down(amount), Move::Up(amount));
-        }
-        EntryKind::Payment => shift(line, target.no, Move::Down(amount), Move::None),
-        EntryKind::Return => {
-            if let Some(source) = target.against {
-                give_back(line, source, amount, false);
-                shift_back(line, target.no, source, amount, false);
-            }
-        }
-        EntryKind::Reversal => {}
     }
 }

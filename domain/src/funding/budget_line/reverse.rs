@@ -3,8 +3,10 @@
 
 use crate::money::Dong;
 
+use super::apply::{Move, give_back, index, minus, shift, shift_back};
+
 use super::error::BudgetLineError as Error;
-use super::state::{BudgetLine, EntryKind};
+use super::state::{BudgetLine, EntryKind, LineEntry};
 
 pub(super) fn check(line: &BudgetLine, target: u32) -> Result<(), Error> {
     let entry = line
@@ -78,5 +80,47 @@ pub(super) fn check(line: &BudgetLine, target: u32) -> Result<(), Error> {
                 None => refuse("không còn cam kết chi / its commitment no longer exists"),
             }
         }
+    }
+}
+
+/// Applies `EntryReversed`: undoes `target`'s effect on the balances.
+pub(super) fn undo(line: &mut BudgetLine, target: &LineEntry) {
+    if let Some(t) = line.entries.get_mut(index(target.no)) {
+        t.reversed = true;
+        if t.kind == EntryKind::Advance {
+            t.outstanding = Dong::ZERO;
+        }
+    }
+    let amount = target.amount;
+    match target.kind {
+        EntryKind::Estimate => line.estimate = minus(line.estimate, amount),
+        EntryKind::Allocation => {
+            if let Some(r) = &target.recipient
+                && let Some(allocation) = line.allocations.get_mut(r)
+            {
+                *allocation = minus(*allocation, amount);
+            }
+            line.allocated = minus(line.allocated, amount);
+        }
+        EntryKind::Commitment => {
+            if let Some(c) = line.commitments.iter_mut().find(|c| c.entry == target.no) {
+                c.reversed = true;
+            }
+        }
+        EntryKind::Advance => shift(line, target.no, Move::None, Move::Down(target.outstanding)),
+        EntryKind::AdvanceSettlement => {
+            if let Some(advance) = target.against {
+                give_back(line, advance, amount, false);
+            }
+            shift(line, target.no, Move::Down(amount), Move::Up(amount));
+        }
+        EntryKind::Payment => shift(line, target.no, Move::Down(amount), Move::None),
+        EntryKind::Return => {
+            if let Some(source) = target.against {
+                give_back(line, source, amount, false);
+                shift_back(line, target.no, source, amount, false);
+            }
+        }
+        EntryKind::Reversal => {}
     }
 }
