@@ -28,7 +28,7 @@ pub(super) async fn decide(
     action: CooperativeAction,
     services: &Services,
 ) -> Decision {
-    let me = coop.registered()?.code.clone();
+    let me = coop.require_open(date)?.code.clone();
     let fail = |reason: &str| Err(CooperativeError::reorganisation(&me, reason));
     match action {
         CooperativeAction::ResolveReorganisation {

@@ -1,6 +1,7 @@
 //! Given/when/then tests of every cooperative command: the accepted path and each refusal.
 
 mod dissolution;
+mod every;
 mod lifecycle;
 mod members;
 mod merger;

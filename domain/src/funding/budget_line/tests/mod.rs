@@ -2,6 +2,7 @@
 
 mod budget;
 mod corrections;
+mod every;
 mod spending;
 
 use std::sync::Arc;
