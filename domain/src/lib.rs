@@ -5,7 +5,7 @@
 //!   the event metadata every entry carries, and the pure chain verifier;
 //! - [`cooperative`]: the registry aggregate (one cooperative or union per 10-digit code);
 //! - [`funding`]: budget lines, support cases, training classes and settlements;
-//! - [`reference`]: legal documents, support rule sets, administrative units, regions, and
+//! - [`reference`](mod@reference): legal documents, support rule sets, administrative units, regions, and
 //!   the seed data as commands;
 //! - [`rules`]: every rule code with its names and legal basis; [`catalogue`]: every event
 //!   type per aggregate;

@@ -1,6 +1,6 @@
 //! Which cooperative law governs a date, and the periods the rules count.
 //!
-//! Confirmed facts are constants; facts the research marked [K] (unconfirmed) are rows of
+//! Confirmed facts are constants; facts the research marked `[K]` (unconfirmed) are rows of
 //! data returned by functions, with `confirmed: false`, so they can be replaced without
 //! touching the rules.
 
@@ -76,7 +76,7 @@ pub fn law_on(date: NaiveDate) -> CooperativeLaw {
 pub struct ReRegistrationRule {
     /// Only cooperatives registered before this date re-register.
     pub registered_before: NaiveDate,
-    /// Re-registrations dated after this are accepted with a finding (36 months, [K]).
+    /// Re-registrations dated after this are accepted with a finding (36 months, `[K]`).
     pub late_after: NaiveDate,
     /// From this date the 2023 Law applies: no re-registration (Điều 115).
     pub ends_on: NaiveDate,

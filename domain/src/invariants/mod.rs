@@ -36,15 +36,28 @@ fn steps() -> impl Strategy<Value = Vec<Step>> {
     proptest::collection::vec((kind, 0u32..12, 0u32..5, 0u32..3, 0u32..1000), 1..150)
 }
 
+/// The stored types of the events a step recorded, each checked to be the tag serde writes.
 fn accepted_types(outcome: &Outcome) -> Vec<String> {
-    use cqrs_es::DomainEvent;
+    fn types<E: cqrs_es::DomainEvent>(events: &[E]) -> Vec<String> {
+        events
+            .iter()
+            .map(|event| {
+                let json = serde_json::to_value(event).unwrap();
+                let tag = json.as_object().and_then(|o| o.keys().next().cloned());
+                assert_eq!(
+                    tag,
+                    Some(event.event_type()),
+                    "serde tag differs from event_type"
+                );
+                event.event_type()
+            })
+            .collect()
+    }
     match outcome {
-        Outcome::Cooperative(_, Some(events)) => {
-            events.iter().map(DomainEvent::event_type).collect()
-        }
-        Outcome::Line(_, _, Some(events)) => events.iter().map(DomainEvent::event_type).collect(),
-        Outcome::Case(_, _, Some(events)) => events.iter().map(DomainEvent::event_type).collect(),
-        Outcome::Settlement(Some(events)) => events.iter().map(DomainEvent::event_type).collect(),
+        Outcome::Cooperative(_, Some(events)) => types(events),
+        Outcome::Line(_, _, Some(events)) => types(events),
+        Outcome::Case(_, _, Some(events)) => types(events),
+        Outcome::Settlement(Some(events)) => types(events),
         _ => Vec::new(),
     }
 }
