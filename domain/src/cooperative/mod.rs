@@ -1,5 +1,5 @@
 //! The `Cooperative` aggregate: one HTX or union of cooperatives, identified by its 10-digit
-//! code (aggregate id = the code, e.g. `5700101234`).
+//! code (aggregate id = the code, e.g. `5700101235`).
 //!
 //! It holds the registered content, the status history by effective date (so it answers
 //! "status on date D"), members, union memberships, reorganisation lineage, dissolution and
