@@ -1,0 +1,213 @@
+//! The cooperative's state, rebuilt from its events, and the checks every handler shares.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+
+use crate::code::CooperativeCode;
+use crate::rules::Finding;
+
+use super::command::{MemberCounts, Origin, RegistrationContent, ReorganisationKind};
+use super::error::CooperativeError;
+use super::status::{CooperativeKind, CooperativeStatus, StatusHistory, Transition};
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) struct Registration {
+    pub code: CooperativeCode,
+    pub kind: CooperativeKind,
+    pub content: RegistrationContent,
+    pub address_since: NaiveDate,
+    pub registered_on: NaiveDate,
+    pub governing_law: String,
+    pub certificate_no: String,
+    pub origin: Origin,
+    pub re_registered_on: Option<NaiveDate>,
+}
+
+/// What started a dissolution: the cooperative, an authority, or a revocation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum DissolutionCause {
+    Voluntary,
+    Compulsory,
+    Revocation,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) struct Dissolution {
+    pub cause: DissolutionCause,
+    pub started_on: NaiveDate,
+    pub published_on: Option<NaiveDate>,
+}
+
+/// A reorganisation resolved but not yet completed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PendingReorganisation {
+    pub kind: ReorganisationKind,
+    pub counterparts: Vec<CooperativeCode>,
+    pub resolved_on: NaiveDate,
+}
+
+/// Why a REG-03/05/09/15 finding was raised. Streak grounds carry their start, so one streak
+/// is reported once.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub enum FindingGround {
+    BelowMinimumMembers { since: NaiveDate },
+    NoAnnualMeeting { since: NaiveDate },
+    Inactive { since: NaiveDate },
+    LateReRegistration,
+    LateChangeFiling { decided_on: NaiveDate },
+    LateAnnualInformation { year: i32 },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OcopRating {
+    pub product: String,
+    pub stars: u8,
+    pub rated_on: NaiveDate,
+    pub valid_until: NaiveDate,
+}
+
+/// What other aggregates may read about a cooperative (see [`crate::services`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RegistrySnapshot {
+    pub code: CooperativeCode,
+    pub kind: CooperativeKind,
+    pub status: CooperativeStatus,
+    pub members: MemberCounts,
+    pub origin: Origin,
+    pub pending_reorganisation: Option<PendingReorganisation>,
+    pub absorbed: Vec<CooperativeCode>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Cooperative {
+    pub(crate) registration: Option<Registration>,
+    pub(crate) history: StatusHistory,
+    pub(crate) members: Vec<(NaiveDate, MemberCounts)>,
+    pub(crate) unions: BTreeSet<CooperativeCode>,
+    pub(crate) last_annual_meeting: Option<NaiveDate>,
+    pub(crate) below_minimum_since: Option<NaiveDate>,
+    pub(crate) inactive_since: Option<NaiveDate>,
+    pub(crate) reported: BTreeSet<FindingGround>,
+    pub(crate) dissolution: Option<Dissolution>,
+    pub(crate) reorganisation: Option<PendingReorganisation>,
+    pub(crate) absorbed: Vec<CooperativeCode>,
+    pub(crate) successors: Vec<CooperativeCode>,
+    pub(crate) annual_information: BTreeMap<i32, NaiveDate>,
+    pub(crate) model_years: BTreeSet<i32>,
+    pub(crate) ocop: Vec<OcopRating>,
+    pub(crate) findings: Vec<Finding>,
+}
+
+impl Cooperative {
+    pub fn code(&self) -> Option<&CooperativeCode> {
+        self.registration.as_ref().map(|r| &r.code)
+    }
+
+    pub fn kind(&self) -> Option<CooperativeKind> {
+        self.registration.as_ref().map(|r| r.kind)
+    }
+
+    pub fn content(&self) -> Option<&RegistrationContent> {
+        self.registration.as_ref().map(|r| &r.content)
+    }
+
+    pub fn status_history(&self) -> &StatusHistory {
+        &self.history
+    }
+
+    /// The legal status on `date`; `None` before registration.
+    pub fn status_on(&self, date: NaiveDate) -> Option<CooperativeStatus> {
+        self.history.status_on(date)
+    }
+
+    /// The latest recorded status (as of the last change).
+    pub fn current_status(&self) -> Option<CooperativeStatus> {
+        self.history.periods().last().map(|p| p.status)
+    }
+
+    /// The member counts recorded last on or before `date`.
+    pub fn members_on(&self, date: NaiveDate) -> Option<MemberCounts> {
+        self.members
+            .iter()
+            .rev()
+            .find(|(from, _)| *from <= date)
+            .map(|(_, counts)| *counts)
+    }
+
+    pub fn unions(&self) -> &BTreeSet<CooperativeCode> {
+        &self.unions
+    }
+
+    pub fn findings(&self) -> &[Finding] {
+        &self.findings
+    }
+
+    pub fn successors(&self) -> &[CooperativeCode] {
+        &self.successors
+    }
+
+    pub fn ocop_ratings(&self) -> &[OcopRating] {
+        &self.ocop
+    }
+
+    /// The answer to [`crate::services::RegistryLookup::snapshot_on`].
+    pub fn snapshot_on(&self, date: NaiveDate) -> Option<RegistrySnapshot> {
+        let registration = self.registration.as_ref()?;
+        Some(RegistrySnapshot {
+            code: registration.code.clone(),
+            kind: registration.kind,
+            status: self.status_on(date)?,
+            members: self.members_on(date).unwrap_or_default(),
+            origin: registration.origin.clone(),
+            pending_reorganisation: self.reorganisation.clone(),
+            absorbed: self.absorbed.clone(),
+        })
+    }
+
+    pub(crate) fn registered(&self) -> Result<&Registration, CooperativeError> {
+        self.registration
+            .as_ref()
+            .ok_or(CooperativeError::NotRegistered)
+    }
+
+    /// Registered and not ended; `date` not before registration.
+    pub(crate) fn require_open(&self, date: NaiveDate) -> Result<&Registration, CooperativeError> {
+        let registration = self.registered()?;
+        if let Some(status) = self.current_status().filter(|s| s.is_terminal()) {
+            return Err(CooperativeError::Terminal { status });
+        }
+        if date < registration.registered_on {
+            return Err(CooperativeError::BeforeLastChange {
+                effective_date: date,
+                last_change: registration.registered_on,
+            });
+        }
+        Ok(registration)
+    }
+
+    /// `transition` allowed on `date`, which is not before the last legal change.
+    pub(crate) fn require_transition(
+        &self,
+        transition: Transition,
+        date: NaiveDate,
+    ) -> Result<CooperativeStatus, CooperativeError> {
+        self.require_open(date)?;
+        let last_change = self.history.last_change().unwrap_or(date);
+        if date < last_change {
+            return Err(CooperativeError::BeforeLastChange {
+                effective_date: date,
+                last_change,
+            });
+        }
+        let status = self
+            .status_on(date)
+            .ok_or(CooperativeError::NotRegistered)?;
+        if transition.allows(status) {
+            Ok(status)
+        } else {
+            Err(CooperativeError::TransitionNotAllowed { transition, status })
+        }
+    }
+}
