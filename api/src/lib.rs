@@ -4,3 +4,4 @@
 //! codes here, at the edge; `anyhow` is used only in this crate's command handlers.
 
 pub mod cli;
+pub mod programme;

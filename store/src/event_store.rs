@@ -80,6 +80,23 @@ impl<A: Aggregate + Clone> LedgerStore<A> {
         }
     }
 
+    /// The aggregate as the log holds it now: the cached state brought up to date with any
+    /// entries appended since (by this process or another), or a full replay. Used by rules
+    /// that read other aggregates, which must not act on a stale state.
+    ///
+    /// # Errors
+    /// When the log cannot be read, or an entry does not decode as an event of `A`.
+    pub async fn load_current(&self, aggregate_id: &str) -> Result<(A, u64), StoreError> {
+        let (mut aggregate, mut sequence) = self.cached(aggregate_id).unwrap_or_default();
+        let cached = sequence;
+        self.replay(aggregate_id, &mut aggregate, &mut sequence)
+            .await?;
+        if sequence > cached {
+            self.remember(aggregate_id, aggregate.clone(), sequence);
+        }
+        Ok((aggregate, sequence))
+    }
+
     /// Replays the aggregate's entries after `sequence` onto `aggregate`.
     async fn replay(
         &self,

@@ -12,6 +12,7 @@ mod database;
 mod error;
 mod event_store;
 pub mod export;
+mod lookups;
 mod sql;
 #[cfg(feature = "testing")]
 pub mod testing;
@@ -26,6 +27,7 @@ pub use error::StoreError;
 pub use event_store::{
     LEAF_HASH_KEY, LedgerContext, LedgerStore, POSITION_KEY, RECORDED_AT_KEY, to_aggregate_error,
 };
+pub use lookups::{LedgerLookups, ProgrammeStores};
 pub use sql::{Head, LogRow, read_head, stream_log};
 
 /// The ledger: its database and the task that appends to it.
