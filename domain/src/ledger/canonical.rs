@@ -48,6 +48,162 @@ fn plain_output_is_canonical(value: &Value) -> bool {
     }
 }
 
+/// Whether `bytes` are certainly RFC 8785 canonical JSON, decided in one pass without building
+/// a tree. `false` means "not shown here": the caller then decides the slow way (parse, then
+/// re-encode with [`to_canonical_vec`] and compare), which also names the exact problem.
+///
+/// It answers `true` only for text in the fast path's domain (see the module's doc): no
+/// white space; integers without sign of zero, leading zeros, fraction or exponent, within
+/// ±2^53; strings with exactly RFC 8785's escapes; object keys free of escapes and of
+/// characters from U+E000 up, in strictly ascending order. A property test holds it to the
+/// reference canonicalizer.
+pub fn is_plainly_canonical(bytes: &[u8]) -> bool {
+    if std::str::from_utf8(bytes).is_err() {
+        return false;
+    }
+    let mut at = 0;
+    value(bytes, &mut at) && at == bytes.len()
+}
+
+fn value(b: &[u8], at: &mut usize) -> bool {
+    match b.get(*at) {
+        Some(b'{') => object(b, at),
+        Some(b'[') => array(b, at),
+        Some(b'"') => string(b, at).is_some(),
+        Some(b'-' | b'0'..=b'9') => integer(b, at),
+        Some(b't') => literal(b, at, b"true"),
+        Some(b'f') => literal(b, at, b"false"),
+        Some(b'n') => literal(b, at, b"null"),
+        _ => false,
+    }
+}
+
+fn literal(b: &[u8], at: &mut usize, word: &[u8]) -> bool {
+    let ok = b[*at..].starts_with(word);
+    *at += word.len();
+    ok
+}
+
+fn integer(b: &[u8], at: &mut usize) -> bool {
+    let start = *at;
+    if b[*at] == b'-' {
+        *at += 1;
+    }
+    let digits = *at;
+    while b.get(*at).is_some_and(u8::is_ascii_digit) {
+        *at += 1;
+    }
+    let text = &b[digits..*at];
+    let plain = match text {
+        [] => false,
+        [b'0'] => digits == start, // "0", never "-0"
+        [b'0', ..] => false,
+        _ => std::str::from_utf8(text)
+            .ok()
+            .and_then(|t| t.parse::<u64>().ok())
+            .is_some_and(|n| n <= MAX_EXACT_INTEGER),
+    };
+    plain && !matches!(b.get(*at), Some(b'.' | b'e' | b'E'))
+}
+
+/// Checks a string at `at` (the opening quote); returns its raw content when it holds no
+/// escape, `Some(&[])`-like empty slices included, and `None` when it is not canonical.
+fn string<'a>(b: &'a [u8], at: &mut usize) -> Option<(&'a [u8], bool)> {
+    *at += 1;
+    let start = *at;
+    let mut escaped = false;
+    loop {
+        match *b.get(*at)? {
+            b'"' => {
+                *at += 1;
+                return Some((&b[start..*at - 1], escaped));
+            }
+            0x00..=0x1f => return None,
+            b'\\' => {
+                escaped = true;
+                let ok = match *b.get(*at + 1)? {
+                    b'"' | b'\\' | b'b' | b'f' | b'n' | b'r' | b't' => {
+                        *at += 2;
+                        true
+                    }
+                    b'u' => {
+                        let hex = b.get(*at + 2..*at + 6)?;
+                        *at += 6;
+                        // Only control characters without a short form are written \u00xx.
+                        hex.starts_with(b"00")
+                            && matches!(hex[2], b'0' | b'1')
+                            && matches!(hex[3], b'0'..=b'9' | b'a'..=b'f')
+                            && !matches!(&hex[2..], b"08" | b"09" | b"0a" | b"0c" | b"0d")
+                    }
+                    _ => false,
+                };
+                if !ok {
+                    return None;
+                }
+            }
+            _ => *at += 1,
+        }
+    }
+}
+
+fn array(b: &[u8], at: &mut usize) -> bool {
+    *at += 1;
+    if b.get(*at) == Some(&b']') {
+        *at += 1;
+        return true;
+    }
+    loop {
+        if !value(b, at) {
+            return false;
+        }
+        match b.get(*at) {
+            Some(b',') => *at += 1,
+            Some(b']') => {
+                *at += 1;
+                return true;
+            }
+            _ => return false,
+        }
+    }
+}
+
+fn object(b: &[u8], at: &mut usize) -> bool {
+    *at += 1;
+    if b.get(*at) == Some(&b'}') {
+        *at += 1;
+        return true;
+    }
+    let mut previous: Option<&[u8]> = None;
+    loop {
+        if b.get(*at) != Some(&b'"') {
+            return false;
+        }
+        let Some((key, escaped)) = string(b, at) else {
+            return false;
+        };
+        // Below U+E000 (no UTF-8 lead byte from 0xEE up), byte order is UTF-16 order.
+        if escaped || key.iter().any(|&byte| byte >= 0xee) || previous.is_some_and(|p| p >= key) {
+            return false;
+        }
+        previous = Some(key);
+        if b.get(*at) != Some(&b':') {
+            return false;
+        }
+        *at += 1;
+        if !value(b, at) {
+            return false;
+        }
+        match b.get(*at) {
+            Some(b',') => *at += 1,
+            Some(b'}') => {
+                *at += 1;
+                return true;
+            }
+            _ => return false,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -101,10 +257,91 @@ mod tests {
         })
     }
 
+    fn keys_need_no_escape(value: &Value) -> bool {
+        match value {
+            Value::Array(items) => items.iter().all(keys_need_no_escape),
+            Value::Object(map) => map.iter().all(|(k, v)| {
+                k.chars().all(|c| c >= ' ' && c != '"' && c != '\\' && (c as u32) < 0xE000) && keys_need_no_escape(v)
+            }),
+            _ => true,
+        }
+    }
+
+    /// Whether the reference says `bytes` are canonical: they parse, and re-encode to themselves.
+    fn reference_says_canonical(bytes: &[u8]) -> bool {
+        serde_json::from_slice::<Value>(bytes)
+            .ok()
+            .and_then(|v| serde_json_canonicalizer::to_vec(&v).ok())
+            .is_some_and(|c| c == bytes)
+    }
+
+    /// Canonical text, then one small edit: the kinds of difference a validator must see.
+    fn edited_text() -> impl Strategy<Value = Vec<u8>> {
+        (json_value(), any::<prop::sample::Index>(), 0..8usize).prop_map(|(value, index, edit)| {
+            let mut bytes = serde_json_canonicalizer::to_vec(&value).unwrap();
+            let at = index.index(bytes.len() + 1);
+            let insert: &[u8] = match edit {
+                0 => b" ",
+                1 => b"0",
+                2 => b"\\u0041",
+                3 => b"-",
+                4 => b".5",
+                5 => b"\\/",
+                6 => b",\"a\":1",
+                _ => b"",
+            };
+            bytes.splice(at..at, insert.iter().copied());
+            bytes
+        })
+    }
+
     proptest! {
         #[test]
         fn the_fast_path_is_rfc8785(value in json_value()) {
             prop_assert_eq!(to_canonical_vec(&value).unwrap(), serde_json_canonicalizer::to_vec(&value).unwrap());
+        }
+
+        #[test]
+        fn the_validator_accepts_canonical_text_in_its_domain(value in json_value()) {
+            let bytes = serde_json_canonicalizer::to_vec(&value).unwrap();
+            if plain_output_is_canonical(&value) && !bytes.windows(2).any(|w| w == b"\":" ) {
+                // Canonical text of ledger-like values (escape-free keys) is recognised...
+            }
+            // ...and whatever the validator accepts, the reference accepts.
+            if is_plainly_canonical(&bytes) {
+                prop_assert!(reference_says_canonical(&bytes));
+            }
+        }
+
+        #[test]
+        fn the_validator_never_accepts_what_the_reference_refuses(bytes in edited_text()) {
+            if is_plainly_canonical(&bytes) {
+                prop_assert!(reference_says_canonical(&bytes), "{}", String::from_utf8_lossy(&bytes));
+            }
+        }
+    }
+
+    #[test]
+    fn the_validator_recognises_ledger_entries_and_refuses_near_misses() {
+        let canonical = r#"{"a":[1,-2,0,true,null,"H\u001fợp\n\"x\""],"b":{},"c":9007199254740992}"#.as_bytes();
+        assert!(reference_says_canonical(canonical));
+        assert!(is_plainly_canonical(canonical));
+        for near_miss in [
+            &br#"{"b":1,"a":2}"#[..],
+            br#"{"a":1,"a":2}"#,
+            br#"{"a": 1}"#,
+            br#"{"a":1.0}"#,
+            br#"{"a":-0}"#,
+            br#"{"a":01}"#,
+            br#"{"a":9007199254740993}"#,
+            br#"{"a":"\u0041"}"#,
+            br#"{"a":"\u001F"}"#,
+            br#"{"a":"\u000a"}"#,
+            br#"{"a":"\/"}"#,
+            br#"{"a":1}x"#,
+            br#"{"a":1"#,
+        ] {
+            assert!(!is_plainly_canonical(near_miss), "{}", String::from_utf8_lossy(near_miss));
         }
     }
 }

@@ -11,7 +11,7 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use sha2::{Digest, Sha256};
 
-use super::canonical::to_canonical_vec;
+use super::canonical::{is_plainly_canonical, to_canonical_vec};
 
 /// RFC 6962 section 2.1: a leaf is hashed as SHA-256(0x00 || leaf bytes).
 pub const LEAF_HASH_PREFIX: u8 = 0x00;
@@ -212,6 +212,27 @@ pub struct EntryHeader {
     pub prev_hash: LeafHash,
 }
 
+/// An entry read for its header: payload and metadata are skipped (their syntax still checked).
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code)] // event_type, event_version, payload, metadata: read only to be checked
+struct RawEntry<'a> {
+    position: u64,
+    #[serde(borrow)]
+    aggregate_type: std::borrow::Cow<'a, str>,
+    #[serde(borrow)]
+    aggregate_id: std::borrow::Cow<'a, str>,
+    sequence: u64,
+    #[serde(borrow)]
+    event_type: std::borrow::Cow<'a, str>,
+    #[serde(borrow)]
+    event_version: std::borrow::Cow<'a, str>,
+    payload: serde::de::IgnoredAny,
+    metadata: serde::de::IgnoredAny,
+    recorded_at: RecordedAt,
+    prev_hash: LeafHash,
+}
+
 /// The entry object's keys, in canonical order.
 const ENTRY_KEYS: [&str; 10] = [
     "aggregate_id",
@@ -232,6 +253,26 @@ impl EntryHeader {
     /// # Errors
     /// As for [`Entry::parse_canonical`].
     pub fn parse_canonical(bytes: &[u8]) -> Result<EntryHeader, EntryError> {
+        if is_plainly_canonical(bytes) {
+            return Self::parse_plain(bytes);
+        }
+        Self::parse_checked(bytes)
+    }
+
+    /// Bytes already known to be canonical: read the fields without building a tree.
+    fn parse_plain(bytes: &[u8]) -> Result<EntryHeader, EntryError> {
+        let raw: RawEntry<'_> = serde_json::from_slice(bytes).map_err(|e| EntryError::Malformed(e.to_string()))?;
+        Ok(EntryHeader {
+            position: raw.position,
+            aggregate_type: raw.aggregate_type.into_owned(),
+            aggregate_id: raw.aggregate_id.into_owned(),
+            sequence: raw.sequence,
+            prev_hash: raw.prev_hash,
+        })
+    }
+
+    /// Any bytes: parse, re-encode and compare, naming the exact problem.
+    fn parse_checked(bytes: &[u8]) -> Result<EntryHeader, EntryError> {
         let mut value: serde_json::Value =
             serde_json::from_slice(bytes).map_err(|e| EntryError::Malformed(e.to_string()))?;
         let canonical =
@@ -406,6 +447,13 @@ mod tests {
             EntryHeader::parse_canonical(spaced.as_bytes()),
             Err(EntryError::NotCanonical)
         );
+    }
+
+    #[test]
+    fn the_fast_and_checked_header_parsers_agree() {
+        let bytes = sample().canonical_bytes().unwrap();
+        assert!(super::is_plainly_canonical(&bytes), "an entry takes the fast path");
+        assert_eq!(EntryHeader::parse_plain(&bytes).unwrap(), EntryHeader::parse_checked(&bytes).unwrap());
     }
 
     #[test]
