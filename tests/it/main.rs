@@ -1,5 +1,7 @@
 //! Integration tests: one binary, modules only.
 
 mod ledger_core;
+mod programme_cleanup;
+mod programme_payments;
 mod support;
 mod tamper;

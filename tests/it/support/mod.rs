@@ -2,3 +2,4 @@
 
 pub mod backends;
 pub mod pg;
+pub mod programme;
