@@ -121,11 +121,17 @@ async fn run(url: &str, count: &impl Fn(u64) -> u64) -> Vec<String> {
 
     fill(&ledger, count(300_000)).await;
     let started = Instant::now();
-    let read = futures::TryStreamExt::try_fold(store::stream_log(ledger.database(), 0), 0u64, |n, _| async move { Ok(n + 1) })
-        .await
-        .unwrap();
+    let read = futures::TryStreamExt::try_fold(
+        store::stream_log(ledger.database(), 0),
+        0u64,
+        |n, _| async move { Ok(n + 1) },
+    )
+    .await
+    .unwrap();
     let rate = read as f64 / started.elapsed().as_secs_f64();
-    rows.push(format!("| reading the log from PostgreSQL without checking, rows/s | {rate:.0} | | |"));
+    rows.push(format!(
+        "| reading the log from PostgreSQL without checking, rows/s | {rate:.0} | | |"
+    ));
     let started = Instant::now();
     let verified = verify_log(ledger.database(), |_| {})
         .await

@@ -261,7 +261,9 @@ mod tests {
         match value {
             Value::Array(items) => items.iter().all(keys_need_no_escape),
             Value::Object(map) => map.iter().all(|(k, v)| {
-                k.chars().all(|c| c >= ' ' && c != '"' && c != '\\' && (c as u32) < 0xE000) && keys_need_no_escape(v)
+                k.chars()
+                    .all(|c| c >= ' ' && c != '"' && c != '\\' && (c as u32) < 0xE000)
+                    && keys_need_no_escape(v)
             }),
             _ => true,
         }
@@ -323,7 +325,8 @@ mod tests {
 
     #[test]
     fn the_validator_recognises_ledger_entries_and_refuses_near_misses() {
-        let canonical = r#"{"a":[1,-2,0,true,null,"H\u001fợp\n\"x\""],"b":{},"c":9007199254740992}"#.as_bytes();
+        let canonical =
+            r#"{"a":[1,-2,0,true,null,"H\u001fợp\n\"x\""],"b":{},"c":9007199254740992}"#.as_bytes();
         assert!(reference_says_canonical(canonical));
         assert!(is_plainly_canonical(canonical));
         for near_miss in [
@@ -341,7 +344,11 @@ mod tests {
             br#"{"a":1}x"#,
             br#"{"a":1"#,
         ] {
-            assert!(!is_plainly_canonical(near_miss), "{}", String::from_utf8_lossy(near_miss));
+            assert!(
+                !is_plainly_canonical(near_miss),
+                "{}",
+                String::from_utf8_lossy(near_miss)
+            );
         }
     }
 }

@@ -261,7 +261,8 @@ impl EntryHeader {
 
     /// Bytes already known to be canonical: read the fields without building a tree.
     fn parse_plain(bytes: &[u8]) -> Result<EntryHeader, EntryError> {
-        let raw: RawEntry<'_> = serde_json::from_slice(bytes).map_err(|e| EntryError::Malformed(e.to_string()))?;
+        let raw: RawEntry<'_> =
+            serde_json::from_slice(bytes).map_err(|e| EntryError::Malformed(e.to_string()))?;
         Ok(EntryHeader {
             position: raw.position,
             aggregate_type: raw.aggregate_type.into_owned(),
@@ -452,8 +453,14 @@ mod tests {
     #[test]
     fn the_fast_and_checked_header_parsers_agree() {
         let bytes = sample().canonical_bytes().unwrap();
-        assert!(super::is_plainly_canonical(&bytes), "an entry takes the fast path");
-        assert_eq!(EntryHeader::parse_plain(&bytes).unwrap(), EntryHeader::parse_checked(&bytes).unwrap());
+        assert!(
+            super::is_plainly_canonical(&bytes),
+            "an entry takes the fast path"
+        );
+        assert_eq!(
+            EntryHeader::parse_plain(&bytes).unwrap(),
+            EntryHeader::parse_checked(&bytes).unwrap()
+        );
     }
 
     #[test]
