@@ -306,13 +306,27 @@ mod tests {
         #[test]
         fn the_validator_accepts_canonical_text_in_its_domain(value in json_value()) {
             let bytes = serde_json_canonicalizer::to_vec(&value).unwrap();
-            if plain_output_is_canonical(&value) && !bytes.windows(2).any(|w| w == b"\":" ) {
-                // Canonical text of ledger-like values (escape-free keys) is recognised...
+            // Canonical text of ledger-like values (keys needing no escape) is recognised...
+            if plain_output_is_canonical(&value) && keys_need_no_escape(&value) {
+                prop_assert!(is_plainly_canonical(&bytes), "{}", String::from_utf8_lossy(&bytes));
             }
             // ...and whatever the validator accepts, the reference accepts.
             if is_plainly_canonical(&bytes) {
                 prop_assert!(reference_says_canonical(&bytes));
             }
+        }
+
+        #[test]
+        fn the_validator_accepts_ledger_like_objects(
+            fields in prop::collection::btree_map("[a-z_àáạăđêôơưỹ]{0,8}", json_value(), 0..8)
+        ) {
+            let value = Value::Object(fields.into_iter().collect());
+            let bytes = serde_json_canonicalizer::to_vec(&value).unwrap();
+            prop_assert_eq!(
+                is_plainly_canonical(&bytes),
+                plain_output_is_canonical(&value) && keys_need_no_escape(&value),
+                "{}", String::from_utf8_lossy(&bytes)
+            );
         }
 
         #[test]
