@@ -10,7 +10,6 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use cqrs_es::{AggregateError, CqrsFramework, EventStore};
-use postgres_es::PostgresEventRepository;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::{ConnectOptions, Executor, PgPool};
 use store::testing::{Tally, TallyError, metadata, record};
@@ -254,7 +253,6 @@ async fn aggregate_cost_postgres_es(pool: &PgPool, commands: u64) -> (f64, f64) 
     .execute(pool)
     .await
     .unwrap();
-    let _ = PostgresEventRepository::new(pool.clone());
     let small = per_command(&cqrs, "pg-small", commands).await;
     let large = per_command(&cqrs, "pg-large", commands).await;
     (small, large)
