@@ -14,6 +14,7 @@ use tokio::sync::{mpsc, oneshot};
 
 use crate::clock::Clock;
 use crate::database::Database;
+use crate::directory::Directory;
 use crate::error::StoreError;
 use crate::sql::{self, Head, NewRow, WriteTx};
 
@@ -21,8 +22,6 @@ use crate::sql::{self, Head, NewRow, WriteTx};
 const MAX_BATCH: usize = 512;
 /// How many times the appender yields to runnable writers before closing a batch.
 const GATHER_TURNS: usize = 4;
-/// How many aggregates' last sequences the appender remembers before starting afresh.
-const MAX_REMEMBERED_SEQUENCES: usize = 1_000_000;
 
 /// One event to append.
 #[derive(Debug, Clone)]
@@ -61,9 +60,9 @@ pub struct Appender {
 }
 
 impl Appender {
-    pub fn spawn(db: Database, clock: Arc<dyn Clock>) -> Appender {
+    pub fn spawn(db: Database, clock: Arc<dyn Clock>, directory: Arc<Directory>) -> Appender {
         let (sender, receiver) = mpsc::channel(4 * MAX_BATCH);
-        tokio::spawn(run(db, clock, receiver));
+        tokio::spawn(run(db, clock, directory, receiver));
         Appender { sender }
     }
 
@@ -82,20 +81,35 @@ impl Appender {
     }
 }
 
-/// What the appender remembers between batches. Valid only while the head it read last is
-/// still the head: any other writer moves the head, and then it is forgotten.
-#[derive(Default)]
+/// What the appender remembers between batches: the head it wrote last, and the last
+/// sequence of aggregates (the shared [`Directory`]). Valid only while that head is still the
+/// head: any other writer moves it, and then the directory is forgotten.
 struct Memory {
     head: Option<Head>,
-    sequences: HashMap<(String, String), u64>,
+    directory: Arc<Directory>,
+}
+
+impl Memory {
+    fn forget(&mut self) {
+        self.head = None;
+        self.directory.forget();
+    }
 }
 
 async fn run(
     db: Database,
     clock: Arc<dyn Clock>,
+    directory: Arc<Directory>,
     mut receiver: mpsc::Receiver<(AppendRequest, Reply)>,
 ) {
-    let mut memory = Memory::default();
+    let mut memory = Memory {
+        head: None,
+        directory,
+    };
+    if let Err(error) = prime(&db, &mut memory).await {
+        tracing::warn!(%error, "could not read the aggregate directory; loads will read the log");
+        memory.forget();
+    }
     let mut batch = Vec::with_capacity(MAX_BATCH);
     while receiver.recv_many(&mut batch, MAX_BATCH).await > 0 {
         gather(&mut receiver, &mut batch).await;
@@ -108,7 +122,7 @@ async fn run(
             }
             Err(error) => {
                 tracing::error!(%error, appends = batch.len(), "append transaction failed");
-                memory = Memory::default();
+                memory.forget();
                 let message = error.to_string();
                 for (_, reply) in batch.drain(..) {
                     let _ = reply.send(Err(StoreError::Refused(format!(
@@ -118,6 +132,18 @@ async fn run(
             }
         }
     }
+}
+
+/// Reads the head and every aggregate's last sequence under the head lock, so that the two
+/// agree.
+async fn prime(db: &Database, memory: &mut Memory) -> Result<(), StoreError> {
+    let mut tx = WriteTx::begin(db).await?;
+    let head = tx.lock_head().await?;
+    let all = tx.all_last_sequences().await?;
+    tx.commit().await?;
+    memory.directory.prime(all);
+    memory.head = Some(head);
+    Ok(())
 }
 
 /// Lets the writers that the last batch's answers woke run before this batch is closed.
@@ -154,9 +180,6 @@ async fn append_batch(
     memory: &mut Memory,
     batch: &[(AppendRequest, Reply)],
 ) -> Result<Vec<Result<Vec<Appended>, StoreError>>, StoreError> {
-    if memory.sequences.len() > MAX_REMEMBERED_SEQUENCES {
-        memory.sequences.clear();
-    }
     // Each request's ledger time is read once, whichever path writes it.
     let times: Vec<RecordedAt> = batch.iter().map(|_| RecordedAt::new(clock.now())).collect();
     if let Some(head) = memory.head {
@@ -164,9 +187,8 @@ async fn append_batch(
         for (request, _) in batch {
             let key = (request.aggregate_type.clone(), request.aggregate_id.clone());
             let last = memory
-                .sequences
-                .get(&key)
-                .copied()
+                .directory
+                .last_sequence(&request.aggregate_type, &request.aggregate_id)
                 .unwrap_or(request.expected_sequence);
             sequences.entry(key).or_insert(last);
         }
@@ -176,7 +198,7 @@ async fn append_batch(
         }
         if sql::append_unlocked(db, &plan.rows, plan.head).await? {
             memory.head = Some(plan.head);
-            memory.sequences.extend(sequences);
+            memory.directory.extend(sequences);
             return Ok(plan.results);
         }
     }
@@ -192,15 +214,22 @@ async fn append_locked(
     let mut tx = WriteTx::begin(db).await?;
     let head = tx.lock_head().await?;
     if memory.head != Some(head) {
-        memory.sequences.clear();
+        memory.directory.forget();
     }
     let mut sequences = HashMap::new();
     for (request, _) in batch {
         let key = (request.aggregate_type.clone(), request.aggregate_id.clone());
         if let std::collections::hash_map::Entry::Vacant(slot) = sequences.entry(key) {
-            let last = tx
-                .last_sequence(&request.aggregate_type, &request.aggregate_id)
-                .await?;
+            let known = memory
+                .directory
+                .last_sequence(&request.aggregate_type, &request.aggregate_id);
+            let last = match known {
+                Some(last) => last,
+                None => {
+                    tx.last_sequence(&request.aggregate_type, &request.aggregate_id)
+                        .await?
+                }
+            };
             slot.insert(last);
         }
     }
@@ -211,7 +240,7 @@ async fn append_locked(
     }
     tx.commit().await?;
     memory.head = Some(plan.head);
-    memory.sequences.extend(sequences);
+    memory.directory.extend(sequences);
     Ok(plan.results)
 }
 

@@ -193,7 +193,8 @@ impl<A: Aggregate + Clone> EventStore<A> for LedgerStore<A> {
         let (mut aggregate, mut sequence) = self.cached(aggregate_id).unwrap_or_default();
         // A cache hit is taken as it is: if another process appended since, the append will
         // conflict and the retry loads afresh.
-        if sequence == 0 {
+        // A new aggregate (the directory is sure it has no entries) needs no read either.
+        if sequence == 0 && !self.ledger.directory().is_new(A::TYPE, aggregate_id) {
             self.replay(aggregate_id, &mut aggregate, &mut sequence)
                 .await
                 .map_err(to_aggregate_error)?;

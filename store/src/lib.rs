@@ -9,6 +9,7 @@
 mod appender;
 mod clock;
 mod database;
+mod directory;
 mod error;
 mod event_store;
 pub mod export;
@@ -23,6 +24,7 @@ use std::sync::Arc;
 pub use appender::{AppendRequest, Appended, Appender, NewEvent};
 pub use clock::{Clock, SteppingClock, SystemClock};
 pub use database::{APP_ROLE, Backend, DEFAULT_DATABASE_URL, Database};
+pub use directory::Directory;
 pub use error::StoreError;
 pub use event_store::{
     LEAF_HASH_KEY, LedgerContext, LedgerStore, POSITION_KEY, RECORDED_AT_KEY, to_aggregate_error,
@@ -35,6 +37,7 @@ pub use sql::{Head, LogRow, read_head, stream_log};
 pub struct Ledger {
     database: Database,
     appender: Appender,
+    directory: Arc<Directory>,
 }
 
 impl Ledger {
@@ -48,8 +51,13 @@ impl Ledger {
 
     /// Starts the appender on an open database. Must be called inside a tokio runtime.
     pub fn new(database: Database, clock: Arc<dyn Clock>) -> Ledger {
-        let appender = Appender::spawn(database.clone(), clock);
-        Ledger { database, appender }
+        let directory = Arc::new(Directory::default());
+        let appender = Appender::spawn(database.clone(), clock, directory.clone());
+        Ledger {
+            database,
+            appender,
+            directory,
+        }
     }
 
     pub fn database(&self) -> &Database {
@@ -58,6 +66,11 @@ impl Ledger {
 
     pub fn appender(&self) -> &Appender {
         &self.appender
+    }
+
+    /// Which aggregates exist, as this process knows it.
+    pub fn directory(&self) -> &Directory {
+        &self.directory
     }
 
     /// An event store for aggregates of type `A`.

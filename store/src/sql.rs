@@ -100,6 +100,19 @@ impl WriteTx {
         to_u64(last, "sequence")
     }
 
+    /// Every aggregate with its last sequence: one scan of the `(type, id, sequence)` index.
+    pub async fn all_last_sequences(&mut self) -> Result<Vec<(String, String, u64)>, StoreError> {
+        const SQL: &str = "SELECT aggregate_type, aggregate_id, MAX(sequence) FROM ledger_entries \
+                           GROUP BY aggregate_type, aggregate_id";
+        let rows: Vec<(String, String, i64)> = match self {
+            WriteTx::Postgres(tx) => sqlx::query_as(SQL).fetch_all(&mut **tx).await?,
+            WriteTx::Sqlite(tx) => sqlx::query_as(SQL).fetch_all(&mut **tx).await?,
+        };
+        rows.into_iter()
+            .map(|(t, i, last)| Ok((t, i, to_u64(last, "sequence")?)))
+            .collect()
+    }
+
     pub async fn insert(&mut self, rows: &[NewRow]) -> Result<(), StoreError> {
         for chunk in rows.chunks(INSERT_CHUNK) {
             match self {
