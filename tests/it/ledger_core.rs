@@ -345,22 +345,46 @@ async fn an_aggregate_another_process_created_is_not_taken_for_new() {
     let first = Ledger::open(&db.url, test_clock()).await.unwrap();
     let cqrs_first = cqrs_es::CqrsFramework::new(first.store::<Tally>(), vec![], ());
     // The first process writes once, so its directory of aggregates is complete and current.
-    cqrs_first.execute_with_metadata("5700500001", record(1, "a"), metadata(1)).await.unwrap();
+    cqrs_first
+        .execute_with_metadata("5700500001", record(1, "a"), metadata(1))
+        .await
+        .unwrap();
     assert!(first.directory().is_new("Tally", "5700500002"));
 
     // Another process creates 5700500002 behind the first one's back.
     let second = Ledger::open(&db.url, test_clock()).await.unwrap();
     let cqrs_second = cqrs_es::CqrsFramework::new(second.store::<Tally>(), vec![], ());
-    cqrs_second.execute_with_metadata("5700500002", record(10, "b"), metadata(2)).await.unwrap();
+    cqrs_second
+        .execute_with_metadata("5700500002", record(10, "b"), metadata(2))
+        .await
+        .unwrap();
 
     // The first process's decision on a stale "new" never lands: the append conflicts, the
     // directory is forgotten, and the retry reads the log.
-    let stale = cqrs_first.execute_with_metadata("5700500002", record(5, "c"), metadata(3)).await;
-    assert!(matches!(stale, Err(AggregateError::AggregateConflict)), "{stale:?}");
-    assert!(!first.directory().is_new("Tally", "5700500003"), "a stale directory is not trusted");
-    cqrs_first.execute_with_metadata("5700500002", record(5, "c"), metadata(3)).await.unwrap();
-    let mut context = first.store::<Tally>().load_aggregate("5700500002").await.unwrap();
+    let stale = cqrs_first
+        .execute_with_metadata("5700500002", record(5, "c"), metadata(3))
+        .await;
+    assert!(
+        matches!(stale, Err(AggregateError::AggregateConflict)),
+        "{stale:?}"
+    );
+    assert!(
+        !first.directory().is_new("Tally", "5700500003"),
+        "a stale directory is not trusted"
+    );
+    cqrs_first
+        .execute_with_metadata("5700500002", record(5, "c"), metadata(3))
+        .await
+        .unwrap();
+    let mut context = first
+        .store::<Tally>()
+        .load_aggregate("5700500002")
+        .await
+        .unwrap();
     assert_eq!(context.sequence(), 2);
     assert_eq!(cqrs_es::AggregateContext::aggregate(&mut context).total, 15);
-    verify_log(first.database(), |_| {}).await.unwrap().expect("one chain");
+    verify_log(first.database(), |_| {})
+        .await
+        .unwrap()
+        .expect("one chain");
 }
