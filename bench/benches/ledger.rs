@@ -223,7 +223,7 @@ async fn aggregate_cost_ours(ledger: &Ledger, commands: u64) -> (f64, f64, Durat
         }
     }
     let cold = Instant::now();
-    let fresh = Ledger::new(ledger.database().clone(), Arc::new(SystemClock));
+    let fresh = Ledger::new(ledger.database().clone(), Arc::new(SystemClock)).await;
     let cqrs = CqrsFramework::new(fresh.store::<Tally>(), vec![], ());
     cqrs.execute_with_metadata("large", record(1, "lạnh"), metadata(0))
         .await

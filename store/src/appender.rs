@@ -60,9 +60,21 @@ pub struct Appender {
 }
 
 impl Appender {
-    pub fn spawn(db: Database, clock: Arc<dyn Clock>, directory: Arc<Directory>) -> Appender {
+    /// Primes the directory of aggregates from the log, then starts the appender task.
+    ///
+    /// Priming happens before this returns, so that what the directory says is as of the
+    /// moment the ledger was opened, never of some later moment a race would pick.
+    pub async fn start(db: Database, clock: Arc<dyn Clock>, directory: Arc<Directory>) -> Appender {
+        let mut memory = Memory {
+            head: None,
+            directory,
+        };
+        if let Err(error) = prime(&db, &mut memory).await {
+            tracing::warn!(%error, "could not read the aggregate directory; loads will read the log");
+            memory.forget();
+        }
         let (sender, receiver) = mpsc::channel(4 * MAX_BATCH);
-        tokio::spawn(run(db, clock, directory, receiver));
+        tokio::spawn(run(db, clock, memory, receiver));
         Appender { sender }
     }
 
@@ -99,17 +111,9 @@ impl Memory {
 async fn run(
     db: Database,
     clock: Arc<dyn Clock>,
-    directory: Arc<Directory>,
+    mut memory: Memory,
     mut receiver: mpsc::Receiver<(AppendRequest, Reply)>,
 ) {
-    let mut memory = Memory {
-        head: None,
-        directory,
-    };
-    if let Err(error) = prime(&db, &mut memory).await {
-        tracing::warn!(%error, "could not read the aggregate directory; loads will read the log");
-        memory.forget();
-    }
     let mut batch = Vec::with_capacity(MAX_BATCH);
     while receiver.recv_many(&mut batch, MAX_BATCH).await > 0 {
         gather(&mut receiver, &mut batch).await;

@@ -79,6 +79,9 @@ pub fn verify_jsonl(
 /// `open` is called twice: once to verify the whole file, once to write it. A file whose
 /// chain, positions or sequences do not verify is refused before anything is written.
 ///
+/// This writes behind the back of any [`Ledger`](crate::Ledger) open on the same database in
+/// this process; import through [`Ledger::import_jsonl`](crate::Ledger::import_jsonl) there.
+///
 /// # Errors
 /// See [`ImportError`].
 pub async fn import_jsonl<R: BufRead>(

@@ -46,13 +46,13 @@ impl Ledger {
     /// # Errors
     /// As for [`Database::open`].
     pub async fn open(url: &str, clock: Arc<dyn Clock>) -> Result<Ledger, StoreError> {
-        Ok(Ledger::new(Database::open(url).await?, clock))
+        Ok(Ledger::new(Database::open(url).await?, clock).await)
     }
 
-    /// Starts the appender on an open database. Must be called inside a tokio runtime.
-    pub fn new(database: Database, clock: Arc<dyn Clock>) -> Ledger {
+    /// Starts the appender on an open database, once it has read which aggregates exist.
+    pub async fn new(database: Database, clock: Arc<dyn Clock>) -> Ledger {
         let directory = Arc::new(Directory::default());
-        let appender = Appender::spawn(database.clone(), clock, directory.clone());
+        let appender = Appender::start(database.clone(), clock, directory.clone()).await;
         Ledger {
             database,
             appender,
@@ -71,6 +71,23 @@ impl Ledger {
     /// Which aggregates exist, as this process knows it.
     pub fn directory(&self) -> &Directory {
         &self.directory
+    }
+
+    /// Imports an exported log into this ledger's empty database ([`export::import_jsonl`]).
+    ///
+    /// The import writes past the appender, so the directory of aggregates, read when the
+    /// ledger opened, is forgotten: loads read the log from then on.
+    ///
+    /// # Errors
+    /// See [`export::ImportError`].
+    pub async fn import_jsonl<R: std::io::BufRead>(
+        &self,
+        open: impl Fn() -> std::io::Result<R>,
+        progress: impl FnMut(u64),
+    ) -> Result<domain::ledger::VerifiedChain, export::ImportError> {
+        let imported = export::import_jsonl(&self.database, open, progress).await;
+        self.directory.forget();
+        imported
     }
 
     /// An event store for aggregates of type `A`.

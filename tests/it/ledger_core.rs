@@ -6,7 +6,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use cqrs_es::{AggregateError, EventStore};
 use futures::TryStreamExt;
-use store::export::{ImportError, export_jsonl, import_jsonl};
+use store::export::{ImportError, export_jsonl};
 use store::verify::verify_log;
 use store::{Ledger, read_head, stream_log};
 
@@ -81,7 +81,9 @@ async fn export_import_round_trips_across_backends_byte_for_byte() {
     let open = || std::fs::File::open(&file).map(std::io::BufReader::new);
 
     let postgres = TestLedger::postgres().await;
-    let imported = import_jsonl(postgres.ledger.database(), open, |_| {})
+    let imported = postgres
+        .ledger
+        .import_jsonl(open, |_| {})
         .await
         .expect("import");
     assert_eq!(imported.size, 25);
@@ -93,7 +95,9 @@ async fn export_import_round_trips_across_backends_byte_for_byte() {
 
     // And back again into a fresh SQLite file.
     let sqlite_again = TestLedger::sqlite().await;
-    import_jsonl(sqlite_again.ledger.database(), open, |_| {})
+    sqlite_again
+        .ledger
+        .import_jsonl(open, |_| {})
         .await
         .expect("import into SQLite");
     assert_eq!(export_bytes(&sqlite_again.ledger).await, exported);
@@ -110,7 +114,7 @@ async fn export_import_round_trips_across_backends_byte_for_byte() {
         .expect("continued log verifies");
 
     // A ledger that is not empty refuses, writing nothing.
-    let refused = import_jsonl(postgres.ledger.database(), open, |_| {}).await;
+    let refused = postgres.ledger.import_jsonl(open, |_| {}).await;
     assert!(
         matches!(refused, Err(ImportError::NotEmpty(25))),
         "{refused:?}"
@@ -145,7 +149,7 @@ async fn import_refuses_a_file_that_does_not_verify_and_writes_nothing() {
         std::fs::write(&file, content).unwrap();
         let target = TestLedger::sqlite().await;
         let open = || std::fs::File::open(&file).map(std::io::BufReader::new);
-        let result = import_jsonl(target.ledger.database(), open, |_| {}).await;
+        let result = target.ledger.import_jsonl(open, |_| {}).await;
         assert!(
             matches!(result, Err(ImportError::Invalid { .. })),
             "{what}: {result:?}"
@@ -293,11 +297,20 @@ async fn a_second_writer_process_is_detected_through_the_head_and_the_cache_is_n
         .execute_with_metadata("5700400001", record(1, "a"), metadata(1))
         .await
         .unwrap();
-    // The first ledger now caches the aggregate at sequence 1; the second moves it to 2.
+    // The second process read the empty log when it opened: its decision to create the
+    // aggregate again is stale, and never lands.
+    let stale = cqrs_second
+        .execute_with_metadata("5700400001", record(1, "b"), metadata(2))
+        .await;
+    assert!(
+        matches!(stale, Err(AggregateError::AggregateConflict)),
+        "{stale:?}"
+    );
     cqrs_second
         .execute_with_metadata("5700400001", record(1, "b"), metadata(2))
         .await
         .unwrap();
+    // The first ledger caches the aggregate at sequence 1; the second has moved it to 2.
     let stale = cqrs_first
         .execute_with_metadata("5700400001", record(1, "c"), metadata(3))
         .await;
@@ -319,6 +332,23 @@ async fn a_second_writer_process_is_detected_through_the_head_and_the_cache_is_n
         .unwrap()
         .expect("one chain");
     assert_eq!(verified.size, 4);
+    let mut context = second
+        .store::<Tally>()
+        .load_aggregate("5700400001")
+        .await
+        .unwrap();
+    let tally = cqrs_es::AggregateContext::aggregate(&mut context);
+    assert_eq!(tally.entries, 3);
+}
+
+#[tokio::test]
+async fn an_opened_ledger_knows_which_aggregates_exist_as_of_opening() {
+    let ledger = TestLedger::sqlite().await;
+    apply_scenario(&ledger, 2).await;
+    let reopened = Ledger::open(&ledger.url, test_clock()).await.unwrap();
+    // Read before anything else runs: the directory was primed before `open` returned.
+    assert!(reopened.directory().is_new("Tally", "5799999999"));
+    assert!(!reopened.directory().is_new("Tally", "5700100001"));
 }
 
 #[tokio::test]
