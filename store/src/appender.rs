@@ -10,6 +10,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use domain::ledger::{Entry, LeafHash, RecordedAt};
+use tlog::merkle::Frontier;
 use tokio::sync::{mpsc, oneshot};
 
 use crate::clock::Clock;
@@ -17,6 +18,7 @@ use crate::database::Database;
 use crate::directory::Directory;
 use crate::error::StoreError;
 use crate::sql::{self, Head, NewRow, WriteTx};
+use crate::tree;
 
 /// How many waiting appends go into one transaction at most.
 const MAX_BATCH: usize = 512;
@@ -67,6 +69,7 @@ impl Appender {
     pub async fn start(db: Database, clock: Arc<dyn Clock>, directory: Arc<Directory>) -> Appender {
         let mut memory = Memory {
             head: None,
+            frontier: None,
             directory,
         };
         if let Err(error) = prime(&db, &mut memory).await {
@@ -98,12 +101,15 @@ impl Appender {
 /// head: any other writer moves it, and then the directory is forgotten.
 struct Memory {
     head: Option<Head>,
+    /// The right edge of the Merkle tree at `head`; `Some` exactly when `head` is.
+    frontier: Option<Frontier>,
     directory: Arc<Directory>,
 }
 
 impl Memory {
     fn forget(&mut self) {
         self.head = None;
+        self.frontier = None;
         self.directory.forget();
     }
 }
@@ -144,9 +150,11 @@ async fn prime(db: &Database, memory: &mut Memory) -> Result<(), StoreError> {
     let mut tx = WriteTx::begin(db).await?;
     let head = tx.lock_head().await?;
     let all = tx.all_last_sequences().await?;
+    let (frontier, _) = tree::frontier_or_rebuild(&mut tx, head.size, |_, _| {}).await?;
     tx.commit().await?;
     memory.directory.prime(all);
     memory.head = Some(head);
+    memory.frontier = Some(frontier);
     Ok(())
 }
 
@@ -186,7 +194,7 @@ async fn append_batch(
 ) -> Result<Vec<Result<Vec<Appended>, StoreError>>, StoreError> {
     // Each request's ledger time is read once, whichever path writes it.
     let times: Vec<RecordedAt> = batch.iter().map(|_| RecordedAt::new(clock.now())).collect();
-    if let Some(head) = memory.head {
+    if let (Some(head), Some(frontier)) = (memory.head, memory.frontier.as_ref()) {
         let mut sequences = HashMap::new();
         for (request, _) in batch {
             let key = (request.aggregate_type.clone(), request.aggregate_id.clone());
@@ -200,8 +208,11 @@ async fn append_batch(
         if plan.rows.is_empty() {
             return Ok(plan.results);
         }
-        if sql::append_unlocked(db, &plan.rows, plan.head).await? {
+        let mut grown = frontier.clone();
+        let nodes = tree::grow(&mut grown, &plan.rows);
+        if sql::append_unlocked(db, &plan.rows, &nodes, plan.head).await? {
             memory.head = Some(plan.head);
+            memory.frontier = Some(grown);
             memory.directory.extend(sequences);
             return Ok(plan.results);
         }
@@ -217,9 +228,17 @@ async fn append_locked(
 ) -> Result<Vec<Result<Vec<Appended>, StoreError>>, StoreError> {
     let mut tx = WriteTx::begin(db).await?;
     let head = tx.lock_head().await?;
-    if memory.head != Some(head) {
-        memory.directory.forget();
-    }
+    let mut frontier = match memory.frontier.take() {
+        Some(frontier) if memory.head == Some(head) => frontier,
+        _ => {
+            memory.directory.forget();
+            tree::frontier_or_rebuild(&mut tx, head.size, |_, _| {})
+                .await?
+                .0
+        }
+    };
+    // Until this batch commits, nothing remembered is known to be the head.
+    memory.head = None;
     let mut sequences = HashMap::new();
     for (request, _) in batch {
         let key = (request.aggregate_type.clone(), request.aggregate_id.clone());
@@ -239,11 +258,14 @@ async fn append_locked(
     }
     let plan = chain_batch(head, &mut sequences, batch.iter().map(|(r, _)| r), times)?;
     if !plan.rows.is_empty() {
+        let nodes = tree::grow(&mut frontier, &plan.rows);
         tx.insert(&plan.rows).await?;
+        tx.insert_nodes(&nodes, false).await?;
         tx.set_head(plan.head).await?;
     }
     tx.commit().await?;
     memory.head = Some(plan.head);
+    memory.frontier = Some(frontier);
     memory.directory.extend(sequences);
     Ok(plan.results)
 }

@@ -36,7 +36,10 @@ impl Database {
     /// migration fails.
     pub async fn open(url: &str) -> Result<Database, StoreError> {
         Self::migrate(url).await?;
-        Self::connect(url).await
+        let db = Self::connect(url).await?;
+        // A log written before the tree existed gets its tree now, once.
+        crate::tree::catch_up(&db, |_, _| {}).await?;
+        Ok(db)
     }
 
     /// Applies pending migrations, returning how many were applied.

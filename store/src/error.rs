@@ -30,6 +30,8 @@ pub enum StoreError {
     Io(#[from] std::io::Error),
     #[error("refused: {0}")]
     Refused(String),
+    #[error("not in the log: {0}")]
+    NotInLog(String),
 }
 
 impl StoreError {

@@ -118,6 +118,8 @@ pub async fn import_jsonl<R: BufRead>(
     }
     tx.insert(&chunk).await?;
     written += chunk.len() as u64;
+    // The tree over the imported entries, in the same transaction.
+    crate::tree::frontier_or_rebuild(&mut tx, written, |_, _| {}).await?;
     if written != verified.size {
         return Err(ImportError::Store(StoreError::Refused(format!(
             "the file changed while importing: {} entries verified, {written} read",

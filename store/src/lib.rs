@@ -7,16 +7,19 @@
 //! - [`verify`], [`export`] read the log back and check it.
 
 mod appender;
+pub mod checkpoint;
 mod clock;
 mod database;
 mod directory;
 mod error;
 mod event_store;
 pub mod export;
+pub mod keys;
 mod lookups;
 mod sql;
 #[cfg(feature = "testing")]
 pub mod testing;
+pub mod tree;
 pub mod verify;
 
 use std::sync::Arc;
@@ -30,6 +33,7 @@ pub use event_store::{
     LEAF_HASH_KEY, LedgerContext, LedgerStore, POSITION_KEY, RECORDED_AT_KEY, to_aggregate_error,
 };
 pub use lookups::{LedgerLookups, ProgrammeStores};
+pub use sql::checkpoints::StoredCheckpoint;
 pub use sql::{Head, LogRow, read_head, stream_log};
 
 /// The ledger: its database and the task that appends to it.

@@ -184,11 +184,27 @@ pub struct ChainVerifier {
     next_position: u64,
     prev_hash: LeafHash,
     sequences: HashMap<(String, String), u64>,
+    /// Whether verification started past position 0, so that an aggregate's first entry seen
+    /// may continue a history not seen here.
+    resumed: bool,
 }
 
 impl ChainVerifier {
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// Continues verification at `next_position`, whose entry must link to `prev_hash` (the
+    /// leaf hash of the entry before, established by the caller, e.g. by an inclusion proof
+    /// against a trusted checkpoint). The first entry of each aggregate seen from there may have
+    /// any sequence; the ones after it must follow on.
+    pub fn resume(next_position: u64, prev_hash: LeafHash) -> Self {
+        ChainVerifier {
+            next_position,
+            prev_hash,
+            sequences: HashMap::new(),
+            resumed: next_position > 0,
+        }
     }
 
     /// Checks the next stored row, returning its recomputed leaf hash.
@@ -254,7 +270,11 @@ impl ChainVerifier {
             return fail(problem);
         }
         let key = (entry.aggregate_type, entry.aggregate_id);
-        let last = self.sequences.get(&key).copied().unwrap_or(0);
+        let last = match self.sequences.get(&key) {
+            Some(&last) => last,
+            None if self.resumed => entry.sequence.saturating_sub(1),
+            None => 0,
+        };
         if entry.sequence != last + 1 {
             return fail(Problem::SequenceOutOfOrder {
                 aggregate: format!("{}/{}", key.0, key.1),

@@ -1,5 +1,8 @@
 //! The SQL of the log, one function per statement and a branch per backend. Only this module
-//! and `database` know SQL.
+//! (with its children `tree` and `checkpoints`) and `database` know SQL.
+
+pub mod checkpoints;
+pub mod tree;
 
 use domain::ledger::LeafHash;
 use futures::stream::{BoxStream, StreamExt, TryStreamExt};
@@ -222,16 +225,25 @@ where
 pub async fn append_unlocked(
     db: &Database,
     rows: &[NewRow],
+    nodes: &[tree::NodeRow],
     new_head: Head,
 ) -> Result<bool, StoreError> {
     let written: Result<(), StoreError> = match db {
         Database::Postgres(pool) => {
+            // The tree's nodes ride in the same statement: their keys, like the positions,
+            // refuse a write from a stale head.
             const SQL: &str = "WITH appended AS (
                 INSERT INTO ledger_entries (position, aggregate_type, aggregate_id, sequence, entry, leaf_hash)
                 SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::bigint[], $5::bytea[], $6::bytea[])
-                RETURNING position)
+                RETURNING position),
+                nodes AS (
+                INSERT INTO ledger_tree_nodes (level, node_index, hash)
+                SELECT * FROM unnest($10::smallint[], $11::bigint[], $12::bytea[]))
                 UPDATE ledger_head SET size = $7, head_hash = $8
                 WHERE id = 1 AND (SELECT count(*) FROM appended) = $9";
+            for node in nodes {
+                to_i64(node.subtree.index)?;
+            }
             sqlx::query(SQL)
                 .bind(rows.iter().map(|r| r.position as i64).collect::<Vec<_>>())
                 .bind(
@@ -254,6 +266,24 @@ pub async fn append_unlocked(
                 .bind(to_i64(new_head.size)?)
                 .bind(new_head.hash.as_bytes().to_vec())
                 .bind(rows.len() as i64)
+                .bind(
+                    nodes
+                        .iter()
+                        .map(|n| i16::from(n.subtree.level))
+                        .collect::<Vec<_>>(),
+                )
+                .bind(
+                    nodes
+                        .iter()
+                        .map(|n| n.subtree.index as i64)
+                        .collect::<Vec<_>>(),
+                )
+                .bind(
+                    nodes
+                        .iter()
+                        .map(|n| &n.hash.as_bytes()[..])
+                        .collect::<Vec<_>>(),
+                )
                 .execute(pool)
                 .await
                 .map(|_| ())
@@ -264,6 +294,7 @@ pub async fn append_unlocked(
             let mut tx = WriteTx::begin(db).await?;
             match async {
                 tx.insert(rows).await?;
+                tx.insert_nodes(nodes, false).await?;
                 tx.set_head(new_head).await
             }
             .await
