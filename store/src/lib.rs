@@ -7,6 +7,7 @@
 //! - [`verify`], [`export`] read the log back and check it.
 
 mod appender;
+pub mod bundle;
 pub mod checkpoint;
 mod clock;
 mod database;

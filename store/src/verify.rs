@@ -47,7 +47,9 @@ pub async fn verify_log(
         .map(|(chain, _)| chain)
         .map_err(|finding| match finding {
             Finding::Chain(error) => error,
-            Finding::Checkpoint { .. } => unreachable!("no checkpoints were given"),
+            Finding::Checkpoint { .. } | Finding::NoCheckpoint => {
+                unreachable!("no checkpoints were given")
+            }
         }))
 }
 
@@ -61,6 +63,8 @@ pub enum Finding {
         size: u64,
         problem: CheckpointProblem,
     },
+    #[error("there is no signed checkpoint: nothing ties the entries to what the log signed")]
+    NoCheckpoint,
 }
 
 impl Finding {
@@ -75,6 +79,7 @@ impl Finding {
                 CheckpointProblem::RootMismatch { .. } => "checkpoint-root",
                 CheckpointProblem::NotExtended(_) => "not-consistent-with-trusted-checkpoint",
             },
+            Finding::NoCheckpoint => "no-checkpoint",
         }
     }
 }

@@ -5,3 +5,4 @@ mod programme_cleanup;
 mod programme_payments;
 mod support;
 mod tamper;
+mod verifiable_log;

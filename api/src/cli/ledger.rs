@@ -1,4 +1,4 @@
-//! The ledger's own commands: migrate, verify, export, import.
+//! The ledger's own commands: migrate, export, import.
 
 use std::fs::File;
 use std::io::{BufReader, BufWriter};
@@ -7,7 +7,7 @@ use std::path::Path;
 use anyhow::Context;
 use store::Database;
 use store::export::{self, ImportError};
-use store::verify::{recorded_size, verify_log};
+use store::verify::recorded_size;
 
 use super::{Outcome, progress};
 
@@ -17,25 +17,6 @@ pub async fn migrate(url: &str) -> anyhow::Result<Outcome> {
         .with_context(|| format!("migrating {url}"))?;
     println!("migrations applied: {applied}");
     Ok(Outcome::Success)
-}
-
-pub async fn verify(url: &str) -> anyhow::Result<Outcome> {
-    let db = open(url).await?;
-    let bar = progress::entries(recorded_size(&db).await?, "verifying");
-    let result = verify_log(&db, |done| bar.set_position(done))
-        .await
-        .context("reading the log")?;
-    bar.finish_and_clear();
-    match result {
-        Ok(chain) => {
-            println!("intact: {} entries, head {}", chain.size, chain.head);
-            Ok(Outcome::Success)
-        }
-        Err(found) => {
-            println!("ALTERED at position {}: {}", found.position, found.problem);
-            Ok(Outcome::Refused)
-        }
-    }
 }
 
 pub async fn export(url: &str, out: &Path) -> anyhow::Result<Outcome> {

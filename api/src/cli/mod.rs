@@ -1,12 +1,15 @@
 //! The command line: `htx-ledger <command>`.
 //!
 //! Exit codes follow grep's convention so that scripts can tell the cases apart:
-//! 0 success (the log is intact), 1 an alteration was found or an import refused,
+//! 0 success (the log is intact, the proof valid), 1 an alteration was found, a proof or
+//! bundle did not verify, or an import or a checkpoint was refused,
 //! 2 the command could not run (bad usage, database unreachable, I/O error).
 
 mod ledger;
 mod progress;
+mod tlog;
 
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
@@ -20,6 +23,11 @@ pub struct Cli {
     #[arg(long, env = "DATABASE_URL", default_value = store::DEFAULT_DATABASE_URL, global = true)]
     pub database_url: String,
 
+    /// The folder of the log's keys: `.key` private keys sign checkpoints, `.vkey` verifier
+    /// keys check them.
+    #[arg(long, env = "HTX_LEDGER_KEY_DIR", global = true)]
+    pub key_dir: Option<PathBuf>,
+
     #[command(subcommand)]
     pub command: Command,
 }
@@ -28,18 +36,86 @@ pub struct Cli {
 pub enum Command {
     /// Apply pending database migrations.
     Migrate,
-    /// Re-read every entry, re-hash it and check the chain, positions and sequences.
-    Verify,
-    /// Write the log as JSON lines: each line one entry's canonical bytes, exactly as hashed.
+    /// Re-read every entry, re-hash it and check the chain, positions and sequences; recompute
+    /// the Merkle root at every signed checkpoint and check the signatures (with --key-dir).
+    Verify {
+        /// Start from this signed checkpoint, already trusted: check that the log extends it,
+        /// then only the entries added since.
+        #[arg(long, value_name = "CHECKPOINTFILE")]
+        since: Option<PathBuf>,
+    },
+    /// Write the log as JSON lines (--out), or an audit bundle that verifies offline (--bundle).
     Export {
-        /// The file to write.
-        #[arg(long)]
-        out: std::path::PathBuf,
+        /// The JSON-lines file to write.
+        #[arg(long, required_unless_present = "bundle", conflicts_with = "bundle")]
+        out: Option<PathBuf>,
+        /// The folder to write the audit bundle into: entries, checkpoints, keys, README.
+        #[arg(long, value_name = "DIR")]
+        bundle: Option<PathBuf>,
     },
     /// Rebuild a log from an export into an empty ledger; refuses a file that does not verify.
     Import {
         /// The JSON-lines file written by `export`.
-        file: std::path::PathBuf,
+        file: PathBuf,
+    },
+    /// Manage the log's signing keys.
+    Key {
+        #[command(subcommand)]
+        command: KeyCommand,
+    },
+    /// Sign a checkpoint of the log now (after checking that it extends the latest) and print
+    /// the signed note.
+    Checkpoint,
+    /// Print the C2SP tlog-proof that entry N is in a signed checkpoint.
+    Proof {
+        /// The entry's position.
+        #[arg(long)]
+        position: u64,
+        /// The tree size of a stored checkpoint; the latest by default.
+        #[arg(long)]
+        size: Option<u64>,
+        /// Also write the entry's bytes to this file, for `verify-proof --entry`.
+        #[arg(long, value_name = "FILE")]
+        entry_out: Option<PathBuf>,
+    },
+    /// Print the RFC 9162 consistency proof between two tree sizes, one base64 hash per line.
+    Consistency {
+        #[arg(long)]
+        from: u64,
+        #[arg(long)]
+        to: u64,
+    },
+    /// Check one tlog-proof offline, with the log's verifier key and the entry's bytes.
+    VerifyProof {
+        /// The .tlog-proof file.
+        file: PathBuf,
+        /// The log's verifier key file (.vkey); repeat for several.
+        #[arg(long, required = true)]
+        vkey: Vec<PathBuf>,
+        /// The entry's bytes, as written by `proof --entry-out`.
+        #[arg(long)]
+        entry: PathBuf,
+    },
+    /// Check an audit bundle offline: no database, no network.
+    VerifyBundle {
+        /// The bundle's folder.
+        dir: PathBuf,
+        /// The log's verifier key file (.vkey), obtained independently; repeat for several.
+        #[arg(long, required = true)]
+        vkey: Vec<PathBuf>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum KeyCommand {
+    /// Write a new Ed25519 signing key (readable by its owner only) and its .vkey.
+    Generate {
+        /// The log's name, e.g. quangninh.gov.vn/htx-ledger: the first line of every checkpoint.
+        #[arg(long)]
+        origin: String,
+        /// The folder to write the key files into.
+        #[arg(long)]
+        out: PathBuf,
     },
 }
 
@@ -69,11 +145,32 @@ pub async fn main() -> ExitCode {
 /// # Errors
 /// When the command could not run at all.
 pub async fn run(cli: Cli) -> anyhow::Result<Outcome> {
+    let url = cli.database_url.as_str();
+    let key_dir = cli.key_dir.as_deref();
     match cli.command {
-        Command::Migrate => ledger::migrate(&cli.database_url).await,
-        Command::Verify => ledger::verify(&cli.database_url).await,
-        Command::Export { out } => ledger::export(&cli.database_url, &out).await,
-        Command::Import { file } => ledger::import(&cli.database_url, &file).await,
+        Command::Migrate => ledger::migrate(url).await,
+        Command::Verify { since } => tlog::verify(url, key_dir, since.as_deref()).await,
+        Command::Export {
+            out: Some(out),
+            bundle: None,
+        } => ledger::export(url, &out).await,
+        Command::Export {
+            bundle: Some(dir), ..
+        } => tlog::export_bundle(url, key_dir, &dir).await,
+        Command::Export { .. } => anyhow::bail!("pass --out FILE or --bundle DIR"),
+        Command::Import { file } => ledger::import(url, &file).await,
+        Command::Key {
+            command: KeyCommand::Generate { origin, out },
+        } => tlog::key_generate(&origin, &out),
+        Command::Checkpoint => tlog::checkpoint(url, key_dir).await,
+        Command::Proof {
+            position,
+            size,
+            entry_out,
+        } => tlog::proof(url, position, size, entry_out.as_deref()).await,
+        Command::Consistency { from, to } => tlog::consistency(url, from, to).await,
+        Command::VerifyProof { file, vkey, entry } => tlog::verify_proof(&file, &vkey, &entry),
+        Command::VerifyBundle { dir, vkey } => tlog::verify_bundle(&dir, &vkey),
     }
 }
 

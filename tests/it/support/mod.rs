@@ -1,5 +1,6 @@
 //! Shared test support: databases to test against, and a small aggregate for the ledger's own tests.
 
 pub mod backends;
+pub mod keys;
 pub mod pg;
 pub mod programme;

@@ -1,0 +1,311 @@
+//! The verifiable log's commands: keys, checkpoints, proofs, bundles, and their offline
+//! checks.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, bail};
+use futures::TryStreamExt;
+use store::bundle::{self, BundleError};
+use store::checkpoint::{self, CheckpointError};
+use store::keys::{self, KeyRing};
+use store::verify::{Finding, recorded_size, verify_ledger};
+use store::{Database, SystemClock, tree};
+use tlog::note::VerifierKey;
+use tlog::proof_file::ProofFile;
+
+use super::{Outcome, progress};
+
+pub fn key_generate(origin: &str, out: &Path) -> anyhow::Result<Outcome> {
+    let generated = keys::generate(origin, out)?;
+    println!(
+        "private key (keep it secret): {}",
+        generated.private_key.display()
+    );
+    println!(
+        "verifier key (publish it):    {}",
+        generated.verifier_key.display()
+    );
+    println!("{}", generated.vkey_text);
+    Ok(Outcome::Success)
+}
+
+fn key_ring(key_dir: Option<&Path>) -> anyhow::Result<KeyRing> {
+    let dir = key_dir.context(
+        "no key folder: pass --key-dir DIR or set HTX_LEDGER_KEY_DIR (create one with `htx-ledger key generate`)",
+    )?;
+    Ok(KeyRing::load(dir)?)
+}
+
+pub async fn checkpoint(url: &str, key_dir: Option<&Path>) -> anyhow::Result<Outcome> {
+    let keys = key_ring(key_dir)?;
+    let db = open(url).await?;
+    match checkpoint::create(&db, &keys, &SystemClock).await {
+        Ok(signed) => {
+            if !signed.new {
+                eprintln!(
+                    "the log has not grown since the latest checkpoint ({} entries); printing that one",
+                    signed.checkpoint.size
+                );
+            }
+            print!("{}", signed.checkpoint.note);
+            Ok(Outcome::Success)
+        }
+        Err(error @ CheckpointError::Store(_)) => Err(error.into()),
+        Err(error @ (CheckpointError::NoSigningKey | CheckpointError::Signing(_))) => {
+            Err(error.into())
+        }
+        Err(refusal) => {
+            eprintln!("REFUSED, nothing signed: {refusal}");
+            Ok(Outcome::Refused)
+        }
+    }
+}
+
+pub async fn proof(
+    url: &str,
+    position: u64,
+    size: Option<u64>,
+    entry_out: Option<&Path>,
+) -> anyhow::Result<Outcome> {
+    let db = open(url).await?;
+    let signed = match size {
+        Some(size) => checkpoint::at_size(&db, size).await?.with_context(|| {
+            format!("no checkpoint was signed at tree size {size}; run `htx-ledger checkpoint` or pick a stored size")
+        })?,
+        None => checkpoint::latest(&db)
+            .await?
+            .context("no checkpoint has been signed yet: run `htx-ledger checkpoint` first")?,
+    };
+    if position >= signed.size {
+        bail!(
+            "entry {position} is not in the checkpoint of {} entries; sign a newer checkpoint first",
+            signed.size
+        );
+    }
+    let hashes = tree::inclusion_proof(&db, position, signed.size).await?;
+    let file = ProofFile {
+        index: position,
+        extra: None,
+        proof: hashes,
+        checkpoint_note: signed.note,
+    };
+    if let Some(path) = entry_out {
+        let row = store::stream_log(&db, position)
+            .try_next()
+            .await?
+            .filter(|row| row.position == position as i64)
+            .with_context(|| format!("entry {position} is missing from the log"))?;
+        std::fs::write(path, &row.bytes).with_context(|| format!("writing {}", path.display()))?;
+    }
+    print!("{}", file.to_text());
+    Ok(Outcome::Success)
+}
+
+pub async fn consistency(url: &str, from: u64, to: u64) -> anyhow::Result<Outcome> {
+    let db = open(url).await?;
+    let hashes = tree::consistency_proof(&db, from, to).await?;
+    let mut out = std::io::stdout().lock();
+    for hash in hashes {
+        writeln!(out, "{}", hash.to_base64())?;
+    }
+    Ok(Outcome::Success)
+}
+
+fn read_vkeys(paths: &[PathBuf]) -> anyhow::Result<Vec<VerifierKey>> {
+    if paths.is_empty() {
+        bail!("pass the log's verifier key with --vkey FILE");
+    }
+    paths
+        .iter()
+        .map(|path| {
+            let text = std::fs::read_to_string(path)
+                .with_context(|| format!("reading {}", path.display()))?;
+            VerifierKey::parse(text.trim_end())
+                .with_context(|| format!("{} is not a verifier key", path.display()))
+        })
+        .collect()
+}
+
+pub fn verify_proof(file: &Path, vkeys: &[PathBuf], entry: &Path) -> anyhow::Result<Outcome> {
+    let keys = read_vkeys(vkeys)?;
+    let text =
+        std::fs::read_to_string(file).with_context(|| format!("reading {}", file.display()))?;
+    let bytes = std::fs::read(entry).with_context(|| format!("reading {}", entry.display()))?;
+    let parsed = match ProofFile::parse(&text) {
+        Ok(parsed) => parsed,
+        Err(error) => {
+            println!(
+                "INVALID: {} is not a tlog-proof file: {error}",
+                file.display()
+            );
+            return Ok(Outcome::Refused);
+        }
+    };
+    match parsed.verify_entry(&bytes, &keys, None) {
+        Ok(verified) => {
+            let checkpoint = &verified.checkpoint.checkpoint;
+            println!(
+                "VALID: entry {} is in log {} at tree size {} (root {})",
+                verified.index,
+                checkpoint.origin,
+                checkpoint.size,
+                checkpoint.root.to_base64()
+            );
+            let signers: Vec<String> = verified
+                .checkpoint
+                .note
+                .verified_by
+                .iter()
+                .map(ToString::to_string)
+                .collect();
+            println!("signed by: {}", signers.join(", "));
+            println!("leaf hash: {}", verified.leaf_hash.to_hex());
+            if let Ok(entry) = domain::ledger::Entry::parse_canonical(&bytes) {
+                println!(
+                    "entry: {} {}/{} #{} recorded {}",
+                    entry.event_type,
+                    entry.aggregate_type,
+                    entry.aggregate_id,
+                    entry.sequence,
+                    entry.recorded_at.to_rfc3339()
+                );
+            }
+            Ok(Outcome::Success)
+        }
+        Err(error) => {
+            println!("INVALID: {error}");
+            Ok(Outcome::Refused)
+        }
+    }
+}
+
+pub async fn verify(
+    url: &str,
+    key_dir: Option<&Path>,
+    since: Option<&Path>,
+) -> anyhow::Result<Outcome> {
+    let keys = key_dir.map(KeyRing::load).transpose()?;
+    let since_note = since
+        .map(|path| {
+            std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))
+        })
+        .transpose()?;
+    if since_note.is_some() && keys.is_none() {
+        bail!("--since needs the log's verifier key: pass --key-dir");
+    }
+    let db = open(url).await?;
+    let bar = progress::entries(recorded_size(&db).await?, "verifying");
+    let result = verify_ledger(
+        &db,
+        keys.as_ref().map(KeyRing::verifiers),
+        since_note.as_deref(),
+        |done| bar.set_position(done),
+    )
+    .await
+    .context("reading the log")?;
+    bar.finish_and_clear();
+    match result {
+        Ok(report) => {
+            println!(
+                "intact: {} entries, head {}",
+                report.chain.size, report.chain.head
+            );
+            if report.started_at > 0 {
+                println!(
+                    "checked from the trusted checkpoint of {} entries: the log extends it",
+                    report.started_at
+                );
+            }
+            match report.latest_checkpoint {
+                Some((size, root)) => println!(
+                    "checkpoints: {} roots recomputed; latest {size} entries, root {}; signatures {}",
+                    report.checkpoints_checked,
+                    root.to_base64(),
+                    if report.signatures_checked {
+                        "verified"
+                    } else {
+                        "NOT checked (pass --key-dir)"
+                    }
+                ),
+                None => println!("checkpoints: none signed yet"),
+            }
+            Ok(Outcome::Success)
+        }
+        Err(found) => {
+            print_finding(&found);
+            Ok(Outcome::Refused)
+        }
+    }
+}
+
+fn print_finding(found: &Finding) {
+    match found {
+        Finding::Chain(error) => {
+            println!("ALTERED at position {}: {}", error.position, error.problem);
+        }
+        Finding::Checkpoint { size, problem } => {
+            println!(
+                "ALTERED: checkpoint of {size} entries ({}): {problem}",
+                found.kind()
+            );
+        }
+        Finding::NoCheckpoint => println!("UNVERIFIABLE ({}): {found}", found.kind()),
+    }
+}
+
+pub async fn export_bundle(
+    url: &str,
+    key_dir: Option<&Path>,
+    dir: &Path,
+) -> anyhow::Result<Outcome> {
+    let keys = key_ring(key_dir)?;
+    let db = open(url).await?;
+    let bar = progress::entries(recorded_size(&db).await?, "exporting");
+    let summary = bundle::write_bundle(&db, dir, &keys, |done| bar.set_position(done)).await;
+    bar.finish_and_clear();
+    let summary = match summary {
+        Ok(summary) => summary,
+        Err(BundleError::Store(error)) => return Err(error.into()),
+        Err(error) => bail!("{error}"),
+    };
+    println!(
+        "audit bundle written to {}: {} entries, {} checkpoints, {} keys",
+        dir.display(),
+        summary.entries,
+        summary.checkpoints,
+        summary.keys
+    );
+    if summary.checkpoints == 0 {
+        eprintln!(
+            "warning: no checkpoint is signed yet, so the bundle cannot be verified; run `htx-ledger checkpoint` and export again"
+        );
+    }
+    Ok(Outcome::Success)
+}
+
+pub fn verify_bundle(dir: &Path, vkeys: &[PathBuf]) -> anyhow::Result<Outcome> {
+    let keys = read_vkeys(vkeys)?;
+    let bar = progress::entries(0, "verifying");
+    let result = bundle::verify_bundle(dir, &keys, |done| bar.set_position(done));
+    bar.finish_and_clear();
+    match result? {
+        Ok(report) => {
+            println!("intact: {} entries", report.entries);
+            for (size, root) in &report.checkpoints {
+                println!("checkpoint {size}: root {root} recomputed, signature verified");
+            }
+            Ok(Outcome::Success)
+        }
+        Err(found) => {
+            print_finding(&found);
+            Ok(Outcome::Refused)
+        }
+    }
+}
+
+async fn open(url: &str) -> anyhow::Result<Database> {
+    Database::open(url)
+        .await
+        .with_context(|| format!("opening the ledger at {url}"))
+}
