@@ -4,56 +4,33 @@
 //! `BENCH_SCALE` to shrink or grow every count (default 1.0). It creates and drops its own
 //! database.
 
-use std::str::FromStr;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use cqrs_es::{AggregateError, CqrsFramework, EventStore};
-use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
-use sqlx::{ConnectOptions, Executor, PgPool};
+use sqlx::postgres::PgPoolOptions;
+use sqlx::{Executor, PgPool};
 use store::testing::{Tally, TallyError, metadata, record};
 use store::verify::verify_log;
 use store::{AppendRequest, Ledger, NewEvent, SystemClock};
 
+mod common;
+
+use common::{AGGREGATES, ScratchDb, fill, throughput};
+
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-const AGGREGATES: u64 = 10_000;
-
 #[tokio::main]
 async fn main() {
-    let scale: f64 = std::env::var("BENCH_SCALE")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(1.0);
+    let scale = common::scale();
     let count = |n: u64| ((n as f64 * scale) as u64).max(1);
-    let server = std::env::var("DATABASE_URL")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/".into());
-    let admin = PgConnectOptions::from_str(&server)
-        .expect("DATABASE_URL")
-        .database("postgres");
-    let name = format!("htx_bench_{}", std::process::id());
-    let mut conn = admin.connect().await.expect("connect to PostgreSQL");
-    conn.execute(format!("CREATE DATABASE {name}").as_str())
-        .await
-        .unwrap();
-    let sync: String = sqlx::query_scalar("SHOW synchronous_commit")
-        .fetch_one(&mut conn)
-        .await
-        .unwrap();
-    let url = format!(
-        "postgres://{}@{}:{}/{name}",
-        admin.get_username(),
-        admin.get_host(),
-        admin.get_port()
-    );
+    let mut scratch = ScratchDb::create("htx_bench").await;
+    let sync = scratch.synchronous_commit().await;
+    let url = scratch.url.clone();
 
-    let result = run(&url, &count).await;
-    conn.execute(format!("DROP DATABASE {name} WITH (FORCE)").as_str())
-        .await
-        .unwrap();
-    let rows = result;
+    let rows = run(&url, &count).await;
+    scratch.drop().await;
     println!(
         "\nPostgreSQL synchronous_commit = {sync}; scale {scale}; {} cores",
         std::thread::available_parallelism().map_or(0, |n| n.get())
@@ -156,47 +133,6 @@ async fn run(url: &str, count: &impl Fn(u64) -> u64) -> Vec<String> {
     rows
 }
 
-/// Commands per second with `writers` tasks over `AGGREGATES` aggregates; a conflict is retried.
-async fn throughput<ES>(
-    cqrs: Arc<CqrsFramework<Tally, ES>>,
-    writers: u64,
-    commands: u64,
-    prefix: &str,
-) -> f64
-where
-    ES: EventStore<Tally> + 'static,
-    ES::AC: Send,
-{
-    let done = Arc::new(AtomicU64::new(0));
-    let started = Instant::now();
-    let tasks: Vec<_> = (0..writers)
-        .map(|w| {
-            let (cqrs, done, prefix) = (cqrs.clone(), done.clone(), prefix.to_string());
-            tokio::spawn(async move {
-                let mut i = w;
-                while done.fetch_add(1, Ordering::Relaxed) < commands {
-                    let id = format!("{prefix}{}", (i * 7919) % AGGREGATES);
-                    loop {
-                        match cqrs
-                            .execute_with_metadata(&id, record(1, "hỗ trợ"), metadata(i))
-                            .await
-                        {
-                            Ok(()) => break,
-                            Err(AggregateError::AggregateConflict) => continue,
-                            Err(e) => panic!("{e}"),
-                        }
-                    }
-                    i += writers;
-                }
-            })
-        })
-        .collect();
-    for t in tasks {
-        t.await.unwrap();
-    }
-    commands as f64 / started.elapsed().as_secs_f64()
-}
-
 /// Mean µs per command on aggregates with 10 and 10,000 past events, and the cold first load.
 async fn aggregate_cost_ours(ledger: &Ledger, commands: u64) -> (f64, f64, Duration) {
     for (id, past) in [("small", 10u64), ("large", 10_000)] {
@@ -271,34 +207,6 @@ async fn per_command<ES: EventStore<Tally>>(
         result.unwrap();
     }
     started.elapsed().as_secs_f64() * 1e6 / commands as f64
-}
-
-/// Appends until the log holds `target` entries, in large multi-event appends.
-async fn fill(ledger: &Ledger, target: u64) {
-    let meta = serde_json::to_value(domain::ledger::EventMetadata::from_map(&metadata(0)).unwrap())
-        .unwrap();
-    let mut size = store::read_head(ledger.database()).await.unwrap().size;
-    let mut aggregate = 0u64;
-    while size < target {
-        let n = (target - size).min(500);
-        let events = (0..n)
-            .map(|i| NewEvent {
-                event_type: "TallyRecorded".into(),
-                event_version: "1".into(),
-                payload: serde_json::json!({"Recorded": {"amount": i, "note": "Hỗ trợ đào tạo, bồi dưỡng nguồn nhân lực cho hợp tác xã"}}),
-            })
-            .collect();
-        let request = AppendRequest {
-            aggregate_type: "Tally".into(),
-            aggregate_id: format!("fill-{aggregate}"),
-            expected_sequence: 0,
-            events,
-            metadata: meta.clone(),
-        };
-        ledger.appender().append(request).await.unwrap();
-        aggregate += 1;
-        size += n;
-    }
 }
 
 /// postgres-es 0.5.0's own table, from its `db/init.sql`.

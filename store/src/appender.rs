@@ -18,6 +18,7 @@ use crate::database::Database;
 use crate::directory::Directory;
 use crate::error::StoreError;
 use crate::sql::{self, Head, NewRow, WriteTx};
+use crate::sql::tree as tree_sql;
 use crate::tree;
 
 /// How many waiting appends go into one transaction at most.
@@ -66,11 +67,17 @@ impl Appender {
     ///
     /// Priming happens before this returns, so that what the directory says is as of the
     /// moment the ledger was opened, never of some later moment a race would pick.
-    pub async fn start(db: Database, clock: Arc<dyn Clock>, directory: Arc<Directory>) -> Appender {
+    pub async fn start(
+        db: Database,
+        clock: Arc<dyn Clock>,
+        directory: Arc<Directory>,
+        tree: TreeUpkeep,
+    ) -> Appender {
         let mut memory = Memory {
             head: None,
             frontier: None,
             directory,
+            tree,
         };
         if let Err(error) = prime(&db, &mut memory).await {
             tracing::warn!(%error, "could not read the aggregate directory; loads will read the log");
@@ -104,6 +111,36 @@ struct Memory {
     /// The right edge of the Merkle tree at `head`; `Some` exactly when `head` is.
     frontier: Option<Frontier>,
     directory: Arc<Directory>,
+    tree: TreeUpkeep,
+}
+
+/// Whether appends keep the Merkle tree. Always [`TreeUpkeep::Maintain`] in the product; the
+/// other value exists to measure what the tree costs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TreeUpkeep {
+    Maintain,
+    /// Appends write no tree nodes; the next ordinary open rebuilds them.
+    #[cfg(feature = "testing")]
+    SkipForMeasurement,
+}
+
+impl Memory {
+    /// The stored tree's frontier at `size`, or an empty stand-in when the tree is skipped.
+    async fn frontier_at(&self, tx: &mut WriteTx, size: u64) -> Result<Frontier, StoreError> {
+        match self.tree {
+            TreeUpkeep::Maintain => Ok(tree::frontier_or_rebuild(tx, size, |_, _| {}).await?.0),
+            #[cfg(feature = "testing")]
+            TreeUpkeep::SkipForMeasurement => Ok(Frontier::new()),
+        }
+    }
+
+    fn grow(&self, frontier: &mut Frontier, rows: &[NewRow]) -> Vec<tree_sql::NodeRow> {
+        match self.tree {
+            TreeUpkeep::Maintain => tree::grow(frontier, rows),
+            #[cfg(feature = "testing")]
+            TreeUpkeep::SkipForMeasurement => Vec::new(),
+        }
+    }
 }
 
 impl Memory {
@@ -150,7 +187,7 @@ async fn prime(db: &Database, memory: &mut Memory) -> Result<(), StoreError> {
     let mut tx = WriteTx::begin(db).await?;
     let head = tx.lock_head().await?;
     let all = tx.all_last_sequences().await?;
-    let (frontier, _) = tree::frontier_or_rebuild(&mut tx, head.size, |_, _| {}).await?;
+    let frontier = memory.frontier_at(&mut tx, head.size).await?;
     tx.commit().await?;
     memory.directory.prime(all);
     memory.head = Some(head);
@@ -209,7 +246,7 @@ async fn append_batch(
             return Ok(plan.results);
         }
         let mut grown = frontier.clone();
-        let nodes = tree::grow(&mut grown, &plan.rows);
+        let nodes = memory.grow(&mut grown, &plan.rows);
         if sql::append_unlocked(db, &plan.rows, &nodes, plan.head).await? {
             memory.head = Some(plan.head);
             memory.frontier = Some(grown);
@@ -232,9 +269,7 @@ async fn append_locked(
         Some(frontier) if memory.head == Some(head) => frontier,
         _ => {
             memory.directory.forget();
-            tree::frontier_or_rebuild(&mut tx, head.size, |_, _| {})
-                .await?
-                .0
+            memory.frontier_at(&mut tx, head.size).await?
         }
     };
     // Until this batch commits, nothing remembered is known to be the head.
@@ -258,7 +293,7 @@ async fn append_locked(
     }
     let plan = chain_batch(head, &mut sequences, batch.iter().map(|(r, _)| r), times)?;
     if !plan.rows.is_empty() {
-        let nodes = tree::grow(&mut frontier, &plan.rows);
+        let nodes = memory.grow(&mut frontier, &plan.rows);
         tx.insert(&plan.rows).await?;
         tx.insert_nodes(&nodes, false).await?;
         tx.set_head(plan.head).await?;

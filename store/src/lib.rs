@@ -25,7 +25,7 @@ pub mod verify;
 
 use std::sync::Arc;
 
-pub use appender::{AppendRequest, Appended, Appender, NewEvent};
+pub use appender::{AppendRequest, Appended, Appender, NewEvent, TreeUpkeep};
 pub use clock::{Clock, SteppingClock, SystemClock};
 pub use database::{APP_ROLE, Backend, DEFAULT_DATABASE_URL, Database};
 pub use directory::Directory;
@@ -56,8 +56,23 @@ impl Ledger {
 
     /// Starts the appender on an open database, once it has read which aggregates exist.
     pub async fn new(database: Database, clock: Arc<dyn Clock>) -> Ledger {
+        Ledger::with_tree(database, clock, TreeUpkeep::Maintain).await
+    }
+
+    /// As [`Ledger::open`], but appends keep no Merkle tree: only to measure what the tree
+    /// costs. The next ordinary open rebuilds the tree.
+    ///
+    /// # Errors
+    /// As for [`Database::open`].
+    #[cfg(feature = "testing")]
+    pub async fn open_without_tree(url: &str, clock: Arc<dyn Clock>) -> Result<Ledger, StoreError> {
+        let database = Database::open(url).await?;
+        Ok(Ledger::with_tree(database, clock, TreeUpkeep::SkipForMeasurement).await)
+    }
+
+    async fn with_tree(database: Database, clock: Arc<dyn Clock>, tree: TreeUpkeep) -> Ledger {
         let directory = Arc::new(Directory::default());
-        let appender = Appender::start(database.clone(), clock, directory.clone()).await;
+        let appender = Appender::start(database.clone(), clock, directory.clone(), tree).await;
         Ledger {
             database,
             appender,

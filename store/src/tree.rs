@@ -8,7 +8,7 @@
 
 use domain::ledger::LeafHash;
 use tlog::Hash;
-use tlog::merkle::{self, Frontier, Plan};
+use tlog::merkle::{self, Frontier, Plan, Subtree};
 
 use crate::database::Database;
 use crate::error::StoreError;
@@ -97,22 +97,38 @@ pub(crate) async fn frontier_or_rebuild(
     Ok((frontier, written))
 }
 
-/// Resolves `plan` against the stored tree.
-async fn resolve(db: &Database, plan: &Plan) -> Result<Vec<Hash>, StoreError> {
-    let found = read_subtrees(db, &plan.subtrees()).await?;
-    plan.resolve(&found)
-        .map_err(|e| StoreError::Corrupt(format!("the stored tree is incomplete: {e}")))
-}
-
-async fn check_size(db: &Database, size: u64) -> Result<(), StoreError> {
-    let head = sql::read_head(db).await?;
-    if size > head.size {
-        return Err(StoreError::NotInLog(format!(
-            "a tree of {size} entries: the log has {}",
-            head.size
-        )));
+/// Resolves `plan` against the stored tree, in one query. `also` names subtrees that must be
+/// stored too (the leaf an inclusion proof is for).
+///
+/// Every plan reads a subtree ending at its tree size, and a subtree is stored only once the
+/// log holds all its leaves; so when everything is found the log is long enough, and the head
+/// is read only to explain a miss.
+async fn resolve(
+    db: &Database,
+    size: u64,
+    plan: &Plan,
+    also: Option<Subtree>,
+) -> Result<Vec<Hash>, StoreError> {
+    let mut wanted = plan.subtrees();
+    wanted.extend(also);
+    let found = read_subtrees(db, &wanted).await?;
+    let complete = also.is_none_or(|s| found.contains_key(&s));
+    match plan.resolve(&found) {
+        Ok(hashes) if complete => Ok(hashes),
+        Ok(_) | Err(_) => {
+            let head = sql::read_head(db).await?;
+            if size > head.size {
+                Err(StoreError::NotInLog(format!(
+                    "a tree of {size} entries: the log has {}",
+                    head.size
+                )))
+            } else {
+                Err(StoreError::Corrupt(format!(
+                    "the stored tree lacks nodes below {size} entries"
+                )))
+            }
+        }
     }
-    Ok(())
 }
 
 /// The root of the log's first `size` entries.
@@ -120,23 +136,21 @@ async fn check_size(db: &Database, size: u64) -> Result<(), StoreError> {
 /// # Errors
 /// [`StoreError::NotInLog`] when the log is shorter than `size`.
 pub async fn root(db: &Database, size: u64) -> Result<Hash, StoreError> {
-    check_size(db, size).await?;
-    Ok(resolve(db, &merkle::root_plan(size)).await?[0])
+    if size == 0 {
+        return Ok(merkle::empty_root());
+    }
+    Ok(resolve(db, size, &merkle::root_plan(size), None).await?[0])
 }
 
 /// The RFC 9162 inclusion proof of entry `index` in the tree of the first `size` entries.
 ///
 /// # Errors
 /// [`StoreError::NotInLog`] when `index >= size` or the log is shorter than `size`.
-pub async fn inclusion_proof(
-    db: &Database,
-    index: u64,
-    size: u64,
-) -> Result<Vec<Hash>, StoreError> {
-    let plan =
-        merkle::inclusion_plan(index, size).map_err(|e| StoreError::NotInLog(e.to_string()))?;
-    check_size(db, size).await?;
-    resolve(db, &plan).await
+pub async fn inclusion_proof(db: &Database, index: u64, size: u64) -> Result<Vec<Hash>, StoreError> {
+    let plan = merkle::inclusion_plan(index, size)
+        .map_err(|e| StoreError::NotInLog(e.to_string()))?;
+    let leaf = Subtree { level: 0, index };
+    resolve(db, size, &plan, Some(leaf)).await
 }
 
 /// The RFC 9162 consistency proof from the tree of `first` entries to that of `second`.
@@ -148,8 +162,18 @@ pub async fn consistency_proof(
     first: u64,
     second: u64,
 ) -> Result<Vec<Hash>, StoreError> {
-    let plan =
-        merkle::consistency_plan(first, second).map_err(|e| StoreError::NotInLog(e.to_string()))?;
-    check_size(db, second).await?;
-    resolve(db, &plan).await
+    let plan = merkle::consistency_plan(first, second)
+        .map_err(|e| StoreError::NotInLog(e.to_string()))?;
+    if plan.is_empty() {
+        // Nothing to read; the sizes must still be in the log.
+        let head = sql::read_head(db).await?;
+        if second > head.size {
+            return Err(StoreError::NotInLog(format!(
+                "a tree of {second} entries: the log has {}",
+                head.size
+            )));
+        }
+        return Ok(Vec::new());
+    }
+    resolve(db, second, &plan, None).await
 }

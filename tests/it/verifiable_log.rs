@@ -81,6 +81,11 @@ async fn check_stored_tree(ledger: &TestLedger) {
     }
     assert!(tree::root(db, n + 1).await.is_err(), "beyond the log");
     assert!(tree::inclusion_proof(db, n, n).await.is_err());
+    // Every node of the proof exists, but the leaf it would be for does not.
+    let beyond = tree::inclusion_proof(db, n, n + 1).await;
+    assert!(matches!(beyond, Err(store::StoreError::NotInLog(_))), "{beyond:?}");
+    let beyond = tree::consistency_proof(db, n, n + 1).await;
+    assert!(matches!(beyond, Err(store::StoreError::NotInLog(_))), "{beyond:?}");
 }
 
 async fn concurrent_writers(ledger: &TestLedger) {

@@ -21,7 +21,7 @@ pub struct NodeRow {
     pub hash: Hash,
 }
 
-/// One query for the hashes of `subtrees`: leaves by position, interior nodes by key.
+/// One query for the hashes of `subtrees`: leaves by position, interior nodes by key (SQLite).
 fn select_query<'a, DB>(subtrees: &'a [Subtree]) -> Result<QueryBuilder<'a, DB>, StoreError>
 where
     DB: sqlx::Database,
@@ -63,6 +63,26 @@ fn collect(rows: Vec<(i64, i64, Vec<u8>)>) -> Result<HashMap<Subtree, Hash>, Sto
         .collect()
 }
 
+/// On PostgreSQL, one statement whatever the number of subtrees, so that it is prepared once
+/// per connection and reused.
+const SELECT_PG: &str = "SELECT CAST(0 AS BIGINT), position, leaf_hash FROM ledger_entries WHERE position = ANY($1) \
+    UNION ALL SELECT CAST(n.level AS BIGINT), n.node_index, n.hash \
+    FROM ledger_tree_nodes n JOIN unnest($2::smallint[], $3::bigint[]) AS k(level, node_index) \
+    ON n.level = k.level AND n.node_index = k.node_index";
+
+fn pg_keys(subtrees: &[Subtree]) -> Result<(Vec<i64>, Vec<i16>, Vec<i64>), StoreError> {
+    let (mut leaves, mut levels, mut indexes) = (Vec::new(), Vec::new(), Vec::new());
+    for subtree in subtrees {
+        if subtree.level == 0 {
+            leaves.push(to_i64(subtree.index)?);
+        } else {
+            levels.push(i16::from(subtree.level));
+            indexes.push(to_i64(subtree.index)?);
+        }
+    }
+    Ok((leaves, levels, indexes))
+}
+
 /// The stored hashes of `subtrees`; one missing from the answer is not stored.
 pub async fn read_subtrees(
     db: &Database,
@@ -70,8 +90,11 @@ pub async fn read_subtrees(
 ) -> Result<HashMap<Subtree, Hash>, StoreError> {
     let rows: Vec<(i64, i64, Vec<u8>)> = match db {
         Database::Postgres(pool) => {
-            select_query::<Postgres>(subtrees)?
-                .build_query_as()
+            let (leaves, levels, indexes) = pg_keys(subtrees)?;
+            sqlx::query_as(SELECT_PG)
+                .bind(leaves)
+                .bind(levels)
+                .bind(indexes)
                 .fetch_all(pool)
                 .await?
         }
@@ -93,8 +116,11 @@ impl WriteTx {
     ) -> Result<HashMap<Subtree, Hash>, StoreError> {
         let rows: Vec<(i64, i64, Vec<u8>)> = match self {
             WriteTx::Postgres(tx) => {
-                select_query::<Postgres>(subtrees)?
-                    .build_query_as()
+                let (leaves, levels, indexes) = pg_keys(subtrees)?;
+                sqlx::query_as(SELECT_PG)
+                    .bind(leaves)
+                    .bind(levels)
+                    .bind(indexes)
                     .fetch_all(&mut **tx)
                     .await?
             }
