@@ -1,8 +1,6 @@
 //! Immutability and tamper detection: what the database refuses, and what `verify` finds when
 //! someone with the owner's rights goes around the refusal.
 
-use std::process::Command;
-
 use sqlx::{Connection, Executor, SqliteConnection};
 use store::verify::verify_log;
 
@@ -24,14 +22,7 @@ async fn with_entries(ledger: &TestLedger, count: u64) {
 }
 
 fn htx_ledger(url: &str, args: &[&str]) -> (i32, String) {
-    let output = Command::new(env!("CARGO_BIN_EXE_htx-ledger"))
-        .args(args)
-        .env("DATABASE_URL", url)
-        .output()
-        .expect("run htx-ledger");
-    let text = String::from_utf8_lossy(&output.stdout).to_string()
-        + &String::from_utf8_lossy(&output.stderr);
-    (output.status.code().unwrap_or(-1), text)
+    crate::support::cli::htx_ledger(url, None, args)
 }
 
 #[tokio::test]

@@ -18,6 +18,7 @@ use tlog::merkle::{self, Frontier};
 use tlog::proof_file::ProofFile;
 
 use crate::support::backends::{TestLedger, test_clock};
+use crate::support::cli::htx_ledger;
 use crate::support::keys::{ORIGIN, ring, signing_key, write_key};
 use store::testing::{metadata, record};
 
@@ -265,22 +266,6 @@ async fn rewrite_history(ledger: &TestLedger, edit: impl FnOnce(&mut Vec<Value>)
         .unwrap();
     // Opening rebuilds the tree over the rewritten leaves.
     Database::open(&ledger.url).await.unwrap();
-}
-
-fn htx_ledger(url: &str, key_dir: Option<&Path>, args: &[&str]) -> (i32, String) {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_htx-ledger"));
-    command
-        .args(args)
-        .env("DATABASE_URL", url)
-        .env("HTX_LEDGER_LOG", "trace");
-    match key_dir {
-        Some(dir) => command.env("HTX_LEDGER_KEY_DIR", dir),
-        None => command.env_remove("HTX_LEDGER_KEY_DIR"),
-    };
-    let output = command.output().expect("run htx-ledger");
-    let text = String::from_utf8_lossy(&output.stdout).to_string()
-        + &String::from_utf8_lossy(&output.stderr);
-    (output.status.code().unwrap_or(-1), text)
 }
 
 /// A PostgreSQL ledger of 10 entries with a checkpoint signed at 8, and its key folder.

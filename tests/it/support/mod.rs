@@ -1,6 +1,7 @@
 //! Shared test support: databases to test against, and a small aggregate for the ledger's own tests.
 
 pub mod backends;
+pub mod cli;
 pub mod keys;
 pub mod pg;
 pub mod programme;
