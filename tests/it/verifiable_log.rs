@@ -84,9 +84,15 @@ async fn check_stored_tree(ledger: &TestLedger) {
     assert!(tree::inclusion_proof(db, n, n).await.is_err());
     // Every node of the proof exists, but the leaf it would be for does not.
     let beyond = tree::inclusion_proof(db, n, n + 1).await;
-    assert!(matches!(beyond, Err(store::StoreError::NotInLog(_))), "{beyond:?}");
+    assert!(
+        matches!(beyond, Err(store::StoreError::NotInLog(_))),
+        "{beyond:?}"
+    );
     let beyond = tree::consistency_proof(db, n, n + 1).await;
-    assert!(matches!(beyond, Err(store::StoreError::NotInLog(_))), "{beyond:?}");
+    assert!(
+        matches!(beyond, Err(store::StoreError::NotInLog(_))),
+        "{beyond:?}"
+    );
 }
 
 async fn concurrent_writers(ledger: &TestLedger) {
@@ -781,4 +787,51 @@ async fn verify_since_a_checkpoint_the_log_does_not_extend_is_refused() {
         &["verify", "--since", file.to_str().unwrap()],
     );
     assert_eq!(code, 1, "{text}");
+}
+
+#[tokio::test]
+async fn a_rotated_key_keeps_old_checkpoints_verifiable() {
+    let ledger = TestLedger::sqlite().await;
+    let dir = tempfile::tempdir().unwrap();
+    let old_vkey = write_key(dir.path(), 1);
+    append(&ledger, 0, 4).await;
+    let (code, text) = htx_ledger(&ledger.url, Some(dir.path()), &["checkpoint"]);
+    assert_eq!(code, 0, "{text}");
+    // Rotation: the old private key leaves the folder, its .vkey stays, a new key signs.
+    std::fs::remove_file(old_vkey.with_extension("key")).unwrap();
+    write_key(dir.path(), 2);
+    append(&ledger, 4, 3).await;
+    let (code, text) = htx_ledger(&ledger.url, Some(dir.path()), &["checkpoint"]);
+    assert_eq!(code, 0, "{text}");
+    let latest = checkpoint::latest(ledger.ledger.database())
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(
+        latest
+            .note
+            .contains(&format!("{}", base64_key_id_prefix(&signing_key(2))))
+    );
+    let (code, text) = htx_ledger(&ledger.url, Some(dir.path()), &["verify"]);
+    assert_eq!(code, 0, "{text}");
+    assert!(
+        text.contains("2 roots recomputed") && text.contains("signatures verified"),
+        "{text}"
+    );
+    // Without the old .vkey, the old checkpoint no longer verifies: it is reported, not skipped.
+    std::fs::remove_file(&old_vkey).unwrap();
+    let (code, text) = htx_ledger(&ledger.url, Some(dir.path()), &["verify"]);
+    assert_eq!(code, 1, "{text}");
+    assert!(
+        text.contains("checkpoint of 4 entries (checkpoint-signature)"),
+        "{text}"
+    );
+}
+
+/// The first characters of a signature line's base64 for `key`: its key ID.
+fn base64_key_id_prefix(key: &tlog::note::SigningKey) -> String {
+    use base64::Engine;
+    let encoded = base64::engine::general_purpose::STANDARD.encode(key.key_id());
+    // 4 bytes encode to 5 significant characters plus padding; the first 5 are fixed.
+    format!("{ORIGIN} {}", &encoded[..5])
 }
