@@ -17,8 +17,8 @@ use crate::clock::Clock;
 use crate::database::Database;
 use crate::directory::Directory;
 use crate::error::StoreError;
-use crate::sql::{self, Head, NewRow, WriteTx};
 use crate::sql::tree as tree_sql;
+use crate::sql::{self, Head, NewRow, WriteTx};
 use crate::tree;
 
 /// How many waiting appends go into one transaction at most.

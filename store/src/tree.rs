@@ -146,9 +146,13 @@ pub async fn root(db: &Database, size: u64) -> Result<Hash, StoreError> {
 ///
 /// # Errors
 /// [`StoreError::NotInLog`] when `index >= size` or the log is shorter than `size`.
-pub async fn inclusion_proof(db: &Database, index: u64, size: u64) -> Result<Vec<Hash>, StoreError> {
-    let plan = merkle::inclusion_plan(index, size)
-        .map_err(|e| StoreError::NotInLog(e.to_string()))?;
+pub async fn inclusion_proof(
+    db: &Database,
+    index: u64,
+    size: u64,
+) -> Result<Vec<Hash>, StoreError> {
+    let plan =
+        merkle::inclusion_plan(index, size).map_err(|e| StoreError::NotInLog(e.to_string()))?;
     let leaf = Subtree { level: 0, index };
     resolve(db, size, &plan, Some(leaf)).await
 }
@@ -162,8 +166,8 @@ pub async fn consistency_proof(
     first: u64,
     second: u64,
 ) -> Result<Vec<Hash>, StoreError> {
-    let plan = merkle::consistency_plan(first, second)
-        .map_err(|e| StoreError::NotInLog(e.to_string()))?;
+    let plan =
+        merkle::consistency_plan(first, second).map_err(|e| StoreError::NotInLog(e.to_string()))?;
     if plan.is_empty() {
         // Nothing to read; the sizes must still be in the log.
         let head = sql::read_head(db).await?;

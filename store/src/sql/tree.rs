@@ -70,17 +70,25 @@ const SELECT_PG: &str = "SELECT CAST(0 AS BIGINT), position, leaf_hash FROM ledg
     FROM ledger_tree_nodes n JOIN unnest($2::smallint[], $3::bigint[]) AS k(level, node_index) \
     ON n.level = k.level AND n.node_index = k.node_index";
 
-fn pg_keys(subtrees: &[Subtree]) -> Result<(Vec<i64>, Vec<i16>, Vec<i64>), StoreError> {
-    let (mut leaves, mut levels, mut indexes) = (Vec::new(), Vec::new(), Vec::new());
+/// The parameters of [`SELECT_PG`]: leaf positions, then node levels and indexes.
+#[derive(Default)]
+struct PgKeys {
+    leaves: Vec<i64>,
+    levels: Vec<i16>,
+    indexes: Vec<i64>,
+}
+
+fn pg_keys(subtrees: &[Subtree]) -> Result<PgKeys, StoreError> {
+    let mut keys = PgKeys::default();
     for subtree in subtrees {
         if subtree.level == 0 {
-            leaves.push(to_i64(subtree.index)?);
+            keys.leaves.push(to_i64(subtree.index)?);
         } else {
-            levels.push(i16::from(subtree.level));
-            indexes.push(to_i64(subtree.index)?);
+            keys.levels.push(i16::from(subtree.level));
+            keys.indexes.push(to_i64(subtree.index)?);
         }
     }
-    Ok((leaves, levels, indexes))
+    Ok(keys)
 }
 
 /// The stored hashes of `subtrees`; one missing from the answer is not stored.
@@ -90,11 +98,11 @@ pub async fn read_subtrees(
 ) -> Result<HashMap<Subtree, Hash>, StoreError> {
     let rows: Vec<(i64, i64, Vec<u8>)> = match db {
         Database::Postgres(pool) => {
-            let (leaves, levels, indexes) = pg_keys(subtrees)?;
+            let keys = pg_keys(subtrees)?;
             sqlx::query_as(SELECT_PG)
-                .bind(leaves)
-                .bind(levels)
-                .bind(indexes)
+                .bind(keys.leaves)
+                .bind(keys.levels)
+                .bind(keys.indexes)
                 .fetch_all(pool)
                 .await?
         }
@@ -116,11 +124,11 @@ impl WriteTx {
     ) -> Result<HashMap<Subtree, Hash>, StoreError> {
         let rows: Vec<(i64, i64, Vec<u8>)> = match self {
             WriteTx::Postgres(tx) => {
-                let (leaves, levels, indexes) = pg_keys(subtrees)?;
+                let keys = pg_keys(subtrees)?;
                 sqlx::query_as(SELECT_PG)
-                    .bind(leaves)
-                    .bind(levels)
-                    .bind(indexes)
+                    .bind(keys.leaves)
+                    .bind(keys.levels)
+                    .bind(keys.indexes)
                     .fetch_all(&mut **tx)
                     .await?
             }
