@@ -31,7 +31,9 @@ async fn main() {
     let mut with_db = ScratchDb::create("htx_bench_tree").await;
     let sync = with_db.synchronous_commit().await;
     let without_db = ScratchDb::create("htx_bench_notree").await;
-    let with_tree = Ledger::open(&with_db.url, Arc::new(SystemClock)).await.unwrap();
+    let with_tree = Ledger::open(&with_db.url, Arc::new(SystemClock))
+        .await
+        .unwrap();
     let without_tree = Ledger::open_without_tree(&without_db.url, Arc::new(SystemClock))
         .await
         .unwrap();
@@ -64,7 +66,9 @@ async fn main() {
     // 2. A log of 1,000,000 entries, written in large appends with the tree kept.
     let target = count(1_000_000);
     let big_db = ScratchDb::create("htx_bench_big").await;
-    let ledger = Ledger::open(&big_db.url, Arc::new(SystemClock)).await.unwrap();
+    let ledger = Ledger::open(&big_db.url, Arc::new(SystemClock))
+        .await
+        .unwrap();
     let started = Instant::now();
     fill(&ledger, target).await;
     let fill_rate = target as f64 / started.elapsed().as_secs_f64();
@@ -103,7 +107,9 @@ async fn main() {
         assert!(!proof.is_empty());
     }
     let first_root = tree::root(db, target / 3).await.unwrap();
-    let proof = tree::consistency_proof(db, target / 3, target).await.unwrap();
+    let proof = tree::consistency_proof(db, target / 3, target)
+        .await
+        .unwrap();
     merkle::verify_consistency(target / 3, target, &proof, &first_root, &root).unwrap();
     let (i50, i99, imax) = percentiles(&mut inclusion);
     let (c50, c99, cmax) = percentiles(&mut consistency);

@@ -39,7 +39,10 @@ impl ScratchDb {
             .expect("DATABASE_URL")
             .database("postgres");
         let name = format!("{prefix}_{}_{}", std::process::id(), rand_suffix());
-        let mut admin = admin_options.connect().await.expect("connect to PostgreSQL");
+        let mut admin = admin_options
+            .connect()
+            .await
+            .expect("connect to PostgreSQL");
         admin
             .execute(format!("CREATE DATABASE {name}").as_str())
             .await
@@ -143,4 +146,3 @@ pub async fn fill(ledger: &Ledger, target: u64) {
         size += n;
     }
 }
-
