@@ -34,7 +34,9 @@ pub use event_store::{
     LEAF_HASH_KEY, LedgerContext, LedgerStore, POSITION_KEY, RECORDED_AT_KEY, to_aggregate_error,
 };
 pub use lookups::{LedgerLookups, ProgrammeStores};
+pub use sql::WriteTx;
 pub use sql::checkpoints::StoredCheckpoint;
+pub use sql::projection::{Cell, ColumnKind, TableShape, projection_checkpoint, read_rows};
 pub use sql::{Head, LogRow, read_head, stream_log};
 
 /// The ledger: its database and the task that appends to it.

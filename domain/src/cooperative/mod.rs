@@ -33,7 +33,7 @@ pub use law::{
 };
 pub use state::{
     Cooperative, DissolutionCause, FindingGround, OcopRating, PendingReorganisation,
-    RegistrySnapshot,
+    RegistrationFacts, RegistrySnapshot,
 };
 pub use status::{CooperativeKind, CooperativeStatus, StatusHistory, StatusPeriod, Transition};
 

@@ -68,6 +68,18 @@ pub struct OcopRating {
     pub valid_until: NaiveDate,
 }
 
+/// A registration's dates, law, certificate and origin, as read models show them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RegistrationFacts {
+    pub registered_on: NaiveDate,
+    /// The date the current head-office address was registered.
+    pub address_since: NaiveDate,
+    pub governing_law: String,
+    pub certificate_no: String,
+    pub origin: Origin,
+    pub re_registered_on: Option<NaiveDate>,
+}
+
 /// What other aggregates may read about a cooperative (see [`crate::services`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RegistrySnapshot {
@@ -115,6 +127,39 @@ impl Cooperative {
 
     pub fn status_history(&self) -> &StatusHistory {
         &self.history
+    }
+
+    /// What the registration says beyond its content, for read models.
+    pub fn registration_facts(&self) -> Option<RegistrationFacts> {
+        let r = self.registration.as_ref()?;
+        Some(RegistrationFacts {
+            registered_on: r.registered_on,
+            address_since: r.address_since,
+            governing_law: r.governing_law.clone(),
+            certificate_no: r.certificate_no.clone(),
+            origin: r.origin.clone(),
+            re_registered_on: r.re_registered_on,
+        })
+    }
+
+    /// The members recorded last, whatever their date.
+    pub fn latest_members(&self) -> Option<MemberCounts> {
+        self.members.last().map(|(_, counts)| *counts)
+    }
+
+    /// The years the cooperative was designated a model cooperative.
+    pub fn model_years(&self) -> &BTreeSet<i32> {
+        &self.model_years
+    }
+
+    /// The reorganisation resolved and not yet completed, if any.
+    pub fn pending_reorganisation(&self) -> Option<&PendingReorganisation> {
+        self.reorganisation.as_ref()
+    }
+
+    /// The cooperatives this one absorbed by merger.
+    pub fn absorbed(&self) -> &[CooperativeCode] {
+        &self.absorbed
     }
 
     /// The legal status on `date`; `None` before registration.

@@ -2,6 +2,7 @@
 //! (with its children `tree` and `checkpoints`) and `database` know SQL.
 
 pub mod checkpoints;
+pub mod projection;
 pub mod tree;
 
 use domain::ledger::LeafHash;

@@ -1,0 +1,299 @@
+//! Keeping the projections: the live tables in the database, advanced with their checkpoint
+//! in one transaction; full rebuilds; and historical states built in memory.
+//!
+//! The projector never uses cqrs-es's after-commit query dispatch (which runs once per command
+//! in the writer's process and is lost if that process stops): it reads the log by position
+//! from its own checkpoint, so it misses nothing and counts nothing twice.
+
+use std::time::Duration;
+
+use futures::TryStreamExt;
+use store::{Database, LogRow, StoreError, WriteTx, read_head, read_rows, stream_log};
+use tokio::sync::{mpsc, watch};
+
+use crate::event::{DecodeError, ProjectedEvent, decode};
+use crate::table::{Changes, RowError};
+use crate::{Digest, Filter, ProjectionSet};
+
+/// The checkpoint id of the live projections.
+pub const LIVE: &str = "live";
+/// Entries folded between two commits of the live tables.
+const FLUSH_EVERY: usize = 5_000;
+/// Rows handed to the folding thread at a time.
+const CHUNK: usize = 2_048;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ProjectorError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("cannot read the log: {0}")]
+    Decode(#[from] DecodeError),
+    #[error("projection rows: {0}")]
+    Row(#[from] RowError),
+    #[error("stopped at {0:?} (simulated crash)")]
+    Crashed(CrashPoint),
+    #[error("the folding thread failed")]
+    Folder,
+}
+
+/// Where a simulated crash stops a flush (tests).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CrashPoint {
+    /// After folding, before any row is written.
+    BeforeRows,
+    /// After the rows are written, before the checkpoint.
+    BetweenRowsAndCheckpoint,
+    /// After the checkpoint is written, before the commit.
+    BeforeCommit,
+}
+
+/// The live projections in memory, as of their checkpoint.
+pub struct Projector {
+    db: Database,
+    set: ProjectionSet,
+    position: u64,
+}
+
+impl Projector {
+    /// Loads the live projections: every row and the checkpoint.
+    ///
+    /// # Errors
+    /// When the tables cannot be read.
+    pub async fn load(db: &Database) -> Result<Projector, ProjectorError> {
+        let position = store::projection_checkpoint(db, LIVE).await?;
+        let mut set = ProjectionSet::new();
+        for projection in set.projections_mut() {
+            for table in projection.tables_mut() {
+                let rows = read_rows(db, table.shape()).await?;
+                table.load(rows)?;
+            }
+        }
+        Ok(Projector {
+            db: db.clone(),
+            set,
+            position,
+        })
+    }
+
+    /// How many entries the live projections hold.
+    pub fn position(&self) -> u64 {
+        self.position
+    }
+
+    pub fn set(&self) -> &ProjectionSet {
+        &self.set
+    }
+
+    /// Folds every entry up to the head, committing rows and checkpoint together every few
+    /// thousand entries. Returns the number of entries folded.
+    ///
+    /// # Errors
+    /// When the log or the tables cannot be read or written; what was committed stays.
+    pub async fn catch_up(&mut self, progress: impl FnMut(u64)) -> Result<u64, ProjectorError> {
+        self.catch_up_with(u64::MAX, None, progress).await
+    }
+
+    /// As [`Projector::catch_up`], folding at most `limit` entries, and stopping at `crash`
+    /// during the first flush, as a crash would: the transaction is dropped, uncommitted.
+    ///
+    /// # Errors
+    /// [`ProjectorError::Crashed`] at the crash point; otherwise as `catch_up`.
+    pub async fn catch_up_with(
+        &mut self,
+        limit: u64,
+        crash: Option<CrashPoint>,
+        mut progress: impl FnMut(u64),
+    ) -> Result<u64, ProjectorError> {
+        let head = read_head(&self.db).await?.size;
+        let until = head.min(self.position.saturating_add(limit));
+        let start = self.position;
+        let db = self.db.clone();
+        let mut rows = stream_log(&db, self.position);
+        let mut pending = 0usize;
+        while self.position < until {
+            let Some(row) = rows.try_next().await? else {
+                break;
+            };
+            let event = decode(&row.bytes, self.position)?;
+            self.set.apply(&event);
+            self.position += 1;
+            pending += 1;
+            if pending == FLUSH_EVERY {
+                self.flush(crash).await?;
+                pending = 0;
+                progress(self.position);
+            }
+        }
+        drop(rows);
+        if pending > 0 || crash.is_some() {
+            self.flush(crash).await?;
+        }
+        progress(self.position);
+        Ok(self.position - start)
+    }
+
+    /// Writes the changed rows and the checkpoint in one transaction.
+    async fn flush(&mut self, crash: Option<CrashPoint>) -> Result<(), ProjectorError> {
+        let mut changes: Vec<(&'static store::TableShape, Changes)> = Vec::new();
+        for projection in self.set.projections_mut() {
+            for table in projection.tables_mut() {
+                changes.push((table.shape(), table.take_changes()?));
+            }
+        }
+        if crash == Some(CrashPoint::BeforeRows) {
+            return Err(ProjectorError::Crashed(CrashPoint::BeforeRows));
+        }
+        let mut tx = WriteTx::begin(&self.db).await?;
+        for (shape, change) in &changes {
+            tx.delete_rows(shape, &change.deletes).await?;
+            tx.upsert_rows(shape, &change.upserts).await?;
+        }
+        if crash == Some(CrashPoint::BetweenRowsAndCheckpoint) {
+            return Err(ProjectorError::Crashed(
+                CrashPoint::BetweenRowsAndCheckpoint,
+            ));
+        }
+        tx.set_projection_checkpoint(LIVE, self.position).await?;
+        if crash == Some(CrashPoint::BeforeCommit) {
+            return Err(ProjectorError::Crashed(CrashPoint::BeforeCommit));
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Follows the log: folds new entries as soon as `head` says the log grew, and at least
+    /// every `poll` (for writers in other processes). Runs until aborted; failures are
+    /// logged, the projections reloaded from their last commit, and retried.
+    pub fn follow(
+        mut self,
+        mut head: watch::Receiver<u64>,
+        poll: Duration,
+    ) -> tokio::task::JoinHandle<()> {
+        tokio::spawn(async move {
+            loop {
+                if let Err(error) = self.catch_up(|_| {}).await {
+                    tracing::error!(%error, "projector failed; reloading from its checkpoint");
+                    tokio::time::sleep(poll).await;
+                    match Projector::load(&self.db).await {
+                        Ok(fresh) => self = fresh,
+                        Err(error) => tracing::error!(%error, "projector cannot reload"),
+                    }
+                    continue;
+                }
+                let position = self.position;
+                // Wake when the appender moves the head past what is folded, or on the poll.
+                let _ = tokio::time::timeout(poll, head.wait_for(|size| *size > position)).await;
+            }
+        })
+    }
+}
+
+/// Folds the log into a fresh [`ProjectionSet`], keeping the events `filter` admits. Reading
+/// and folding overlap: rows are read here and decoded (on two threads) and folded on a
+/// thread of their own.
+///
+/// # Errors
+/// When the log cannot be read or an entry cannot be decoded.
+pub async fn replay(
+    db: &Database,
+    filter: Filter,
+    mut progress: impl FnMut(u64),
+) -> Result<ProjectionSet, ProjectorError> {
+    let head = read_head(db).await?.size;
+    let (chunks, mut receiver) = mpsc::channel::<Vec<LogRow>>(4);
+    let (folded, mut folded_rx) = mpsc::unbounded_channel::<u64>();
+    let folder = tokio::task::spawn_blocking(move || -> Result<ProjectionSet, ProjectorError> {
+        let mut set = ProjectionSet::new();
+        let mut done = 0u64;
+        while let Some(chunk) = receiver.blocking_recv() {
+            for event in decode_chunk(&chunk, done)? {
+                if filter.admits(&event) {
+                    set.apply(&event);
+                }
+            }
+            done += chunk.len() as u64;
+            let _ = folded.send(done);
+        }
+        Ok(set)
+    });
+    let mut rows = stream_log(db, 0);
+    let mut chunk = Vec::with_capacity(CHUNK);
+    let mut read = 0u64;
+    while read < head {
+        let Some(row) = rows.try_next().await? else {
+            break;
+        };
+        read += 1;
+        chunk.push(row);
+        if chunk.len() == CHUNK {
+            let full = std::mem::replace(&mut chunk, Vec::with_capacity(CHUNK));
+            if chunks.send(full).await.is_err() {
+                break;
+            }
+            while let Ok(done) = folded_rx.try_recv() {
+                progress(done);
+            }
+        }
+    }
+    drop(rows);
+    if !chunk.is_empty() {
+        let _ = chunks.send(chunk).await;
+    }
+    drop(chunks);
+    let set = folder.await.map_err(|_| ProjectorError::Folder)??;
+    progress(read);
+    Ok(set)
+}
+
+/// Decodes a chunk on two threads, keeping the order.
+fn decode_chunk(chunk: &[LogRow], base: u64) -> Result<Vec<ProjectedEvent>, ProjectorError> {
+    let half = chunk.len() / 2;
+    let (first, second) = chunk.split_at(half);
+    let decode_all = |rows: &[LogRow], offset: u64| -> Result<Vec<ProjectedEvent>, DecodeError> {
+        rows.iter()
+            .enumerate()
+            .map(|(i, row)| decode(&row.bytes, base + offset + i as u64))
+            .collect()
+    };
+    let (a, b) = std::thread::scope(|scope| {
+        let other = scope.spawn(|| decode_all(second, half as u64));
+        let a = decode_all(first, 0);
+        (a, other.join())
+    });
+    let mut events = a?;
+    events.extend(b.map_err(|_| ProjectorError::Folder)??);
+    Ok(events)
+}
+
+/// Rebuilds the live projections from position 0: every table emptied and refilled, and the
+/// checkpoint set to the head, in one transaction. Returns the digests.
+///
+/// # Errors
+/// When the log cannot be read or the tables cannot be written (nothing changes then).
+pub async fn rebuild(
+    db: &Database,
+    progress: impl FnMut(u64),
+) -> Result<Vec<Digest>, ProjectorError> {
+    let head = read_head(db).await?.size;
+    let set = replay(db, Filter::AsOfPosition(head.saturating_sub(1)), progress).await?;
+    let set = if head == 0 { ProjectionSet::new() } else { set };
+    let mut tx = WriteTx::begin(db).await?;
+    for projection in set.projections() {
+        for table in projection.tables() {
+            tx.clear_table(table.shape()).await?;
+            tx.upsert_rows(table.shape(), &table.all_cells()?).await?;
+        }
+    }
+    tx.set_projection_checkpoint(LIVE, head).await?;
+    tx.commit().await?;
+    Ok(set.digests()?)
+}
+
+/// The digests of the live projections as stored.
+///
+/// # Errors
+/// When the tables cannot be read.
+pub async fn stored_digests(db: &Database) -> Result<(u64, Vec<Digest>), ProjectorError> {
+    let projector = Projector::load(db).await?;
+    Ok((projector.position, projector.set.digests()?))
+}

@@ -1,0 +1,249 @@
+//! A projection table in memory: typed rows by primary key, the changes since the last flush,
+//! conversion to and from database cells, and the table's digest.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use serde_json::{Map, Value};
+use sha2::{Digest, Sha256};
+use store::{Cell, ColumnKind, TableShape};
+
+/// One row type of one projection table.
+///
+/// The row is (de)serialised with serde: each column of [`Row::SHAPE`] is the field of the
+/// same name. Integers go to `Int` columns, strings, dates (`YYYY-MM-DD`) and unit enum
+/// variants to `Text`, booleans to `Bool`, anything else (lists, maps) to `Json` columns as
+/// canonical JSON text.
+pub trait Row: Serialize + DeserializeOwned + Clone + PartialEq + Send + Sync + 'static {
+    const SHAPE: TableShape;
+    type Key: Ord + Clone + Send + Sync + std::fmt::Debug;
+    fn key(&self) -> Self::Key;
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum RowError {
+    #[error("table {table}: row does not serialise to an object: {detail}")]
+    NotAnObject { table: &'static str, detail: String },
+    #[error("table {table}, column {column}: {detail}")]
+    Column {
+        table: &'static str,
+        column: &'static str,
+        detail: String,
+    },
+    #[error("table {table}: a stored row does not read back: {detail}")]
+    Decode { table: &'static str, detail: String },
+}
+
+fn to_object<R: Row>(row: &R) -> Result<Map<String, Value>, RowError> {
+    match serde_json::to_value(row) {
+        Ok(Value::Object(map)) => Ok(map),
+        Ok(other) => Err(RowError::NotAnObject {
+            table: R::SHAPE.name,
+            detail: other.to_string(),
+        }),
+        Err(e) => Err(RowError::NotAnObject {
+            table: R::SHAPE.name,
+            detail: e.to_string(),
+        }),
+    }
+}
+
+/// A row as database cells, in the shape's column order.
+pub fn to_cells<R: Row>(row: &R) -> Result<Vec<Cell>, RowError> {
+    let mut object = to_object(row)?;
+    R::SHAPE
+        .columns
+        .iter()
+        .map(|(column, kind)| {
+            let value = object.remove(*column).unwrap_or(Value::Null);
+            let fail = |detail: String| RowError::Column {
+                table: R::SHAPE.name,
+                column,
+                detail,
+            };
+            Ok(match (kind, value) {
+                (_, Value::Null) => Cell::Null,
+                (ColumnKind::Int, Value::Number(n)) => Cell::Int(
+                    n.as_i64()
+                        .ok_or_else(|| fail(format!("{n} is not an i64")))?,
+                ),
+                (ColumnKind::Text, Value::String(s)) => Cell::Text(s),
+                (ColumnKind::Bool, Value::Bool(b)) => Cell::Bool(b),
+                (ColumnKind::Json, value) => Cell::Text(canonical(&value)),
+                (kind, value) => return Err(fail(format!("{value} does not fit {kind:?}"))),
+            })
+        })
+        .collect()
+}
+
+/// A row back from database cells.
+pub fn from_cells<R: Row>(cells: Vec<Cell>) -> Result<R, RowError> {
+    let mut object = Map::new();
+    for ((column, kind), cell) in R::SHAPE.columns.iter().zip(cells) {
+        let value = match (kind, cell) {
+            (_, Cell::Null) => Value::Null,
+            (ColumnKind::Json, Cell::Text(text)) => {
+                serde_json::from_str(&text).map_err(|e| RowError::Decode {
+                    table: R::SHAPE.name,
+                    detail: format!("{column}: {e}"),
+                })?
+            }
+            (_, Cell::Int(v)) => Value::from(v),
+            (_, Cell::Text(v)) => Value::from(v),
+            (_, Cell::Bool(v)) => Value::from(v),
+        };
+        object.insert((*column).to_string(), value);
+    }
+    serde_json::from_value(Value::Object(object)).map_err(|e| RowError::Decode {
+        table: R::SHAPE.name,
+        detail: e.to_string(),
+    })
+}
+
+fn canonical(value: &Value) -> String {
+    let bytes = domain::ledger::to_canonical_vec(value).unwrap_or_default();
+    String::from_utf8(bytes).unwrap_or_default()
+}
+
+/// A projection table in memory.
+#[derive(Debug, Clone)]
+pub struct Table<R: Row> {
+    rows: BTreeMap<R::Key, R>,
+    /// Keys written since the last flush.
+    changed: BTreeSet<R::Key>,
+    /// Rows removed since the last flush, as their key cells.
+    removed: BTreeMap<R::Key, Vec<Cell>>,
+}
+
+impl<R: Row> Default for Table<R> {
+    fn default() -> Self {
+        Table {
+            rows: BTreeMap::new(),
+            changed: BTreeSet::new(),
+            removed: BTreeMap::new(),
+        }
+    }
+}
+
+impl<R: Row> Table<R> {
+    pub fn get(&self, key: &R::Key) -> Option<&R> {
+        self.rows.get(key)
+    }
+
+    /// The row at `key`, to change in place (it is written at the next flush).
+    pub fn get_mut(&mut self, key: &R::Key) -> Option<&mut R> {
+        let row = self.rows.get_mut(key)?;
+        self.changed.insert(key.clone());
+        Some(row)
+    }
+
+    /// The row at `key`, made with `new` when missing, to change in place.
+    pub fn entry(&mut self, key: R::Key, new: impl FnOnce() -> R) -> &mut R {
+        self.changed.insert(key.clone());
+        self.removed.remove(&key);
+        self.rows.entry(key).or_insert_with(new)
+    }
+
+    pub fn upsert(&mut self, row: R) {
+        let key = row.key();
+        self.changed.insert(key.clone());
+        self.removed.remove(&key);
+        self.rows.insert(key, row);
+    }
+
+    pub fn remove(&mut self, key: &R::Key) -> Option<R> {
+        let row = self.rows.remove(key)?;
+        self.changed.remove(key);
+        if let Ok(cells) = to_cells(&row) {
+            self.removed
+                .insert(key.clone(), cells[..R::SHAPE.key_columns].to_vec());
+        }
+        Some(row)
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = &R> {
+        self.rows.values()
+    }
+
+    pub fn len(&self) -> usize {
+        self.rows.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.rows.is_empty()
+    }
+}
+
+/// What a flush writes for one table.
+#[derive(Debug, Default)]
+pub struct Changes {
+    pub upserts: Vec<Vec<Cell>>,
+    pub deletes: Vec<Vec<Cell>>,
+}
+
+/// A table seen without its row type: what the projector and the digests need.
+pub trait AnyTable: Send + Sync {
+    fn shape(&self) -> &'static TableShape;
+    /// The rows changed and removed since the last call.
+    fn take_changes(&mut self) -> Result<Changes, RowError>;
+    /// Every row, in key order, as cells.
+    fn all_cells(&self) -> Result<Vec<Vec<Cell>>, RowError>;
+    /// Replaces the contents with rows read from the database.
+    fn load(&mut self, rows: Vec<Vec<Cell>>) -> Result<(), RowError>;
+    /// Forgets every row and change.
+    fn clear(&mut self);
+    /// SHA-256 over the rows in key order: each row's RFC 8785 JSON object, then a newline.
+    fn digest(&self) -> Result<[u8; 32], RowError>;
+    fn len(&self) -> usize;
+}
+
+impl<R: Row> AnyTable for Table<R> {
+    fn shape(&self) -> &'static TableShape {
+        &R::SHAPE
+    }
+
+    fn take_changes(&mut self) -> Result<Changes, RowError> {
+        let mut changes = Changes::default();
+        for key in std::mem::take(&mut self.changed) {
+            if let Some(row) = self.rows.get(&key) {
+                changes.upserts.push(to_cells(row)?);
+            }
+        }
+        changes.deletes = std::mem::take(&mut self.removed).into_values().collect();
+        Ok(changes)
+    }
+
+    fn all_cells(&self) -> Result<Vec<Vec<Cell>>, RowError> {
+        self.rows.values().map(to_cells).collect()
+    }
+
+    fn load(&mut self, rows: Vec<Vec<Cell>>) -> Result<(), RowError> {
+        self.clear();
+        for cells in rows {
+            let row: R = from_cells(cells)?;
+            self.rows.insert(row.key(), row);
+        }
+        Ok(())
+    }
+
+    fn clear(&mut self) {
+        self.rows.clear();
+        self.changed.clear();
+        self.removed.clear();
+    }
+
+    fn digest(&self) -> Result<[u8; 32], RowError> {
+        let mut hasher = Sha256::new();
+        for row in self.rows.values() {
+            let object = Value::Object(to_object(row)?);
+            hasher.update(canonical(&object).as_bytes());
+            hasher.update(b"\n");
+        }
+        Ok(hasher.finalize().into())
+    }
+
+    fn len(&self) -> usize {
+        self.rows.len()
+    }
+}

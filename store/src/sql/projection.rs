@@ -1,0 +1,295 @@
+//! The SQL of projection tables, generic over their shape: rows of cells written by upsert,
+//! deleted by key, read back in key order; and the projector's checkpoint.
+//!
+//! The projections crate decides what the tables hold; this module only moves cells.
+
+use sqlx::{Postgres, QueryBuilder, Row, Sqlite};
+
+use super::{WriteTx, to_i64, to_u64};
+use crate::database::Database;
+use crate::error::StoreError;
+
+/// One value of a projection row.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Cell {
+    Null,
+    Int(i64),
+    Text(String),
+    Bool(bool),
+}
+
+/// How a column is stored.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ColumnKind {
+    /// BIGINT / INTEGER.
+    Int,
+    /// TEXT.
+    Text,
+    /// BOOLEAN (SQLite: INTEGER 0/1).
+    Bool,
+    /// TEXT holding a JSON value (a list of positions, say).
+    Json,
+}
+
+/// A projection table's name and columns; the first `key_columns` columns are its primary key.
+#[derive(Debug, Clone, Copy)]
+pub struct TableShape {
+    pub name: &'static str,
+    pub columns: &'static [(&'static str, ColumnKind)],
+    pub key_columns: usize,
+}
+
+/// SQLite allows 32,766 parameters a statement, PostgreSQL 65,535.
+const MAX_PARAMETERS: usize = 30_000;
+
+fn push_cell<'a, DB>(
+    b: &mut sqlx::query_builder::Separated<'_, 'a, DB, &'static str>,
+    cell: &'a Cell,
+) where
+    DB: sqlx::Database,
+    i64: sqlx::Encode<'a, DB> + sqlx::Type<DB>,
+    Option<i64>: sqlx::Encode<'a, DB> + sqlx::Type<DB>,
+    &'a str: sqlx::Encode<'a, DB> + sqlx::Type<DB>,
+    bool: sqlx::Encode<'a, DB> + sqlx::Type<DB>,
+{
+    match cell {
+        Cell::Null => b.push_bind(None::<i64>),
+        Cell::Int(v) => b.push_bind(*v),
+        Cell::Text(v) => b.push_bind(v.as_str()),
+        Cell::Bool(v) => b.push_bind(*v),
+    };
+}
+
+fn upsert_query<'a, DB>(shape: &TableShape, rows: &'a [Vec<Cell>]) -> QueryBuilder<'a, DB>
+where
+    DB: sqlx::Database,
+    i64: sqlx::Encode<'a, DB> + sqlx::Type<DB>,
+    Option<i64>: sqlx::Encode<'a, DB> + sqlx::Type<DB>,
+    &'a str: sqlx::Encode<'a, DB> + sqlx::Type<DB>,
+    bool: sqlx::Encode<'a, DB> + sqlx::Type<DB>,
+{
+    let names: Vec<&str> = shape.columns.iter().map(|(n, _)| *n).collect();
+    let mut query = QueryBuilder::new(format!(
+        "INSERT INTO {} ({}) ",
+        shape.name,
+        names.join(", ")
+    ));
+    query.push_values(rows, |mut b, row| {
+        for cell in row {
+            push_cell(&mut b, cell);
+        }
+    });
+    let keys = &names[..shape.key_columns];
+    let values = &names[shape.key_columns..];
+    if values.is_empty() {
+        query.push(format!(" ON CONFLICT ({}) DO NOTHING", keys.join(", ")));
+    } else {
+        let set: Vec<String> = values
+            .iter()
+            .map(|n| format!("{n} = excluded.{n}"))
+            .collect();
+        query.push(format!(
+            " ON CONFLICT ({}) DO UPDATE SET {}",
+            keys.join(", "),
+            set.join(", ")
+        ));
+    }
+    query
+}
+
+fn delete_query<'a, DB>(shape: &TableShape, keys: &'a [Vec<Cell>]) -> QueryBuilder<'a, DB>
+where
+    DB: sqlx::Database,
+    i64: sqlx::Encode<'a, DB> + sqlx::Type<DB>,
+    Option<i64>: sqlx::Encode<'a, DB> + sqlx::Type<DB>,
+    &'a str: sqlx::Encode<'a, DB> + sqlx::Type<DB>,
+    bool: sqlx::Encode<'a, DB> + sqlx::Type<DB>,
+{
+    let names: Vec<&str> = shape.columns[..shape.key_columns]
+        .iter()
+        .map(|(n, _)| *n)
+        .collect();
+    let mut query = QueryBuilder::new(format!(
+        "DELETE FROM {} WHERE ({}) IN (",
+        shape.name,
+        names.join(", ")
+    ));
+    let mut first = true;
+    for key in keys {
+        query.push(if first { "(" } else { ", (" });
+        first = false;
+        let mut separated = query.separated(", ");
+        for cell in key {
+            push_cell(&mut separated, cell);
+        }
+        query.push(")");
+    }
+    query.push(")");
+    query
+}
+
+impl WriteTx {
+    /// Inserts or replaces `rows` (each a full row, in the shape's column order).
+    pub async fn upsert_rows(
+        &mut self,
+        shape: &TableShape,
+        rows: &[Vec<Cell>],
+    ) -> Result<(), StoreError> {
+        let per_statement = (MAX_PARAMETERS / shape.columns.len().max(1)).max(1);
+        for chunk in rows.chunks(per_statement) {
+            match self {
+                WriteTx::Postgres(tx) => {
+                    upsert_query::<Postgres>(shape, chunk)
+                        .build()
+                        .execute(&mut **tx)
+                        .await?;
+                }
+                WriteTx::Sqlite(tx) => {
+                    upsert_query::<Sqlite>(shape, chunk)
+                        .build()
+                        .execute(&mut **tx)
+                        .await?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Deletes the rows with these keys (each the key columns' cells, in order).
+    pub async fn delete_rows(
+        &mut self,
+        shape: &TableShape,
+        keys: &[Vec<Cell>],
+    ) -> Result<(), StoreError> {
+        let per_statement = (MAX_PARAMETERS / shape.key_columns.max(1)).max(1);
+        for chunk in keys.chunks(per_statement) {
+            match self {
+                WriteTx::Postgres(tx) => {
+                    delete_query::<Postgres>(shape, chunk)
+                        .build()
+                        .execute(&mut **tx)
+                        .await?;
+                }
+                WriteTx::Sqlite(tx) => {
+                    delete_query::<Sqlite>(shape, chunk)
+                        .build()
+                        .execute(&mut **tx)
+                        .await?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Empties a projection table.
+    pub async fn clear_table(&mut self, shape: &TableShape) -> Result<(), StoreError> {
+        let sql = format!("DELETE FROM {}", shape.name);
+        match self {
+            WriteTx::Postgres(tx) => sqlx::query(&sql).execute(&mut **tx).await?.rows_affected(),
+            WriteTx::Sqlite(tx) => sqlx::query(&sql).execute(&mut **tx).await?.rows_affected(),
+        };
+        Ok(())
+    }
+
+    /// Records that the projections named `id` hold every entry below `position`.
+    pub async fn set_projection_checkpoint(
+        &mut self,
+        id: &str,
+        position: u64,
+    ) -> Result<(), StoreError> {
+        const SQL_PG: &str = "INSERT INTO projection_checkpoint (id, position) VALUES ($1, $2) \
+                              ON CONFLICT (id) DO UPDATE SET position = excluded.position";
+        const SQL_LITE: &str = "INSERT INTO projection_checkpoint (id, position) VALUES (?1, ?2) \
+                                ON CONFLICT (id) DO UPDATE SET position = excluded.position";
+        let position = to_i64(position)?;
+        match self {
+            WriteTx::Postgres(tx) => sqlx::query(SQL_PG)
+                .bind(id)
+                .bind(position)
+                .execute(&mut **tx)
+                .await?
+                .rows_affected(),
+            WriteTx::Sqlite(tx) => sqlx::query(SQL_LITE)
+                .bind(id)
+                .bind(position)
+                .execute(&mut **tx)
+                .await?
+                .rows_affected(),
+        };
+        Ok(())
+    }
+}
+
+/// How many entries the projections named `id` hold (0 before the first run).
+pub async fn projection_checkpoint(db: &Database, id: &str) -> Result<u64, StoreError> {
+    const SQL_PG: &str = "SELECT position FROM projection_checkpoint WHERE id = $1";
+    const SQL_LITE: &str = "SELECT position FROM projection_checkpoint WHERE id = ?1";
+    let position: Option<i64> = match db {
+        Database::Postgres(pool) => {
+            sqlx::query_scalar(SQL_PG)
+                .bind(id)
+                .fetch_optional(pool)
+                .await?
+        }
+        Database::Sqlite(pool) => {
+            sqlx::query_scalar(SQL_LITE)
+                .bind(id)
+                .fetch_optional(pool)
+                .await?
+        }
+    };
+    position.map_or(Ok(0), |p| to_u64(p, "projection checkpoint"))
+}
+
+fn decode<R: Row>(row: &R, shape: &TableShape) -> Result<Vec<Cell>, StoreError>
+where
+    for<'r> i64: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    for<'r> String: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    for<'r> bool: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    usize: sqlx::ColumnIndex<R>,
+{
+    shape
+        .columns
+        .iter()
+        .enumerate()
+        .map(|(i, (_, kind))| {
+            Ok(match kind {
+                ColumnKind::Int => row
+                    .try_get::<Option<i64>, _>(i)?
+                    .map_or(Cell::Null, Cell::Int),
+                ColumnKind::Text | ColumnKind::Json => row
+                    .try_get::<Option<String>, _>(i)?
+                    .map_or(Cell::Null, Cell::Text),
+                ColumnKind::Bool => row
+                    .try_get::<Option<bool>, _>(i)?
+                    .map_or(Cell::Null, Cell::Bool),
+            })
+        })
+        .collect()
+}
+
+/// Every row of a projection table, in primary key order.
+pub async fn read_rows(db: &Database, shape: &TableShape) -> Result<Vec<Vec<Cell>>, StoreError> {
+    let names: Vec<&str> = shape.columns.iter().map(|(n, _)| *n).collect();
+    let keys = &names[..shape.key_columns];
+    let sql = format!(
+        "SELECT {} FROM {} ORDER BY {}",
+        names.join(", "),
+        shape.name,
+        keys.join(", ")
+    );
+    match db {
+        Database::Postgres(pool) => sqlx::query(&sql)
+            .fetch_all(pool)
+            .await?
+            .iter()
+            .map(|r| decode(r, shape))
+            .collect(),
+        Database::Sqlite(pool) => sqlx::query(&sql)
+            .fetch_all(pool)
+            .await?
+            .iter()
+            .map(|r| decode(r, shape))
+            .collect(),
+    }
+}
