@@ -119,7 +119,7 @@ impl ProjectionSet {
                 digests.push(Digest {
                     projection: projection.name(),
                     table: table.shape().name,
-                    rows: table.len(),
+                    rows: table.row_count(),
                     sha256: hex::encode(table.digest()?),
                 });
             }

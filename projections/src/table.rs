@@ -195,7 +195,8 @@ pub trait AnyTable: Send + Sync {
     fn clear(&mut self);
     /// SHA-256 over the rows in key order: each row's RFC 8785 JSON object, then a newline.
     fn digest(&self) -> Result<[u8; 32], RowError>;
-    fn len(&self) -> usize;
+    /// The number of rows.
+    fn row_count(&self) -> usize;
 }
 
 impl<R: Row> AnyTable for Table<R> {
@@ -243,7 +244,7 @@ impl<R: Row> AnyTable for Table<R> {
         Ok(hasher.finalize().into())
     }
 
-    fn len(&self) -> usize {
+    fn row_count(&self) -> usize {
         self.rows.len()
     }
 }

@@ -11,7 +11,7 @@ use std::sync::Arc;
 
 use domain::ledger::{Entry, LeafHash, RecordedAt};
 use tlog::merkle::Frontier;
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::{mpsc, oneshot, watch};
 
 use crate::clock::Clock;
 use crate::database::Database;
@@ -60,6 +60,7 @@ type Reply = oneshot::Sender<Result<Vec<Appended>, StoreError>>;
 #[derive(Clone)]
 pub struct Appender {
     sender: mpsc::Sender<(AppendRequest, Reply)>,
+    head: watch::Receiver<u64>,
 }
 
 impl Appender {
@@ -83,9 +84,17 @@ impl Appender {
             tracing::warn!(%error, "could not read the aggregate directory; loads will read the log");
             memory.forget();
         }
+        let size = memory.head.map_or(0, |h| h.size);
+        let (head_sender, head) = watch::channel(size);
         let (sender, receiver) = mpsc::channel(4 * MAX_BATCH);
-        tokio::spawn(run(db, clock, memory, receiver));
-        Appender { sender }
+        tokio::spawn(run(db, clock, memory, receiver, head_sender));
+        Appender { sender, head }
+    }
+
+    /// The log's size as this process last wrote it: changes after every commit, so that
+    /// readers (the projector) can follow the log without polling.
+    pub fn head(&self) -> watch::Receiver<u64> {
+        self.head.clone()
     }
 
     /// Appends the events of one command, returning where each landed once durable.
@@ -156,6 +165,7 @@ async fn run(
     clock: Arc<dyn Clock>,
     mut memory: Memory,
     mut receiver: mpsc::Receiver<(AppendRequest, Reply)>,
+    head: watch::Sender<u64>,
 ) {
     let mut batch = Vec::with_capacity(MAX_BATCH);
     while receiver.recv_many(&mut batch, MAX_BATCH).await > 0 {
@@ -165,6 +175,13 @@ async fn run(
             Ok(results) => {
                 for ((_, reply), result) in batch.drain(..).zip(results) {
                     let _ = reply.send(result);
+                }
+                if let Some(written) = memory.head {
+                    head.send_if_modified(|size| {
+                        let moved = *size != written.size;
+                        *size = written.size;
+                        moved
+                    });
                 }
             }
             Err(error) => {

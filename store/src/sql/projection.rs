@@ -42,18 +42,26 @@ pub struct TableShape {
 /// SQLite allows 32,766 parameters a statement, PostgreSQL 65,535.
 const MAX_PARAMETERS: usize = 30_000;
 
+/// Binds one cell; a NULL is typed by its column, as PostgreSQL checks parameter types.
 fn push_cell<'a, DB>(
     b: &mut sqlx::query_builder::Separated<'_, 'a, DB, &'static str>,
     cell: &'a Cell,
+    kind: ColumnKind,
 ) where
     DB: sqlx::Database,
     i64: sqlx::Encode<'a, DB> + sqlx::Type<DB>,
     Option<i64>: sqlx::Encode<'a, DB> + sqlx::Type<DB>,
+    Option<&'a str>: sqlx::Encode<'a, DB> + sqlx::Type<DB>,
+    Option<bool>: sqlx::Encode<'a, DB> + sqlx::Type<DB>,
     &'a str: sqlx::Encode<'a, DB> + sqlx::Type<DB>,
     bool: sqlx::Encode<'a, DB> + sqlx::Type<DB>,
 {
     match cell {
-        Cell::Null => b.push_bind(None::<i64>),
+        Cell::Null => match kind {
+            ColumnKind::Int => b.push_bind(None::<i64>),
+            ColumnKind::Text | ColumnKind::Json => b.push_bind(None::<&str>),
+            ColumnKind::Bool => b.push_bind(None::<bool>),
+        },
         Cell::Int(v) => b.push_bind(*v),
         Cell::Text(v) => b.push_bind(v.as_str()),
         Cell::Bool(v) => b.push_bind(*v),
@@ -65,6 +73,8 @@ where
     DB: sqlx::Database,
     i64: sqlx::Encode<'a, DB> + sqlx::Type<DB>,
     Option<i64>: sqlx::Encode<'a, DB> + sqlx::Type<DB>,
+    Option<&'a str>: sqlx::Encode<'a, DB> + sqlx::Type<DB>,
+    Option<bool>: sqlx::Encode<'a, DB> + sqlx::Type<DB>,
     &'a str: sqlx::Encode<'a, DB> + sqlx::Type<DB>,
     bool: sqlx::Encode<'a, DB> + sqlx::Type<DB>,
 {
@@ -75,8 +85,8 @@ where
         names.join(", ")
     ));
     query.push_values(rows, |mut b, row| {
-        for cell in row {
-            push_cell(&mut b, cell);
+        for (cell, (_, kind)) in row.iter().zip(shape.columns) {
+            push_cell(&mut b, cell, *kind);
         }
     });
     let keys = &names[..shape.key_columns];
@@ -102,6 +112,8 @@ where
     DB: sqlx::Database,
     i64: sqlx::Encode<'a, DB> + sqlx::Type<DB>,
     Option<i64>: sqlx::Encode<'a, DB> + sqlx::Type<DB>,
+    Option<&'a str>: sqlx::Encode<'a, DB> + sqlx::Type<DB>,
+    Option<bool>: sqlx::Encode<'a, DB> + sqlx::Type<DB>,
     &'a str: sqlx::Encode<'a, DB> + sqlx::Type<DB>,
     bool: sqlx::Encode<'a, DB> + sqlx::Type<DB>,
 {
@@ -119,8 +131,8 @@ where
         query.push(if first { "(" } else { ", (" });
         first = false;
         let mut separated = query.separated(", ");
-        for cell in key {
-            push_cell(&mut separated, cell);
+        for (cell, (_, kind)) in key.iter().zip(shape.columns) {
+            push_cell(&mut separated, cell, *kind);
         }
         query.push(")");
     }

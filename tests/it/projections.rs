@@ -1,0 +1,383 @@
+//! The projector and the registry projection: live tables equal a full replay on both
+//! backends; a projector stopped anywhere resumes to the same digests; time travel by
+//! position, by legal date and by what the ledger knew.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use api::programme::Programme;
+use chrono::{NaiveDate, TimeZone, Utc};
+use domain::cooperative::{
+    Address, ContentChange, CooperativeAction as A, DissolutionMode, MemberCounts,
+};
+use domain::reference::seed;
+use projections::projector::{self, CrashPoint, Projector, ProjectorError};
+use projections::registry::Registry;
+use projections::{Digest, Filter};
+use store::{Database, Ledger, SteppingClock};
+
+use crate::support::backends::TestLedger;
+use crate::support::programme::*;
+
+/// Eight cooperatives over 2016-2020 in four districts (one in Hoành Bồ), content changes,
+/// a union, two dissolutions (one finishing in 2018), and the Hoành Bồ merger of 2020.
+async fn registry_scenario(p: &Programme, clock: Option<&SteppingClock>) {
+    let at = |date: NaiveDate| {
+        if let Some(clock) = clock {
+            clock.advance_to(Utc.from_utc_datetime(&date.and_hms_opt(2, 0, 0).unwrap()));
+        }
+    };
+    at(day(2017, 1, 2));
+    seed_units(p).await;
+    let cooperatives = [
+        (11, "193", day(2016, 5, 3), "HTX Nông nghiệp Hạ Long"),
+        (12, "204", day(2016, 8, 9), "HTX Chè Hoành Bồ"),
+        (13, "205", day(2017, 3, 1), "HTX Rau sạch Đông Triều"),
+        (14, "206", day(2017, 6, 12), "HTX Thuỷ sản Quảng Yên"),
+        (
+            15,
+            "205",
+            day(2017, 9, 20),
+            "HTX Dịch vụ môi trường Mạo Khê",
+        ),
+        (16, "193", day(2018, 2, 5), "HTX Quản lý chợ Hà Lầm"),
+        (17, "204", day(2019, 4, 1), "HTX Dược liệu Đồng Lâm"),
+        (18, "206", day(2020, 3, 3), "HTX Trường học Phong Cốc"),
+    ];
+    for (n, unit, date, name) in cooperatives {
+        at(date);
+        register(p, &code(n), date, unit, 9, name).await;
+    }
+    let rec = |n: u32, date: NaiveDate, action: A| async move {
+        at(date);
+        accept(
+            &p.cooperatives,
+            code(n).as_str(),
+            by(&clerk(), date, action),
+        )
+        .await;
+    };
+    rec(
+        13,
+        day(2017, 11, 2),
+        A::ChangeRegisteredContent {
+            change: ContentChange::Address(Address::new("Khu 3, phường Mạo Khê", "205")),
+            decided_on: day(2017, 10, 25),
+        },
+    )
+    .await;
+    rec(
+        14,
+        day(2018, 1, 15),
+        A::RecordMembership {
+            members: MemberCounts {
+                official: 15,
+                associate: 3,
+                member_cooperatives: 0,
+            },
+        },
+    )
+    .await;
+    // Dissolutions: 15 on its dossier in 2017, 11 by six months elapsed in 2018.
+    rec(
+        15,
+        day(2017, 11, 10),
+        A::ResolveDissolution {
+            resolution: "Nghị quyết giải thể".into(),
+        },
+    )
+    .await;
+    rec(15, day(2017, 11, 15), A::PublishDissolution).await;
+    rec(
+        15,
+        day(2017, 12, 20),
+        A::CompleteDissolution {
+            mode: DissolutionMode::Dossier,
+        },
+    )
+    .await;
+    rec(
+        11,
+        day(2017, 12, 1),
+        A::ResolveDissolution {
+            resolution: "Nghị quyết giải thể".into(),
+        },
+    )
+    .await;
+    rec(11, day(2017, 12, 5), A::PublishDissolution).await;
+    rec(
+        11,
+        day(2018, 6, 6),
+        A::CompleteDissolution {
+            mode: DissolutionMode::SixMonthsElapsed,
+        },
+    )
+    .await;
+    at(day(2020, 1, 1));
+    for (id, command) in seed::hoanh_bo_merger_2020(&clerk()) {
+        accept(&p.units, &id, command).await;
+    }
+}
+
+async fn live_digests(db: &Database) -> Vec<Digest> {
+    let mut projector = Projector::load(db).await.unwrap();
+    projector.catch_up(|_| {}).await.unwrap();
+    projector::stored_digests(db).await.unwrap().1
+}
+
+fn registry_of(set: &projections::ProjectionSet) -> &Registry {
+    set.get::<Registry>().expect("the registry projection")
+}
+
+#[tokio::test]
+async fn live_projections_equal_a_full_replay_on_both_backends_and_across_them() {
+    let mut all = Vec::new();
+    for test in [TestLedger::sqlite().await, TestLedger::postgres().await] {
+        let programme = Programme::new(test.ledger.clone());
+        registry_scenario(&programme, None).await;
+        let db = test.ledger.database();
+        let live = live_digests(db).await;
+        let rebuilt = projector::rebuild(db, |_| {}).await.unwrap();
+        assert_eq!(live, rebuilt, "live and rebuilt differ");
+        let in_memory = projector::replay(db, Filter::All, |_| {}).await.unwrap();
+        assert_eq!(in_memory.digests().unwrap(), live);
+
+        let registry = registry_of(&in_memory);
+        let row = |n: u32| {
+            registry
+                .cooperatives
+                .get(&code(n).as_str().to_string())
+                .unwrap()
+        };
+        assert_eq!(registry.cooperatives.len(), 8);
+        assert_eq!(row(15).status, "dissolved");
+        assert_eq!(row(11).status, "dissolved");
+        assert_eq!(row(11).status_since, Some(day(2018, 6, 6)));
+        assert_eq!(row(13).address, "Khu 3, phường Mạo Khê");
+        assert_eq!(row(14).members_official, 15);
+        // Hoành Bồ's cooperatives keep the unit they registered in and now belong to Hạ Long.
+        for n in [12, 17] {
+            assert_eq!(
+                (row(n).address_unit.as_str(), row(n).current_unit.as_str()),
+                ("204", "193")
+            );
+        }
+        assert_eq!(row(16).current_unit, "193");
+        assert_eq!(
+            registry
+                .units
+                .get(&"204".to_string())
+                .unwrap()
+                .merged_into
+                .as_deref(),
+            Some("193")
+        );
+        // Every figure traces to entries: the row's positions are entries of that cooperative.
+        assert!(row(11).positions.len() >= 4, "{:?}", row(11).positions);
+        all.push(live);
+    }
+    assert_eq!(all[0], all[1], "SQLite and PostgreSQL projections differ");
+}
+
+async fn crash_and_resume(test: &TestLedger) {
+    let programme = Programme::new(test.ledger.clone());
+    registry_scenario(&programme, None).await;
+    let db = test.ledger.database();
+    let clean = projector::replay(db, Filter::All, |_| {})
+        .await
+        .unwrap()
+        .digests()
+        .unwrap();
+    let head = store::read_head(db).await.unwrap().size;
+    let mut committed = 0;
+    for (limit, crash) in [
+        (1, CrashPoint::BeforeRows),
+        (5, CrashPoint::BetweenRowsAndCheckpoint),
+        (9, CrashPoint::BeforeCommit),
+        (3, CrashPoint::BetweenRowsAndCheckpoint),
+    ] {
+        let mut projector = Projector::load(db).await.unwrap();
+        assert_eq!(
+            projector.position(),
+            committed,
+            "resumed from the last commit"
+        );
+        let stopped = projector.catch_up_with(limit, Some(crash), |_| {}).await;
+        assert!(
+            matches!(stopped, Err(ProjectorError::Crashed(point)) if point == crash),
+            "{stopped:?}"
+        );
+        drop(projector);
+        // Between crashes, a clean partial run commits a little more.
+        let mut projector = Projector::load(db).await.unwrap();
+        assert_eq!(projector.position(), committed, "a crash commits nothing");
+        projector.catch_up_with(4, None, |_| {}).await.unwrap();
+        committed = projector.position();
+    }
+    assert!(committed < head);
+    let mut projector = Projector::load(db).await.unwrap();
+    projector.catch_up(|_| {}).await.unwrap();
+    assert_eq!(projector.position(), head);
+    let (position, stored) = projector::stored_digests(db).await.unwrap();
+    assert_eq!(position, head);
+    assert_eq!(
+        stored, clean,
+        "resumed projections differ from a clean rebuild"
+    );
+}
+
+#[tokio::test]
+async fn a_projector_stopped_anywhere_resumes_to_the_digests_of_a_clean_rebuild_on_postgres() {
+    crash_and_resume(&TestLedger::postgres().await).await;
+}
+
+#[tokio::test]
+async fn a_projector_stopped_anywhere_resumes_to_the_digests_of_a_clean_rebuild_on_sqlite() {
+    crash_and_resume(&TestLedger::sqlite().await).await;
+}
+
+#[tokio::test]
+async fn the_registry_as_of_31_12_2017_by_position_and_by_date() {
+    let test = TestLedger::sqlite().await;
+    let programme = Programme::new(test.ledger.clone());
+    registry_scenario(&programme, None).await;
+    let db = test.ledger.database();
+    let end_of_2017 = projector::replay(db, Filter::AsOfDate(day(2017, 12, 31)), |_| {})
+        .await
+        .unwrap();
+    let registry = registry_of(&end_of_2017);
+    let status = |n: u32| {
+        registry
+            .cooperatives
+            .get(&code(n).as_str().to_string())
+            .map(|r| r.status.clone())
+    };
+    assert_eq!(registry.cooperatives.len(), 5, "registered by 31/12/2017");
+    assert_eq!(status(15).as_deref(), Some("dissolved"));
+    assert_eq!(
+        status(11).as_deref(),
+        Some("dissolving"),
+        "dissolved only in 2018"
+    );
+    assert_eq!(status(16), None, "registered in 2018");
+    assert_eq!(
+        registry
+            .cooperatives
+            .get(&code(12).as_str().to_string())
+            .unwrap()
+            .current_unit,
+        "204",
+        "before the merger"
+    );
+    // By position: the state after the first two registrations.
+    let units = 15; // the province and its 14 units
+    let early = projector::replay(db, Filter::AsOfPosition(units + 1), |_| {})
+        .await
+        .unwrap();
+    assert_eq!(registry_of(&early).cooperatives.len(), 2);
+    // Live tables are untouched by time travel.
+    let live = live_digests(db).await;
+    assert_ne!(live, end_of_2017.digests().unwrap());
+    assert_eq!(
+        live,
+        projector::replay(db, Filter::All, |_| {})
+            .await
+            .unwrap()
+            .digests()
+            .unwrap()
+    );
+}
+
+#[tokio::test]
+async fn a_back_dated_change_moves_the_as_of_date_state_but_not_what_was_known_then() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("l.sqlite3").display());
+    let clock = Arc::new(SteppingClock::new(
+        Utc.with_ymd_and_hms(2017, 1, 1, 0, 0, 0).unwrap(),
+        chrono::Duration::seconds(1),
+    ));
+    let ledger = Ledger::open(&url, clock.clone()).await.unwrap();
+    let p = Programme::new(ledger.clone());
+    registry_scenario(&p, Some(&clock)).await;
+    // Recorded on 10/3/2020, effective 15/9/2019: a representative change filed late.
+    clock.advance_to(Utc.with_ymd_and_hms(2020, 3, 10, 2, 0, 0).unwrap());
+    let change = A::ChangeRegisteredContent {
+        change: ContentChange::Representative(domain::cooperative::Representative::new(
+            "Trần Thị Bình",
+            "Giám đốc",
+        )),
+        decided_on: day(2019, 9, 1),
+    };
+    accept(
+        &p.cooperatives,
+        code(17).as_str(),
+        by(&clerk(), day(2019, 9, 15), change),
+    )
+    .await;
+    let db = ledger.database();
+    let representative = |set: &projections::ProjectionSet| {
+        registry_of(set)
+            .cooperatives
+            .get(&code(17).as_str().to_string())
+            .unwrap()
+            .representative
+            .clone()
+    };
+    let as_of = projector::replay(db, Filter::AsOfDate(day(2019, 12, 31)), |_| {})
+        .await
+        .unwrap();
+    let known = projector::replay(db, Filter::KnownOn(day(2019, 12, 31)), |_| {})
+        .await
+        .unwrap();
+    assert_eq!(
+        representative(&as_of),
+        "Trần Thị Bình",
+        "in force since 15/9/2019"
+    );
+    assert_eq!(
+        representative(&known),
+        "Nguyễn Văn An",
+        "the ledger did not know it on 31/12/2019"
+    );
+    // Once recorded, both agree.
+    let later = projector::replay(db, Filter::KnownOn(day(2020, 3, 10)), |_| {})
+        .await
+        .unwrap();
+    assert_eq!(representative(&later), "Trần Thị Bình");
+}
+
+#[tokio::test]
+async fn the_projector_follows_the_log_as_it_grows() {
+    let test = TestLedger::postgres().await;
+    let programme = Programme::new(test.ledger.clone());
+    let db = test.ledger.database().clone();
+    let follower = Projector::load(&db)
+        .await
+        .unwrap()
+        .follow(test.ledger.appender().head(), Duration::from_secs(30));
+    registry_scenario(&programme, None).await;
+    let head = store::read_head(&db).await.unwrap().size;
+    let mut position = 0;
+    for _ in 0..200 {
+        position = store::projection_checkpoint(&db, projector::LIVE)
+            .await
+            .unwrap();
+        if position == head {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    follower.abort();
+    assert_eq!(
+        position, head,
+        "the projector did not catch up (poll interval is 30 s)"
+    );
+    assert_eq!(
+        projector::stored_digests(&db).await.unwrap().1,
+        projector::replay(&db, Filter::All, |_| {})
+            .await
+            .unwrap()
+            .digests()
+            .unwrap()
+    );
+}
