@@ -277,16 +277,32 @@ pub async fn rebuild(
     let head = read_head(db).await?.size;
     let set = replay(db, Filter::AsOfPosition(head.saturating_sub(1)), progress).await?;
     let set = if head == 0 { ProjectionSet::new() } else { set };
-    let mut tx = WriteTx::begin(db).await?;
+    write_set(db, &set, LIVE, head).await?;
+    Ok(set.digests()?)
+}
+
+/// Writes a projection set's tables into `target` (a separate database, e.g. an SQLite file
+/// for a historical state), replacing what they held, with `checkpoint_id` at `position`.
+///
+/// # Errors
+/// When the tables cannot be written (nothing changes then).
+pub async fn write_set(
+    target: &Database,
+    set: &ProjectionSet,
+    checkpoint_id: &str,
+    position: u64,
+) -> Result<(), ProjectorError> {
+    let mut tx = WriteTx::begin(target).await?;
     for projection in set.projections() {
         for table in projection.tables() {
             tx.clear_table(table.shape()).await?;
             tx.upsert_rows(table.shape(), &table.all_cells()?).await?;
         }
     }
-    tx.set_projection_checkpoint(LIVE, head).await?;
+    tx.set_projection_checkpoint(checkpoint_id, position)
+        .await?;
     tx.commit().await?;
-    Ok(set.digests()?)
+    Ok(())
 }
 
 /// The digests of the live projections as stored.

@@ -7,6 +7,7 @@
 
 mod ledger;
 mod progress;
+mod projections;
 mod tlog;
 
 use std::path::PathBuf;
@@ -96,6 +97,27 @@ pub enum Command {
         #[arg(long)]
         entry: PathBuf,
     },
+    /// Rebuild the projections from position 0 (the live tables, in one transaction), or build
+    /// a historical state without touching them, and print every table's digest.
+    Replay {
+        /// The state after entry N.
+        #[arg(long, value_name = "N", group = "as_of")]
+        as_of_position: Option<u64>,
+        /// The state with every event effective (legal date) on or before D (YYYY-MM-DD).
+        #[arg(long, value_name = "D", group = "as_of")]
+        as_of_date: Option<chrono::NaiveDate>,
+        /// What the ledger knew on D: every event recorded on or before it (YYYY-MM-DD).
+        #[arg(long, value_name = "D", group = "as_of")]
+        known_on: Option<chrono::NaiveDate>,
+        /// Also write the historical state's tables into this new SQLite file.
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+    },
+    /// The live projections' digests (after catching up with the log).
+    Projections {
+        #[command(subcommand)]
+        command: ProjectionsCommand,
+    },
     /// Check an audit bundle offline: no database, no network.
     VerifyBundle {
         /// The bundle's folder.
@@ -104,6 +126,13 @@ pub enum Command {
         #[arg(long, required = true)]
         vkey: Vec<PathBuf>,
     },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ProjectionsCommand {
+    /// Print a SHA-256 digest of every projection table (docs/projections.md says how it is
+    /// computed), so that two auditors can compare results.
+    Digest,
 }
 
 #[derive(Debug, Subcommand)]
@@ -171,6 +200,23 @@ pub async fn run(cli: Cli) -> anyhow::Result<Outcome> {
         Command::Consistency { from, to } => tlog::consistency(url, from, to).await,
         Command::VerifyProof { file, vkey, entry } => tlog::verify_proof(&file, &vkey, &entry),
         Command::VerifyBundle { dir, vkey } => tlog::verify_bundle(&dir, &vkey),
+        Command::Replay {
+            as_of_position,
+            as_of_date,
+            known_on,
+            out,
+        } => {
+            let args = projections::ReplayArgs {
+                as_of_position,
+                as_of_date,
+                known_on,
+                out: out.as_deref(),
+            };
+            projections::replay(url, args).await
+        }
+        Command::Projections {
+            command: ProjectionsCommand::Digest,
+        } => projections::digest(url).await,
     }
 }
 
