@@ -296,7 +296,7 @@ pub async fn write_set(
     for projection in set.projections() {
         for table in projection.tables() {
             tx.clear_table(table.shape()).await?;
-            tx.upsert_rows(table.shape(), &table.all_cells()?).await?;
+            tx.insert_rows(table.shape(), &table.all_cells()?).await?;
         }
     }
     tx.set_projection_checkpoint(checkpoint_id, position)

@@ -149,15 +149,7 @@ pub struct Registry {
 impl Registry {
     /// The unit `unit` belongs to now, following mergers.
     pub fn current_unit(&self, unit: &str) -> String {
-        let mut current = unit.to_string();
-        // A merger chain is short; the bound guards against a cycle in bad data.
-        for _ in 0..16 {
-            match self.units.get(&current).and_then(|u| u.merged_into.clone()) {
-                Some(next) => current = next,
-                None => break,
-            }
-        }
-        current
+        current_unit(&self.units, unit)
     }
 
     fn apply_unit(&mut self, event: &ProjectedEvent, unit: &AdministrativeUnitEvent) {
@@ -234,76 +226,123 @@ impl Registry {
     }
 
     fn apply_cooperative(&mut self, event: &ProjectedEvent, cooperative: &CooperativeEvent) {
-        let code = event.aggregate_id.clone();
-        let mut state = match self.cooperatives.get(&code) {
-            Some(row) => row.state.clone(),
-            None => Cooperative::default(),
-        };
+        let units = &self.units;
+        if let Some(row) = self.cooperatives.get_mut(&event.aggregate_id) {
+            row.state.apply(cooperative.clone());
+            row.positions.push(event.position);
+            row.last_effective_date = row.last_effective_date.max(event.effective_date);
+            refresh(row, units);
+            return;
+        }
+        let mut state = Cooperative::default();
         state.apply(cooperative.clone());
-        let Some(row) = self.row_from(&state, event) else {
+        let Some(code) = state.code().map(|c| c.as_str().to_string()) else {
             return;
         };
+        let mut row = RegistryRow {
+            code,
+            kind: String::new(),
+            name: String::new(),
+            status: String::new(),
+            status_label_vi: String::new(),
+            status_item: 0,
+            status_since: None,
+            address: String::new(),
+            address_unit: String::new(),
+            current_unit: String::new(),
+            representative: String::new(),
+            representative_title: String::new(),
+            charter_capital: 0,
+            members_official: 0,
+            members_associate: 0,
+            member_cooperatives: 0,
+            unions: Vec::new(),
+            origin: String::new(),
+            predecessors: Vec::new(),
+            successors: Vec::new(),
+            absorbed: Vec::new(),
+            registered_on: None,
+            re_registered_on: None,
+            governing_law: String::new(),
+            certificate_no: String::new(),
+            model_years: Vec::new(),
+            last_effective_date: event.effective_date,
+            positions: vec![event.position],
+            state,
+        };
+        refresh(&mut row, units);
         self.cooperatives.upsert(row);
     }
+}
 
-    fn row_from(&self, state: &Cooperative, event: &ProjectedEvent) -> Option<RegistryRow> {
-        let code = state.code()?.as_str().to_string();
-        let content = state.content()?;
-        let facts = state.registration_facts()?;
-        let status = state.current_status()?;
-        let previous = self.cooperatives.get(&code);
-        let mut positions = previous.map(|r| r.positions.clone()).unwrap_or_default();
-        positions.push(event.position);
-        let members = state.latest_members().unwrap_or_default();
-        let (origin, predecessors) = match &facts.origin {
-            Origin::New => ("new", Vec::new()),
-            Origin::Division { .. } => ("division", facts.origin.predecessors()),
-            Origin::Separation { .. } => ("separation", facts.origin.predecessors()),
-            Origin::Consolidation { .. } => ("consolidation", facts.origin.predecessors()),
-        };
-        let codes = |list: &[domain::code::CooperativeCode]| {
-            list.iter()
-                .map(|c| c.as_str().to_string())
-                .collect::<Vec<_>>()
-        };
-        Some(RegistryRow {
-            code: code.clone(),
-            kind: state.kind()?.as_str().to_string(),
-            name: content.name.clone(),
-            status: status.as_str().to_string(),
-            status_label_vi: status.label_vi().to_string(),
-            status_item: i64::from(status.article_27_item()),
-            status_since: state.status_history().last_change(),
-            address: content.address.text.clone(),
-            address_unit: content.address.unit.clone(),
-            current_unit: self.current_unit(&content.address.unit),
-            representative: content.representative.name.clone(),
-            representative_title: content.representative.title.clone(),
-            charter_capital: content.charter_capital.get(),
-            members_official: i64::from(members.official),
-            members_associate: i64::from(members.associate),
-            member_cooperatives: i64::from(members.member_cooperatives),
-            unions: state
-                .unions()
-                .iter()
-                .map(|c| c.as_str().to_string())
-                .collect(),
-            origin: origin.to_string(),
-            predecessors: codes(&predecessors),
-            successors: codes(state.successors()),
-            absorbed: codes(state.absorbed()),
-            registered_on: Some(facts.registered_on),
-            re_registered_on: facts.re_registered_on,
-            governing_law: facts.governing_law,
-            certificate_no: facts.certificate_no,
-            model_years: state.model_years().iter().copied().collect(),
-            last_effective_date: previous.map_or(event.effective_date, |r| {
-                r.last_effective_date.max(event.effective_date)
-            }),
-            positions,
-            state: state.clone(),
-        })
+/// The unit `unit` belongs to now, following mergers.
+fn current_unit(units: &Table<UnitRow>, unit: &str) -> String {
+    let mut current = unit.to_string();
+    // A merger chain is short; the bound guards against a cycle in bad data.
+    for _ in 0..16 {
+        match units.get(&current).and_then(|u| u.merged_into.clone()) {
+            Some(next) => current = next,
+            None => break,
+        }
     }
+    current
+}
+
+/// Sets every column read from the domain state.
+fn refresh(row: &mut RegistryRow, units: &Table<UnitRow>) {
+    let state = &row.state;
+    let codes = |list: &[domain::code::CooperativeCode]| {
+        list.iter()
+            .map(|c| c.as_str().to_string())
+            .collect::<Vec<_>>()
+    };
+    if let Some(kind) = state.kind() {
+        row.kind = kind.as_str().to_string();
+    }
+    if let Some(content) = state.content() {
+        row.name.clone_from(&content.name);
+        row.address.clone_from(&content.address.text);
+        if row.address_unit != content.address.unit || row.current_unit.is_empty() {
+            row.address_unit.clone_from(&content.address.unit);
+            row.current_unit = current_unit(units, &content.address.unit);
+        }
+        row.representative.clone_from(&content.representative.name);
+        row.representative_title
+            .clone_from(&content.representative.title);
+        row.charter_capital = content.charter_capital.get();
+    }
+    if let Some(status) = state.current_status() {
+        row.status = status.as_str().to_string();
+        row.status_label_vi = status.label_vi().to_string();
+        row.status_item = i64::from(status.article_27_item());
+    }
+    row.status_since = state.status_history().last_change();
+    let members = state.latest_members().unwrap_or_default();
+    row.members_official = i64::from(members.official);
+    row.members_associate = i64::from(members.associate);
+    row.member_cooperatives = i64::from(members.member_cooperatives);
+    row.unions = state
+        .unions()
+        .iter()
+        .map(|c| c.as_str().to_string())
+        .collect();
+    if let Some(facts) = state.registration_facts() {
+        let origin = match &facts.origin {
+            Origin::New => "new",
+            Origin::Division { .. } => "division",
+            Origin::Separation { .. } => "separation",
+            Origin::Consolidation { .. } => "consolidation",
+        };
+        row.origin = origin.to_string();
+        row.predecessors = codes(&facts.origin.predecessors());
+        row.registered_on = Some(facts.registered_on);
+        row.re_registered_on = facts.re_registered_on;
+        row.governing_law = facts.governing_law;
+        row.certificate_no = facts.certificate_no;
+    }
+    row.successors = codes(state.successors());
+    row.absorbed = codes(state.absorbed());
+    row.model_years = state.model_years().iter().copied().collect();
 }
 
 impl Projection for Registry {

@@ -1,6 +1,9 @@
 //! What the benchmarks share: a scratch PostgreSQL database, the command-throughput driver and
 //! a fast way to fill a log.
 
+// Each benchmark binary compiles this module and uses a part of it.
+#![allow(dead_code)]
+
 use std::str::FromStr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};

@@ -68,7 +68,11 @@ fn push_cell<'a, DB>(
     };
 }
 
-fn upsert_query<'a, DB>(shape: &TableShape, rows: &'a [Vec<Cell>]) -> QueryBuilder<'a, DB>
+fn upsert_query<'a, DB>(
+    shape: &TableShape,
+    rows: &'a [Vec<Cell>],
+    replace: bool,
+) -> QueryBuilder<'a, DB>
 where
     DB: sqlx::Database,
     i64: sqlx::Encode<'a, DB> + sqlx::Type<DB>,
@@ -91,6 +95,9 @@ where
     });
     let keys = &names[..shape.key_columns];
     let values = &names[shape.key_columns..];
+    if !replace {
+        return query;
+    }
     if values.is_empty() {
         query.push(format!(" ON CONFLICT ({}) DO NOTHING", keys.join(", ")));
     } else {
@@ -147,17 +154,35 @@ impl WriteTx {
         shape: &TableShape,
         rows: &[Vec<Cell>],
     ) -> Result<(), StoreError> {
+        self.write_rows(shape, rows, true).await
+    }
+
+    /// Inserts `rows` into a table known not to hold their keys (just emptied).
+    pub async fn insert_rows(
+        &mut self,
+        shape: &TableShape,
+        rows: &[Vec<Cell>],
+    ) -> Result<(), StoreError> {
+        self.write_rows(shape, rows, false).await
+    }
+
+    async fn write_rows(
+        &mut self,
+        shape: &TableShape,
+        rows: &[Vec<Cell>],
+        replace: bool,
+    ) -> Result<(), StoreError> {
         let per_statement = (MAX_PARAMETERS / shape.columns.len().max(1)).max(1);
         for chunk in rows.chunks(per_statement) {
             match self {
                 WriteTx::Postgres(tx) => {
-                    upsert_query::<Postgres>(shape, chunk)
+                    upsert_query::<Postgres>(shape, chunk, replace)
                         .build()
                         .execute(&mut **tx)
                         .await?;
                 }
                 WriteTx::Sqlite(tx) => {
-                    upsert_query::<Sqlite>(shape, chunk)
+                    upsert_query::<Sqlite>(shape, chunk, replace)
                         .build()
                         .execute(&mut **tx)
                         .await?;
