@@ -182,7 +182,12 @@ impl Projector {
                 }
                 let position = self.position;
                 // Wake when the appender moves the head past what is folded, or on the poll.
-                let _ = tokio::time::timeout(poll, head.wait_for(|size| *size > position)).await;
+                let woken = tokio::time::timeout(poll, head.wait_for(|size| *size > position));
+                let closed = matches!(woken.await, Ok(Err(_)));
+                if closed {
+                    // The appender is gone (another process writes): poll only.
+                    tokio::time::sleep(poll).await;
+                }
             }
         })
     }

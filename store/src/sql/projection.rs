@@ -39,8 +39,90 @@ pub struct TableShape {
     pub key_columns: usize,
 }
 
-/// SQLite allows 32,766 parameters a statement, PostgreSQL 65,535.
+/// SQLite allows 32,766 parameters a statement.
 const MAX_PARAMETERS: usize = 30_000;
+/// On PostgreSQL rows go as one array a column (`unnest`): one parameter a column, however
+/// many rows, and one short statement to plan.
+const PG_ROWS_PER_STATEMENT: usize = 20_000;
+
+/// `INSERT … SELECT * FROM unnest($1::bigint[], $2::text[], …)`, one array a column.
+fn unnest_sql(shape: &TableShape, replace: bool) -> String {
+    let names: Vec<&str> = shape.columns.iter().map(|(n, _)| *n).collect();
+    let casts: Vec<String> = shape
+        .columns
+        .iter()
+        .enumerate()
+        .map(|(i, (_, kind))| {
+            let sql_type = match kind {
+                ColumnKind::Int => "bigint",
+                ColumnKind::Text | ColumnKind::Json => "text",
+                ColumnKind::Bool => "boolean",
+            };
+            format!("${}::{sql_type}[]", i + 1)
+        })
+        .collect();
+    let mut sql = format!(
+        "INSERT INTO {} ({}) SELECT * FROM unnest({})",
+        shape.name,
+        names.join(", "),
+        casts.join(", ")
+    );
+    if replace {
+        let keys = &names[..shape.key_columns];
+        let values = &names[shape.key_columns..];
+        if values.is_empty() {
+            sql.push_str(&format!(" ON CONFLICT ({}) DO NOTHING", keys.join(", ")));
+        } else {
+            let set: Vec<String> = values
+                .iter()
+                .map(|n| format!("{n} = excluded.{n}"))
+                .collect();
+            sql.push_str(&format!(
+                " ON CONFLICT ({}) DO UPDATE SET {}",
+                keys.join(", "),
+                set.join(", ")
+            ));
+        }
+    }
+    sql
+}
+
+/// Binds each column of `rows` as one array, for [`unnest_sql`].
+fn bind_columns<'a>(
+    mut query: sqlx::query::Query<'a, Postgres, sqlx::postgres::PgArguments>,
+    shape: &TableShape,
+    rows: &'a [Vec<Cell>],
+) -> sqlx::query::Query<'a, Postgres, sqlx::postgres::PgArguments> {
+    for (i, (_, kind)) in shape.columns.iter().enumerate() {
+        query = match kind {
+            ColumnKind::Int => query.bind(
+                rows.iter()
+                    .map(|r| match &r[i] {
+                        Cell::Int(v) => Some(*v),
+                        _ => None,
+                    })
+                    .collect::<Vec<Option<i64>>>(),
+            ),
+            ColumnKind::Text | ColumnKind::Json => query.bind(
+                rows.iter()
+                    .map(|r| match &r[i] {
+                        Cell::Text(v) => Some(v.as_str()),
+                        _ => None,
+                    })
+                    .collect::<Vec<Option<&str>>>(),
+            ),
+            ColumnKind::Bool => query.bind(
+                rows.iter()
+                    .map(|r| match &r[i] {
+                        Cell::Bool(v) => Some(*v),
+                        _ => None,
+                    })
+                    .collect::<Vec<Option<bool>>>(),
+            ),
+        };
+    }
+    query
+}
 
 /// Binds one cell; a NULL is typed by its column, as PostgreSQL checks parameter types.
 fn push_cell<'a, DB>(
@@ -172,15 +254,19 @@ impl WriteTx {
         rows: &[Vec<Cell>],
         replace: bool,
     ) -> Result<(), StoreError> {
+        if let WriteTx::Postgres(tx) = self {
+            let sql = unnest_sql(shape, replace);
+            for chunk in rows.chunks(PG_ROWS_PER_STATEMENT) {
+                bind_columns(sqlx::query(&sql), shape, chunk)
+                    .execute(&mut **tx)
+                    .await?;
+            }
+            return Ok(());
+        }
         let per_statement = (MAX_PARAMETERS / shape.columns.len().max(1)).max(1);
         for chunk in rows.chunks(per_statement) {
             match self {
-                WriteTx::Postgres(tx) => {
-                    upsert_query::<Postgres>(shape, chunk, replace)
-                        .build()
-                        .execute(&mut **tx)
-                        .await?;
-                }
+                WriteTx::Postgres(_) => unreachable!("handled above"),
                 WriteTx::Sqlite(tx) => {
                     upsert_query::<Sqlite>(shape, chunk, replace)
                         .build()
