@@ -7,6 +7,7 @@ use cqrs_es::{Aggregate, AggregateError, CqrsFramework};
 use domain::cooperative::Cooperative;
 use domain::funding::{BudgetLine, Settlement, SupportCase, TrainingClass};
 use domain::ledger::EventMetadata;
+use domain::people::Person;
 use domain::reference::{AdministrativeUnit, LegalDocument, RegionMapping, SupportRuleSet};
 use domain::services::Services;
 use store::{Ledger, LedgerLookups, LedgerStore, ProgrammeStores};
@@ -26,6 +27,7 @@ pub struct Programme {
     pub rule_sets: CqrsFramework<SupportRuleSet, LedgerStore<SupportRuleSet>>,
     pub legal_documents: CqrsFramework<LegalDocument, LedgerStore<LegalDocument>>,
     pub regions: CqrsFramework<RegionMapping, LedgerStore<RegionMapping>>,
+    pub people: CqrsFramework<Person, LedgerStore<Person>>,
 }
 
 impl Programme {
@@ -42,6 +44,7 @@ impl Programme {
             rule_sets: CqrsFramework::new(stores.rule_sets, vec![], ()),
             legal_documents: CqrsFramework::new(ledger.store(), vec![], ()),
             regions: CqrsFramework::new(ledger.store(), vec![], ()),
+            people: CqrsFramework::new(ledger.store(), vec![], ()),
             services,
             ledger,
         }

@@ -10,6 +10,7 @@ use crate::funding::{
     BudgetLine, BudgetLineEventType, Settlement, SettlementEventType, SupportCase,
     SupportCaseEventType, TrainingClass, TrainingClassEventType,
 };
+use crate::people::{Person, PersonEventType};
 use crate::reference::{
     AdministrativeUnit, AdministrativeUnitEventType, LegalDocument, LegalDocumentEventType,
     RegionMapping, RegionMappingEventType, SupportRuleSet, SupportRuleSetEventType,
@@ -75,6 +76,10 @@ pub fn aggregates() -> Vec<AggregateEvents> {
         entry(
             RegionMapping::TYPE,
             names(RegionMappingEventType::ALL, RegionMappingEventType::as_str),
+        ),
+        entry(
+            Person::TYPE,
+            names(PersonEventType::ALL, PersonEventType::as_str),
         ),
     ]
 }

@@ -23,6 +23,7 @@ pub mod funding;
 pub mod ledger;
 mod listed;
 pub mod money;
+pub mod people;
 pub mod reference;
 pub mod rules;
 pub mod services;

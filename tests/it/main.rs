@@ -1,6 +1,7 @@
 //! Integration tests: one binary, modules only.
 
 mod ledger_core;
+mod people;
 mod programme_cleanup;
 mod programme_payments;
 mod projections;

@@ -6,6 +6,7 @@
 //! 2 the command could not run (bad usage, database unreachable, I/O error).
 
 mod ledger;
+mod people;
 mod progress;
 mod projections;
 mod tlog;
@@ -58,6 +59,11 @@ pub enum Command {
     Import {
         /// The JSON-lines file written by `export`.
         file: PathBuf,
+    },
+    /// People and their bearer tokens (recorded in the ledger as hashes).
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
     },
     /// Manage the log's signing keys.
     Key {
@@ -125,6 +131,31 @@ pub enum Command {
         /// The log's verifier key file (.vkey), obtained independently; repeat for several.
         #[arg(long, required = true)]
         vkey: Vec<PathBuf>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Add a person and print a new bearer token once, alone on the last line.
+    Add {
+        /// The user name (lowercase letters, digits, '.', '-', '_').
+        name: String,
+        /// clerk, officer, approver, finance, auditor, inspector, dashboard or admin.
+        #[arg(long)]
+        role: String,
+        /// The agency's code, for agency staff.
+        #[arg(long)]
+        agency: Option<String>,
+        /// The person's full name (defaults to the user name).
+        #[arg(long)]
+        full_name: Option<String>,
+    },
+    /// Revoke every active token of a person.
+    Revoke {
+        name: String,
+        /// Why (recorded in the ledger).
+        #[arg(long)]
+        reason: String,
     },
 }
 
@@ -217,6 +248,18 @@ pub async fn run(cli: Cli) -> anyhow::Result<Outcome> {
         Command::Projections {
             command: ProjectionsCommand::Digest,
         } => projections::digest(url).await,
+        Command::User {
+            command:
+                UserCommand::Add {
+                    name,
+                    role,
+                    agency,
+                    full_name,
+                },
+        } => people::add(url, &name, &role, agency.as_deref(), full_name.as_deref()).await,
+        Command::User {
+            command: UserCommand::Revoke { name, reason },
+        } => people::revoke(url, &name, &reason).await,
     }
 }
 
