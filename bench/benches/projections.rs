@@ -162,9 +162,15 @@ async fn main() {
     let written = started.elapsed();
     drop(set);
     let started = Instant::now();
-    let digests = projector::rebuild(database, |_| {}).await.unwrap();
+    let rebuilt_set = projector::rebuild(database, |_| {}).await.unwrap();
     let rebuilt = started.elapsed();
-    let rows: usize = digests.iter().map(|d| d.rows).sum();
+    let rows: usize = rebuilt_set
+        .projections()
+        .iter()
+        .flat_map(|p| p.tables())
+        .map(|t| t.row_count())
+        .sum();
+    drop(rebuilt_set);
 
     // Lag: a follower on the live tables while 8 writers append more at full speed, woken by
     // the appender (in-process), then one that only polls (as for a writer in another process).

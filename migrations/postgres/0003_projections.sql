@@ -36,10 +36,15 @@ CREATE TABLE registry (
     certificate_no       text    NOT NULL,
     model_years          text    NOT NULL,
     last_effective_date  text    NOT NULL,
-    positions            text    NOT NULL,
-    state                text    NOT NULL
+    positions            text    NOT NULL
 );
 CREATE INDEX registry_by_unit ON registry (current_unit, status);
+
+-- Internal: each cooperative's domain state, from which the registry rows are read.
+CREATE TABLE registry_state (
+    code  text PRIMARY KEY,
+    state text NOT NULL
+);
 
 CREATE TABLE registry_units (
     code        text PRIMARY KEY,
@@ -52,4 +57,4 @@ CREATE TABLE registry_units (
     positions   text NOT NULL
 );
 
-GRANT SELECT, INSERT, UPDATE, DELETE ON projection_checkpoint, registry, registry_units TO htx_ledger_app;
+GRANT SELECT, INSERT, UPDATE, DELETE ON projection_checkpoint, registry, registry_state, registry_units TO htx_ledger_app;

@@ -35,10 +35,15 @@ CREATE TABLE registry (
     certificate_no       TEXT    NOT NULL,
     model_years          TEXT    NOT NULL,
     last_effective_date  TEXT    NOT NULL,
-    positions            TEXT    NOT NULL,
-    state                TEXT    NOT NULL
+    positions            TEXT    NOT NULL
 );
 CREATE INDEX registry_by_unit ON registry (current_unit, status);
+
+-- Internal: each cooperative's domain state, from which the registry rows are read.
+CREATE TABLE registry_state (
+    code  TEXT PRIMARY KEY,
+    state TEXT NOT NULL
+);
 
 CREATE TABLE registry_units (
     code        TEXT PRIMARY KEY,

@@ -115,7 +115,7 @@ impl ProjectionSet {
     pub fn digests(&self) -> Result<Vec<Digest>, RowError> {
         let mut digests = Vec::new();
         for projection in &self.projections {
-            for table in projection.tables() {
+            for table in projection.tables().into_iter().filter(|t| !t.is_internal()) {
                 digests.push(Digest {
                     projection: projection.name(),
                     table: table.shape().name,

@@ -271,19 +271,19 @@ fn decode_chunk(chunk: &[LogRow], base: u64) -> Result<Vec<ProjectedEvent>, Proj
 }
 
 /// Rebuilds the live projections from position 0: every table emptied and refilled, and the
-/// checkpoint set to the head, in one transaction. Returns the digests.
+/// checkpoint set to the head, in one transaction. Returns the rebuilt set (for its digests).
 ///
 /// # Errors
 /// When the log cannot be read or the tables cannot be written (nothing changes then).
 pub async fn rebuild(
     db: &Database,
     progress: impl FnMut(u64),
-) -> Result<Vec<Digest>, ProjectorError> {
+) -> Result<ProjectionSet, ProjectorError> {
     let head = read_head(db).await?.size;
     let set = replay(db, Filter::AsOfPosition(head.saturating_sub(1)), progress).await?;
     let set = if head == 0 { ProjectionSet::new() } else { set };
     write_set(db, &set, LIVE, head).await?;
-    Ok(set.digests()?)
+    Ok(set)
 }
 
 /// Writes a projection set's tables into `target` (a separate database, e.g. an SQLite file

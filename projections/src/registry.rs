@@ -3,15 +3,16 @@
 //! now, representative, members, unions and reorganisation lineage; and the administrative
 //! units with their mergers.
 //!
-//! Each row keeps the cooperative's domain state (the `Cooperative` aggregate, as JSON) in a
-//! hidden column, so that statuses come from the domain's own rules, never re-implemented.
+//! The cooperative's domain state (the `Cooperative` aggregate, as JSON) is kept in the internal
+//! table `registry_state`, so that statuses come from the domain's own rules, never
+//! re-implemented, and the projector can resume from the tables.
 
 use chrono::NaiveDate;
 use cqrs_es::Aggregate;
 use domain::cooperative::{Cooperative, CooperativeEvent, Origin};
 use domain::reference::AdministrativeUnitEvent;
 use serde::{Deserialize, Serialize};
-use store::{ColumnKind, TableShape};
+use store::{Cell, ColumnKind, TableShape};
 
 use crate::Projection;
 use crate::event::{DomainEvent, ProjectedEvent};
@@ -58,8 +59,6 @@ pub struct RegistryRow {
     pub last_effective_date: NaiveDate,
     /// Every entry that changed this row, by position.
     pub positions: Vec<u64>,
-    /// The cooperative's domain state (internal: read the other columns).
-    pub state: Cooperative,
 }
 
 impl Row for RegistryRow {
@@ -94,13 +93,37 @@ impl Row for RegistryRow {
             ("model_years", ColumnKind::Json),
             ("last_effective_date", ColumnKind::Text),
             ("positions", ColumnKind::Json),
-            ("state", ColumnKind::Json),
         ],
         key_columns: 1,
     };
     type Key = String;
     fn key(&self) -> String {
         self.code.clone()
+    }
+}
+
+/// `registry_state` (internal): each cooperative's domain state, from which `registry` is read.
+/// Not part of the digests: its encoding is the domain's, not a documented table.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StateRow {
+    pub code: String,
+    pub state: Cooperative,
+}
+
+impl Row for StateRow {
+    const SHAPE: TableShape = TableShape {
+        name: "registry_state",
+        columns: &[("code", ColumnKind::Text), ("state", ColumnKind::Json)],
+        key_columns: 1,
+    };
+    const INTERNAL: bool = true;
+    type Key = String;
+    fn key(&self) -> String {
+        self.code.clone()
+    }
+    fn direct_cells(&self) -> Option<Vec<Cell>> {
+        let state = serde_json::to_string(&self.state).ok()?;
+        Some(vec![Cell::Text(self.code.clone()), Cell::Text(state)])
     }
 }
 
@@ -144,6 +167,7 @@ impl Row for UnitRow {
 pub struct Registry {
     pub cooperatives: Table<RegistryRow>,
     pub units: Table<UnitRow>,
+    pub states: Table<StateRow>,
 }
 
 impl Registry {
@@ -227,11 +251,13 @@ impl Registry {
 
     fn apply_cooperative(&mut self, event: &ProjectedEvent, cooperative: &CooperativeEvent) {
         let units = &self.units;
-        if let Some(row) = self.cooperatives.get_mut(&event.aggregate_id) {
-            row.state.apply(cooperative.clone());
-            row.positions.push(event.position);
-            row.last_effective_date = row.last_effective_date.max(event.effective_date);
-            refresh(row, units);
+        if let Some(state) = self.states.get_mut(&event.aggregate_id) {
+            state.state.apply(cooperative.clone());
+            if let Some(row) = self.cooperatives.get_mut(&event.aggregate_id) {
+                row.positions.push(event.position);
+                row.last_effective_date = row.last_effective_date.max(event.effective_date);
+                refresh(row, &state.state, units);
+            }
             return;
         }
         let mut state = Cooperative::default();
@@ -240,7 +266,7 @@ impl Registry {
             return;
         };
         let mut row = RegistryRow {
-            code,
+            code: code.clone(),
             kind: String::new(),
             name: String::new(),
             status: String::new(),
@@ -268,10 +294,10 @@ impl Registry {
             model_years: Vec::new(),
             last_effective_date: event.effective_date,
             positions: vec![event.position],
-            state,
         };
-        refresh(&mut row, units);
+        refresh(&mut row, &state, units);
         self.cooperatives.upsert(row);
+        self.states.upsert(StateRow { code, state });
     }
 }
 
@@ -289,8 +315,7 @@ fn current_unit(units: &Table<UnitRow>, unit: &str) -> String {
 }
 
 /// Sets every column read from the domain state.
-fn refresh(row: &mut RegistryRow, units: &Table<UnitRow>) {
-    let state = &row.state;
+fn refresh(row: &mut RegistryRow, state: &Cooperative, units: &Table<UnitRow>) {
     let codes = |list: &[domain::code::CooperativeCode]| {
         list.iter()
             .map(|c| c.as_str().to_string())
@@ -359,11 +384,11 @@ impl Projection for Registry {
     }
 
     fn tables(&self) -> Vec<&dyn AnyTable> {
-        vec![&self.cooperatives, &self.units]
+        vec![&self.cooperatives, &self.units, &self.states]
     }
 
     fn tables_mut(&mut self) -> Vec<&mut dyn AnyTable> {
-        vec![&mut self.cooperatives, &mut self.units]
+        vec![&mut self.cooperatives, &mut self.units, &mut self.states]
     }
 
     fn as_any(&self) -> &dyn std::any::Any {

@@ -17,8 +17,17 @@ use store::{Cell, ColumnKind, TableShape};
 /// canonical JSON text.
 pub trait Row: Serialize + DeserializeOwned + Clone + PartialEq + Send + Sync + 'static {
     const SHAPE: TableShape;
+    /// An internal table (a projection's working state): stored and reloaded, but not part of
+    /// the digests, which cover the documented tables.
+    const INTERNAL: bool = false;
     type Key: Ord + Clone + Send + Sync + std::fmt::Debug;
     fn key(&self) -> Self::Key;
+    /// The row's cells made directly, for rows whose generic conversion is costly; `None`
+    /// (the default) uses the generic one. Must give what [`to_cells`] would, up to the JSON
+    /// text's key order and spacing.
+    fn direct_cells(&self) -> Option<Vec<Cell>> {
+        None
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -51,6 +60,9 @@ fn to_object<R: Row>(row: &R) -> Result<Map<String, Value>, RowError> {
 
 /// A row as database cells, in the shape's column order.
 pub fn to_cells<R: Row>(row: &R) -> Result<Vec<Cell>, RowError> {
+    if let Some(cells) = row.direct_cells() {
+        return Ok(cells);
+    }
     let mut object = to_object(row)?;
     R::SHAPE
         .columns
@@ -195,6 +207,8 @@ pub trait AnyTable: Send + Sync {
     fn clear(&mut self);
     /// SHA-256 over the rows in key order: each row's RFC 8785 JSON object, then a newline.
     fn digest(&self) -> Result<[u8; 32], RowError>;
+    /// Whether the table is internal (not digested).
+    fn is_internal(&self) -> bool;
     /// The number of rows.
     fn row_count(&self) -> usize;
 }
@@ -246,5 +260,9 @@ impl<R: Row> AnyTable for Table<R> {
 
     fn row_count(&self) -> usize {
         self.rows.len()
+    }
+
+    fn is_internal(&self) -> bool {
+        R::INTERNAL
     }
 }

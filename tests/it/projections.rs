@@ -138,7 +138,11 @@ async fn live_projections_equal_a_full_replay_on_both_backends_and_across_them()
         registry_scenario(&programme, None).await;
         let db = test.ledger.database();
         let live = live_digests(db).await;
-        let rebuilt = projector::rebuild(db, |_| {}).await.unwrap();
+        let rebuilt = projector::rebuild(db, |_| {})
+            .await
+            .unwrap()
+            .digests()
+            .unwrap();
         assert_eq!(live, rebuilt, "live and rebuilt differ");
         let in_memory = projector::replay(db, Filter::All, |_| {}).await.unwrap();
         assert_eq!(in_memory.digests().unwrap(), live);

@@ -31,7 +31,9 @@ pub async fn replay(url: &str, args: ReplayArgs<'_>) -> anyhow::Result<Outcome> 
     let bar = progress::entries(head, "replaying");
     if filter == Filter::All && args.out.is_none() {
         // The live projections, rebuilt in place in one transaction.
-        let digests = projector::rebuild(&db, |done| bar.set_position(done)).await?;
+        let digests = projector::rebuild(&db, |done| bar.set_position(done))
+            .await?
+            .digests()?;
         bar.finish_and_clear();
         println!("live projections rebuilt from {head} entries");
         print_digests(&digests);
