@@ -11,7 +11,9 @@
 //! A projection keeps all its state in its rows (a hidden column where needed), so that the
 //! projector can stop anywhere and resume from the tables and its checkpoint.
 
+pub mod dissolution;
 pub mod event;
+pub mod plan_progress;
 pub mod projector;
 pub mod registry;
 pub mod table;
@@ -83,7 +85,11 @@ impl ProjectionSet {
     /// Every projection of the product, empty.
     pub fn new() -> ProjectionSet {
         ProjectionSet {
-            projections: vec![Box::new(registry::Registry::default())],
+            projections: vec![
+                Box::new(registry::Registry::default()),
+                Box::new(dissolution::DissolutionProgress::default()),
+                Box::new(plan_progress::PlanProgress::default()),
+            ],
         }
     }
 

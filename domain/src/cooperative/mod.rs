@@ -32,8 +32,8 @@ pub use law::{
     cooperative_laws, law_on, re_registration_rule,
 };
 pub use state::{
-    Cooperative, DissolutionCause, FindingGround, OcopRating, PendingReorganisation,
-    RegistrationFacts, RegistrySnapshot,
+    Cooperative, DissolutionCause, DissolutionFacts, FindingGround, OcopRating,
+    PendingReorganisation, RegistrationFacts, RegistrySnapshot,
 };
 pub use status::{CooperativeKind, CooperativeStatus, StatusHistory, StatusPeriod, Transition};
 

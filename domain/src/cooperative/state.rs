@@ -40,6 +40,18 @@ pub(crate) struct Dissolution {
     pub published_on: Option<NaiveDate>,
 }
 
+/// A dissolution under way (or completed), as read models show it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DissolutionFacts {
+    pub cause: DissolutionCause,
+    /// The resolution, decision or revocation that started it.
+    pub started_on: NaiveDate,
+    /// Publication of the "dissolving" status (NĐ 92/2024 Điều 50-51).
+    pub published_on: Option<NaiveDate>,
+    /// The day the dissolution completes by itself: six months after publication (REG-06).
+    pub completes_by: Option<NaiveDate>,
+}
+
 /// A reorganisation resolved but not yet completed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PendingReorganisation {
@@ -147,9 +159,27 @@ impl Cooperative {
         self.members.last().map(|(_, counts)| *counts)
     }
 
+    /// The date of the last annual general meeting recorded, if any.
+    pub fn last_annual_meeting(&self) -> Option<NaiveDate> {
+        self.last_annual_meeting
+    }
+
     /// The years the cooperative was designated a model cooperative.
     pub fn model_years(&self) -> &BTreeSet<i32> {
         &self.model_years
+    }
+
+    /// The dissolution started and not cancelled or annulled (kept once dissolved), if any.
+    pub fn dissolution(&self) -> Option<DissolutionFacts> {
+        let d = self.dissolution.as_ref()?;
+        Some(DissolutionFacts {
+            cause: d.cause,
+            started_on: d.started_on,
+            published_on: d.published_on,
+            completes_by: d
+                .published_on
+                .map(|p| super::law::add_months(p, super::law::DISSOLUTION_AUTOMATIC_MONTHS)),
+        })
     }
 
     /// The reorganisation resolved and not yet completed, if any.

@@ -1,0 +1,581 @@
+//! Dissolution progress (tiến độ giải thể): one row per cooperative that entered the pipeline
+//! from inactivity detected to dissolved, with the cause, the date of each stage, the 6-month
+//! timer's due date, the 2017 clean-up flags of plan 31/KH-UBND and the outcome.
+//!
+//! A cooperative enters the pipeline when inactivity is detected, a REG-03 ground is found
+//! (members below the minimum 12 months, no annual meeting 18 months, inactive 12 months), its
+//! certificate is revoked, or a dissolution is resolved or decided; and, for the 2017
+//! clean-up, when it was registered before 01/7/2013 and had not re-registered under the 2012
+//! Law by 01/01/2017. Statuses and the six-month date come from the domain's `Cooperative`
+//! state, kept in the hidden table `dissolution_state` with the unit mergers.
+//!
+//! State-funded assets awaiting recovery are not shown: the domain records no asset recovery
+//! (research event `StateAssetRecoveryRequired`, rule FIN-12, is not modelled).
+
+use chrono::{Datelike, NaiveDate};
+use cqrs_es::Aggregate;
+use domain::cooperative::{
+    Cooperative, CooperativeEvent, DissolutionCause, DissolutionMode, FindingGround,
+    re_registration_rule,
+};
+use domain::reference::AdministrativeUnitEvent;
+use serde::{Deserialize, Serialize};
+use store::{ColumnKind, TableShape};
+
+use crate::Projection;
+use crate::event::{DomainEvent, ProjectedEvent};
+use crate::table::{AnyTable, Row, Table};
+
+/// The year of the clean-up ("trong năm 2017 … xử lý dứt điểm", plan 31/KH-UBND).
+pub const CLEANUP_YEAR: i32 = 2017;
+
+/// Where a cooperative stands in the pipeline, in order; `closed` left it alive.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Stage {
+    ReRegistrationDue,
+    InactivityDetected,
+    GroundsFound,
+    RevokedForTax,
+    DissolutionStarted,
+    DissolutionPublished,
+    InBankruptcy,
+    Dissolved,
+    Bankrupt,
+    Reorganised,
+    Closed,
+}
+
+impl Stage {
+    pub const ALL: &'static [Stage] = &[
+        Stage::ReRegistrationDue,
+        Stage::InactivityDetected,
+        Stage::GroundsFound,
+        Stage::RevokedForTax,
+        Stage::DissolutionStarted,
+        Stage::DissolutionPublished,
+        Stage::InBankruptcy,
+        Stage::Dissolved,
+        Stage::Bankrupt,
+        Stage::Reorganised,
+        Stage::Closed,
+    ];
+
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Stage::ReRegistrationDue => "re-registration-due",
+            Stage::InactivityDetected => "inactivity-detected",
+            Stage::GroundsFound => "grounds-found",
+            Stage::RevokedForTax => "revoked-for-tax",
+            Stage::DissolutionStarted => "dissolution-started",
+            Stage::DissolutionPublished => "dissolution-published",
+            Stage::InBankruptcy => "in-bankruptcy",
+            Stage::Dissolved => "dissolved",
+            Stage::Bankrupt => "bankrupt",
+            Stage::Reorganised => "reorganised",
+            Stage::Closed => "closed",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Stage> {
+        Self::ALL.iter().copied().find(|v| v.as_str() == text)
+    }
+
+    fn is_end(self) -> bool {
+        matches!(
+            self,
+            Stage::Dissolved | Stage::Bankrupt | Stage::Reorganised
+        )
+    }
+}
+
+/// `dissolution_progress`: one row per cooperative in the pipeline.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DissolutionRow {
+    pub code: String,
+    pub name: String,
+    /// `htx` or `lien-hiep-htx`.
+    pub kind: String,
+    /// The unit (GSO code) of the registered address, valid when it was registered.
+    pub address_unit: String,
+    /// The unit the address belongs to now, after mergers (Hoành Bồ 204 → Hạ Long 193).
+    pub current_unit: String,
+    /// The legal status after the latest change (NĐ 92/2024 Điều 27).
+    pub status: String,
+    /// A [`Stage`].
+    pub stage: String,
+    pub stage_since: NaiveDate,
+    /// `voluntary`, `compulsory` or `revocation` once a dissolution started.
+    pub cause: Option<String>,
+    /// `pending`, `dissolved`, `bankrupt`, `reorganised`, `re-registered`,
+    /// `brought-into-line`.
+    pub outcome: String,
+    pub outcome_on: Option<NaiveDate>,
+    pub in_cleanup_2017: bool,
+    pub inactive_in_2017: bool,
+    pub pre_2013_not_re_registered: bool,
+    pub registered_on: NaiveDate,
+    pub re_registered_on: Option<NaiveDate>,
+    /// The first day it entered the pipeline.
+    pub entered_on: NaiveDate,
+    pub inactivity_detected_on: Option<NaiveDate>,
+    pub months_inactive: Option<i64>,
+    pub grounds_found_on: Option<NaiveDate>,
+    /// REG-03 grounds found: `inactive`, `below-minimum-members`, `no-annual-meeting`.
+    pub grounds: Vec<String>,
+    pub revoked_on: Option<NaiveDate>,
+    pub tax_enforcement: bool,
+    pub dissolution_started_on: Option<NaiveDate>,
+    pub published_on: Option<NaiveDate>,
+    /// Publication + 6 months: the day the dissolution completes without a dossier.
+    pub dissolution_due_on: Option<NaiveDate>,
+    /// Dissolved, bankrupt or ceased on.
+    pub ended_on: Option<NaiveDate>,
+    /// `dossier` or `six-months-elapsed`.
+    pub dissolution_mode: Option<String>,
+    pub last_effective_date: NaiveDate,
+    /// Every entry that changed this row, by position.
+    pub positions: Vec<u64>,
+}
+
+impl Row for DissolutionRow {
+    const SHAPE: TableShape = TableShape {
+        name: "dissolution_progress",
+        columns: &[
+            ("code", ColumnKind::Text),
+            ("name", ColumnKind::Text),
+            ("kind", ColumnKind::Text),
+            ("address_unit", ColumnKind::Text),
+            ("current_unit", ColumnKind::Text),
+            ("status", ColumnKind::Text),
+            ("stage", ColumnKind::Text),
+            ("stage_since", ColumnKind::Text),
+            ("cause", ColumnKind::Text),
+            ("outcome", ColumnKind::Text),
+            ("outcome_on", ColumnKind::Text),
+            ("in_cleanup_2017", ColumnKind::Bool),
+            ("inactive_in_2017", ColumnKind::Bool),
+            ("pre_2013_not_re_registered", ColumnKind::Bool),
+            ("registered_on", ColumnKind::Text),
+            ("re_registered_on", ColumnKind::Text),
+            ("entered_on", ColumnKind::Text),
+            ("inactivity_detected_on", ColumnKind::Text),
+            ("months_inactive", ColumnKind::Int),
+            ("grounds_found_on", ColumnKind::Text),
+            ("grounds", ColumnKind::Json),
+            ("revoked_on", ColumnKind::Text),
+            ("tax_enforcement", ColumnKind::Bool),
+            ("dissolution_started_on", ColumnKind::Text),
+            ("published_on", ColumnKind::Text),
+            ("dissolution_due_on", ColumnKind::Text),
+            ("ended_on", ColumnKind::Text),
+            ("dissolution_mode", ColumnKind::Text),
+            ("last_effective_date", ColumnKind::Text),
+            ("positions", ColumnKind::Json),
+        ],
+        key_columns: 1,
+    };
+    type Key = String;
+    fn key(&self) -> String {
+        self.code.clone()
+    }
+}
+
+/// What the projection remembers beyond its rows.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum Hidden {
+    /// Every cooperative's domain state, in the pipeline or not.
+    Cooperative(Box<Cooperative>),
+    /// An administrative unit and the unit it merged into.
+    Unit { merged_into: Option<String> },
+}
+
+/// `dissolution_state` (internal): key (`cooperative` | `unit`, id).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DissolutionStateRow {
+    pub kind: String,
+    pub id: String,
+    pub state: Hidden,
+}
+
+impl Row for DissolutionStateRow {
+    const SHAPE: TableShape = TableShape {
+        name: "dissolution_state",
+        columns: &[
+            ("kind", ColumnKind::Text),
+            ("id", ColumnKind::Text),
+            ("state", ColumnKind::Json),
+        ],
+        key_columns: 2,
+    };
+    const INTERNAL: bool = true;
+    type Key = (String, String);
+    fn key(&self) -> (String, String) {
+        (self.kind.clone(), self.id.clone())
+    }
+}
+
+const COOPERATIVE: &str = "cooperative";
+const UNIT: &str = "unit";
+
+#[derive(Debug, Default)]
+pub struct DissolutionProgress {
+    pub rows: Table<DissolutionRow>,
+    pub state: Table<DissolutionStateRow>,
+}
+
+fn day(y: i32, m: u32, d: u32) -> NaiveDate {
+    NaiveDate::from_ymd_opt(y, m, d).unwrap_or(NaiveDate::MIN)
+}
+
+fn cause_name(cause: DissolutionCause) -> &'static str {
+    match cause {
+        DissolutionCause::Voluntary => "voluntary",
+        DissolutionCause::Compulsory => "compulsory",
+        DissolutionCause::Revocation => "revocation",
+    }
+}
+
+fn ground_name(ground: &FindingGround) -> Option<&'static str> {
+    match ground {
+        FindingGround::Inactive { .. } => Some("inactive"),
+        FindingGround::BelowMinimumMembers { .. } => Some("below-minimum-members"),
+        FindingGround::NoAnnualMeeting { .. } => Some("no-annual-meeting"),
+        _ => None,
+    }
+}
+
+/// A REG-03 ground still open on `date`. A missing annual meeting found when the meeting is
+/// finally held (the domain raises it with the meeting) records lateness, not an open ground.
+fn open_ground(coop: &Cooperative, ground: &FindingGround, date: NaiveDate) -> bool {
+    match ground {
+        FindingGround::NoAnnualMeeting { .. } => {
+            coop.last_annual_meeting().is_none_or(|m| m < date)
+        }
+        other => ground_name(other).is_some(),
+    }
+}
+
+/// Registered before 01/7/2013 and not re-registered under the 2012 Law before 2017.
+fn pre_2013_pending(registered_on: NaiveDate, re_registered_on: Option<NaiveDate>) -> bool {
+    registered_on < re_registration_rule().registered_before
+        && re_registered_on.is_none_or(|d| d >= day(CLEANUP_YEAR, 1, 1))
+}
+
+impl DissolutionProgress {
+    /// The unit `unit` belongs to now, following mergers.
+    pub fn current_unit(&self, unit: &str) -> String {
+        let mut current = unit.to_string();
+        for _ in 0..16 {
+            let key = (UNIT.to_string(), current.clone());
+            match self.state.get(&key).map(|r| &r.state) {
+                Some(Hidden::Unit {
+                    merged_into: Some(next),
+                }) => current = next.clone(),
+                _ => break,
+            }
+        }
+        current
+    }
+
+    fn apply_unit(&mut self, event: &ProjectedEvent, unit: &AdministrativeUnitEvent) {
+        let AdministrativeUnitEvent::AdministrativeUnitMerged { into, .. } = unit else {
+            if let AdministrativeUnitEvent::AdministrativeUnitEstablished { code, .. } = unit {
+                self.state.upsert(DissolutionStateRow {
+                    kind: UNIT.into(),
+                    id: code.clone(),
+                    state: Hidden::Unit { merged_into: None },
+                });
+            }
+            return;
+        };
+        let code = event.aggregate_id.clone();
+        self.state.upsert(DissolutionStateRow {
+            kind: UNIT.into(),
+            id: code.clone(),
+            state: Hidden::Unit {
+                merged_into: Some(into.clone()),
+            },
+        });
+        let moved: Vec<String> = self
+            .rows
+            .iter()
+            .filter(|r| r.current_unit == code)
+            .map(|r| r.code.clone())
+            .collect();
+        for key in moved {
+            let current = self.current_unit(into);
+            if let Some(row) = self.rows.get_mut(&key) {
+                row.current_unit = current;
+                row.positions.push(event.position);
+            }
+        }
+    }
+
+    fn apply_cooperative(&mut self, event: &ProjectedEvent, e: &CooperativeEvent) {
+        let code = event.aggregate_id.clone();
+        let key = (COOPERATIVE.to_string(), code.clone());
+        let mut coop = match self.state.get(&key).map(|r| &r.state) {
+            Some(Hidden::Cooperative(c)) => (**c).clone(),
+            _ => Cooperative::default(),
+        };
+        coop.apply(e.clone());
+        let previous = self.rows.get(&code).cloned();
+        let next = self.next_row(previous.clone(), &coop, event, e);
+        self.state.upsert(DissolutionStateRow {
+            kind: COOPERATIVE.into(),
+            id: code.clone(),
+            state: Hidden::Cooperative(Box::new(coop)),
+        });
+        match next {
+            Some(mut row) => {
+                if previous.as_ref() != Some(&row) {
+                    row.last_effective_date = previous.as_ref().map_or(event.effective_date, |p| {
+                        p.last_effective_date.max(event.effective_date)
+                    });
+                    row.positions.push(event.position);
+                    self.rows.upsert(row);
+                }
+            }
+            None => {
+                self.rows.remove(&code);
+            }
+        }
+    }
+
+    /// The row after `e`, or `None` when the cooperative is not (or no longer) in the pipeline.
+    fn next_row(
+        &self,
+        previous: Option<DissolutionRow>,
+        coop: &Cooperative,
+        event: &ProjectedEvent,
+        e: &CooperativeEvent,
+    ) -> Option<DissolutionRow> {
+        use CooperativeEvent as E;
+        let date = event.effective_date;
+        let content = coop.content()?;
+        let facts = coop.registration_facts()?;
+        let kind = coop.kind()?;
+        let pre_2013 = pre_2013_pending(facts.registered_on, facts.re_registered_on);
+        let enters = match e {
+            E::CooperativeRegistered { .. } => pre_2013,
+            E::InactivityDetected { .. }
+            | E::CertificateRevoked { .. }
+            | E::VoluntaryDissolutionResolved { .. }
+            | E::CompulsoryDissolutionDecided { .. } => true,
+            E::ComplianceFindingRaised { ground, .. } => open_ground(coop, ground, date),
+            _ => false,
+        };
+        // A pre-2013 cooperative has been due to re-register since the 2012 Law took effect.
+        let entered = match e {
+            E::CooperativeRegistered { .. } => re_registration_rule().registered_before.max(date),
+            _ => date,
+        };
+        let mut row = match previous {
+            Some(row) => row,
+            None if enters => DissolutionRow {
+                code: event.aggregate_id.clone(),
+                name: String::new(),
+                kind: String::new(),
+                address_unit: String::new(),
+                current_unit: String::new(),
+                status: String::new(),
+                stage: Stage::ReRegistrationDue.as_str().into(),
+                stage_since: entered,
+                cause: None,
+                outcome: "pending".into(),
+                outcome_on: None,
+                in_cleanup_2017: false,
+                inactive_in_2017: false,
+                pre_2013_not_re_registered: false,
+                registered_on: facts.registered_on,
+                re_registered_on: None,
+                entered_on: entered,
+                inactivity_detected_on: None,
+                months_inactive: None,
+                grounds_found_on: None,
+                grounds: Vec::new(),
+                revoked_on: None,
+                tax_enforcement: false,
+                dissolution_started_on: None,
+                published_on: None,
+                dissolution_due_on: None,
+                ended_on: None,
+                dissolution_mode: None,
+                last_effective_date: date,
+                positions: Vec::new(),
+            },
+            None => return None,
+        };
+        row.name = content.name.clone();
+        row.kind = kind.as_str().into();
+        row.address_unit = content.address.unit.clone();
+        row.current_unit = self.current_unit(&content.address.unit);
+        row.status = coop
+            .current_status()
+            .map(|s| s.as_str().to_string())
+            .unwrap_or_default();
+        row.registered_on = facts.registered_on;
+        row.re_registered_on = facts.re_registered_on;
+        row.pre_2013_not_re_registered = pre_2013;
+
+        let stage = Stage::parse(&row.stage).unwrap_or(Stage::ReRegistrationDue);
+        // A new entry after the cooperative was brought back: a new episode.
+        let reopen = |row: &mut DissolutionRow| {
+            if stage == Stage::Closed {
+                row.inactivity_detected_on = None;
+                row.months_inactive = None;
+                row.grounds_found_on = None;
+                row.grounds.clear();
+                row.revoked_on = None;
+                row.tax_enforcement = false;
+                row.dissolution_started_on = None;
+                row.published_on = None;
+                row.dissolution_due_on = None;
+                row.cause = None;
+                row.dissolution_mode = None;
+                row.outcome = "pending".into();
+                row.outcome_on = None;
+            }
+        };
+        let advance = |row: &mut DissolutionRow, to: Stage| {
+            let from = Stage::parse(&row.stage).unwrap_or(Stage::ReRegistrationDue);
+            if from == Stage::Closed || (to > from && !from.is_end()) {
+                row.stage = to.as_str().into();
+                row.stage_since = date;
+            }
+        };
+        let close = |row: &mut DissolutionRow, outcome: &str| {
+            row.stage = Stage::Closed.as_str().into();
+            row.stage_since = date;
+            row.outcome = outcome.into();
+            row.outcome_on = Some(date);
+        };
+        let end = |row: &mut DissolutionRow, to: Stage, outcome: &str| {
+            row.stage = to.as_str().into();
+            row.stage_since = date;
+            row.outcome = outcome.into();
+            row.outcome_on = Some(date);
+            row.ended_on = Some(date);
+        };
+        match e {
+            // Re-registered before the clean-up year: never part of it.
+            E::CooperativeReRegistered { .. } if stage == Stage::ReRegistrationDue && !pre_2013 => {
+                return None;
+            }
+            E::CooperativeReRegistered { .. } if stage == Stage::ReRegistrationDue => {
+                close(&mut row, "re-registered");
+            }
+            E::InactivityDetected {
+                months_inactive, ..
+            } => {
+                reopen(&mut row);
+                row.inactivity_detected_on.get_or_insert(date);
+                row.months_inactive = Some(
+                    row.months_inactive
+                        .unwrap_or(0)
+                        .max(i64::from(*months_inactive)),
+                );
+                if date.year() == CLEANUP_YEAR {
+                    row.inactive_in_2017 = true;
+                }
+                row.outcome = "pending".into();
+                advance(&mut row, Stage::InactivityDetected);
+            }
+            E::ComplianceFindingRaised { ground, .. } => {
+                if let Some(name) = ground_name(ground).filter(|_| open_ground(coop, ground, date))
+                {
+                    reopen(&mut row);
+                    row.grounds_found_on.get_or_insert(date);
+                    if !row.grounds.iter().any(|g| g == name) {
+                        row.grounds.push(name.into());
+                    }
+                    row.outcome = "pending".into();
+                    advance(&mut row, Stage::GroundsFound);
+                }
+            }
+            E::CertificateRevoked {
+                tax_enforcement, ..
+            } => {
+                reopen(&mut row);
+                row.revoked_on = Some(date);
+                row.tax_enforcement = *tax_enforcement;
+                row.outcome = "pending".into();
+                if *tax_enforcement {
+                    advance(&mut row, Stage::RevokedForTax);
+                } else {
+                    row.dissolution_started_on = Some(date);
+                    advance(&mut row, Stage::DissolutionStarted);
+                }
+            }
+            E::VoluntaryDissolutionResolved { .. } | E::CompulsoryDissolutionDecided { .. } => {
+                reopen(&mut row);
+                row.dissolution_started_on = Some(date);
+                row.outcome = "pending".into();
+                advance(&mut row, Stage::DissolutionStarted);
+            }
+            E::DissolutionPublished { .. } => advance(&mut row, Stage::DissolutionPublished),
+            E::RevocationAnnulled { .. } | E::DissolutionResolutionCancelled { .. } => {
+                close(&mut row, "brought-into-line");
+            }
+            E::GeneralMeetingHeld { .. } | E::AnnualInformationSubmitted { .. } => {
+                let inactive_stage =
+                    matches!(stage, Stage::InactivityDetected | Stage::GroundsFound);
+                if inactive_stage && row.inactivity_detected_on.is_some() {
+                    close(&mut row, "brought-into-line");
+                }
+            }
+            E::CooperativeDissolved { mode, .. } => {
+                row.dissolution_mode = Some(
+                    match mode {
+                        DissolutionMode::Dossier => "dossier",
+                        DissolutionMode::SixMonthsElapsed => "six-months-elapsed",
+                    }
+                    .into(),
+                );
+                end(&mut row, Stage::Dissolved, "dissolved");
+            }
+            E::BankruptcyOpened { .. } => advance(&mut row, Stage::InBankruptcy),
+            E::BankruptcyDeclared { .. } => end(&mut row, Stage::Bankrupt, "bankrupt"),
+            E::CooperativeDivided { .. }
+            | E::CooperativeConsolidated { .. }
+            | E::CooperativeMergedInto { .. } => {
+                end(&mut row, Stage::Reorganised, "reorganised");
+            }
+            _ => {}
+        }
+        if let Some(d) = coop.dissolution() {
+            row.cause = Some(cause_name(d.cause).into());
+            row.dissolution_started_on = Some(d.started_on);
+            row.published_on = d.published_on;
+            row.dissolution_due_on = d.completes_by;
+        }
+        row.in_cleanup_2017 = row.inactive_in_2017 || row.pre_2013_not_re_registered;
+        Some(row)
+    }
+}
+
+impl Projection for DissolutionProgress {
+    fn name(&self) -> &'static str {
+        "dissolution_progress"
+    }
+
+    fn apply(&mut self, event: &ProjectedEvent) {
+        match &event.event {
+            DomainEvent::Cooperative(e) => self.apply_cooperative(event, e),
+            DomainEvent::AdministrativeUnit(e) => self.apply_unit(event, e),
+            _ => {}
+        }
+    }
+
+    fn tables(&self) -> Vec<&dyn AnyTable> {
+        vec![&self.rows, &self.state]
+    }
+
+    fn tables_mut(&mut self) -> Vec<&mut dyn AnyTable> {
+        vec![&mut self.rows, &mut self.state]
+    }
+
+    fn as_any(&self) -> &dyn std::any::Any {
+        self
+    }
+}
