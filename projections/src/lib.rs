@@ -11,9 +11,12 @@
 //! A projection keeps all its state in its rows (a hidden column where needed), so that the
 //! projector can stop anywhere and resume from the tables and its checkpoint.
 
+pub mod beneficiary_history;
 pub mod event;
+pub mod funding_balances;
 pub mod projector;
 pub mod registry;
+pub mod settlement_checks;
 pub mod table;
 
 use chrono::NaiveDate;
@@ -83,7 +86,12 @@ impl ProjectionSet {
     /// Every projection of the product, empty.
     pub fn new() -> ProjectionSet {
         ProjectionSet {
-            projections: vec![Box::new(registry::Registry::default())],
+            projections: vec![
+                Box::new(registry::Registry::default()),
+                Box::new(funding_balances::FundingBalances::default()),
+                Box::new(settlement_checks::SettlementChecks::default()),
+                Box::new(beneficiary_history::BeneficiaryHistory::default()),
+            ],
         }
     }
 
