@@ -911,13 +911,17 @@ impl std::fmt::Display for Difference {
 
 type BalanceKey = <BalanceRow as Row>::Key;
 
+/// An entry of the log as the reconciliation remembers it: whether it is a payment entry,
+/// its recipient, its amount, and the purpose of a commitment.
+type LogEntry = (bool, String, i64, Option<String>);
+
 /// The payment entries of the log, summed per balance row, read without the projection code.
 #[derive(Default)]
 struct LogPayments {
     /// line → purpose → recipient of its live commitment.
     commitments: HashMap<(String, String), String>,
     /// (line, entry) → (is a payment entry, recipient, amount, is a commitment, purpose).
-    entries: HashMap<(String, u32), (bool, String, i64, Option<String>)>,
+    entries: HashMap<(String, u32), LogEntry>,
     sums: std::collections::BTreeMap<BalanceKey, (i64, Vec<u64>)>,
 }
 

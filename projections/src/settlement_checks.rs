@@ -178,12 +178,14 @@ impl Row for StateRow {
     }
 }
 
+type ClassIndex = HashMap<String, (String, i32)>;
+
 #[derive(Debug, Default)]
 pub struct SettlementChecks {
     pub checks: Table<CheckRow>,
     pub states: Table<StateRow>,
-    /// Training class → its unit-year, rebuilt from the states.
-    classes: Option<(usize, HashMap<String, (String, i32)>)>,
+    /// Training class → its unit-year, rebuilt from the states (with the row count it covers).
+    classes: Option<(usize, ClassIndex)>,
 }
 
 impl SettlementChecks {

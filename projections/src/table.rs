@@ -196,6 +196,9 @@ pub trait AnyTable: Send + Sync {
     /// SHA-256 over the rows in key order: each row's RFC 8785 JSON object, then a newline.
     fn digest(&self) -> Result<[u8; 32], RowError>;
     fn len(&self) -> usize;
+    fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
 }
 
 impl<R: Row> AnyTable for Table<R> {
