@@ -11,11 +11,14 @@
 //! A projection keeps all its state in its rows (a hidden column where needed), so that the
 //! projector can stop anywhere and resume from the tables and its checkpoint.
 
+pub mod beneficiary_history;
 pub mod dissolution;
 pub mod event;
+pub mod funding_balances;
 pub mod plan_progress;
 pub mod projector;
 pub mod registry;
+pub mod settlement_checks;
 pub mod table;
 
 use chrono::NaiveDate;
@@ -89,6 +92,9 @@ impl ProjectionSet {
                 Box::new(registry::Registry::default()),
                 Box::new(dissolution::DissolutionProgress::default()),
                 Box::new(plan_progress::PlanProgress::default()),
+                Box::new(funding_balances::FundingBalances::default()),
+                Box::new(settlement_checks::SettlementChecks::default()),
+                Box::new(beneficiary_history::BeneficiaryHistory::default()),
             ],
         }
     }

@@ -5,6 +5,7 @@ mod people;
 mod programme_cleanup;
 mod programme_payments;
 mod projections;
+mod projections_funding;
 mod projections_lifecycle;
 mod support;
 mod tamper;
