@@ -613,6 +613,14 @@ async fn reconcile_reports_a_corrupted_row(test: &TestLedger) {
     // its reversal.
     assert_eq!(diff.positions.len(), 4, "{diff}");
     assert!(diff.to_string().contains("1000000"), "{diff}");
+    // The same check through the binary: exit 1, naming the row.
+    let (code, text) =
+        crate::support::cli::htx_ledger(&test.url, None, &["projections", "reconcile"]);
+    assert_eq!(code, 1, "{text}");
+    assert!(
+        text.contains("DIFFERENCES (1)") && text.contains("SO-KHDT"),
+        "{text}"
+    );
 
     corrupt(
         db,
@@ -633,6 +641,9 @@ async fn reconcile_reports_a_corrupted_row(test: &TestLedger) {
     // A rebuild restores the tables from the log.
     rebuild(db, |_| {}).await.expect("rebuild");
     assert_eq!(reconcile(db).await.expect("reconcile"), vec![]);
+    let (code, text) =
+        crate::support::cli::htx_ledger(&test.url, None, &["projections", "reconcile"]);
+    assert_eq!(code, 0, "{text}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

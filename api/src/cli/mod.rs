@@ -164,6 +164,8 @@ pub enum ProjectionsCommand {
     /// Print a SHA-256 digest of every projection table (docs/projections.md says how it is
     /// computed), so that two auditors can compare results.
     Digest,
+    /// Check the stored funding balances against the payment entries in the log.
+    Reconcile,
 }
 
 #[derive(Debug, Subcommand)]
@@ -248,6 +250,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<Outcome> {
         Command::Projections {
             command: ProjectionsCommand::Digest,
         } => projections::digest(url).await,
+        Command::Projections {
+            command: ProjectionsCommand::Reconcile,
+        } => projections::reconcile(url).await,
         Command::User {
             command:
                 UserCommand::Add {

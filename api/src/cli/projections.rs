@@ -99,6 +99,25 @@ pub async fn digest(url: &str) -> anyhow::Result<Outcome> {
     Ok(Outcome::Success)
 }
 
+/// Checks the stored funding balances against the payment entries in the log (the settlement
+/// reconciliation): exit 0 when every figure agrees, 1 naming each difference.
+pub async fn reconcile(url: &str) -> anyhow::Result<Outcome> {
+    let db = open(url).await?;
+    let position = store::projection_checkpoint(&db, projector::LIVE).await?;
+    let differences = projections::funding_balances::reconcile(&db).await?;
+    if differences.is_empty() {
+        println!(
+            "đối chiếu khớp / reconciled: the stored paid balances equal the payment entries of the log's first {position} entries"
+        );
+        return Ok(Outcome::Success);
+    }
+    println!("KHÔNG KHỚP / DIFFERENCES ({}):", differences.len());
+    for difference in &differences {
+        println!("  {difference}");
+    }
+    Ok(Outcome::Refused)
+}
+
 fn print_digests(digests: &[Digest]) {
     for digest in digests {
         println!(
