@@ -33,6 +33,9 @@ pub trait Projection: Send + Sync {
     /// Folds one event in. Events come in position order; a projection ignores what it does
     /// not read. Never fails: an event the domain accepted is a fact.
     fn apply(&mut self, event: &ProjectedEvent);
+    /// Finishes work deferred by `apply` (figures that read many events are computed once per
+    /// batch). Called before the tables are read, written or digested.
+    fn settle(&mut self) {}
     fn tables(&self) -> Vec<&dyn AnyTable>;
     fn tables_mut(&mut self) -> Vec<&mut dyn AnyTable>;
     /// Itself, so that readers can reach its typed tables ([`ProjectionSet::get`]).
@@ -102,6 +105,13 @@ impl ProjectionSet {
     pub fn apply(&mut self, event: &ProjectedEvent) {
         for projection in &mut self.projections {
             projection.apply(event);
+        }
+    }
+
+    /// Finishes deferred work; see [`Projection::settle`].
+    pub fn settle(&mut self) {
+        for projection in &mut self.projections {
+            projection.settle();
         }
     }
 

@@ -134,6 +134,7 @@ impl Projector {
 
     /// Writes the changed rows and the checkpoint in one transaction.
     async fn flush(&mut self, crash: Option<CrashPoint>) -> Result<(), ProjectorError> {
+        self.set.settle();
         let mut changes: Vec<(&'static store::TableShape, Changes)> = Vec::new();
         for projection in self.set.projections_mut() {
             for table in projection.tables_mut() {
@@ -219,6 +220,7 @@ pub async fn replay(
             done += chunk.len() as u64;
             let _ = folded.send(done);
         }
+        set.settle();
         Ok(set)
     });
     let mut rows = stream_log(db, 0);

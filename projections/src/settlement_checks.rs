@@ -187,6 +187,8 @@ pub struct SettlementChecks {
     pub states: Table<StateRow>,
     /// Training class → its unit-year, rebuilt from the states (with the row count it covers).
     classes: Option<(usize, ClassIndex)>,
+    /// Unit-years folded since their checks were last evaluated ([`Projection::settle`]).
+    pending: std::collections::BTreeSet<(String, i32)>,
 }
 
 impl SettlementChecks {
@@ -938,15 +940,22 @@ impl Projection for SettlementChecks {
     }
 
     fn apply(&mut self, event: &ProjectedEvent) {
-        let Some((unit, year)) = self.fold(event) else {
-            return;
-        };
-        let Some(state) = self.states.get(&(unit.clone(), year)) else {
-            return;
-        };
-        for row in evaluate_all(&unit, year, &state.state) {
-            if self.checks.get(&row.key()) != Some(&row) {
-                self.checks.upsert(row);
+        if let Some(unit_year) = self.fold(event) {
+            self.pending.insert(unit_year);
+        }
+    }
+
+    /// Evaluates the rules of every unit-year folded since the last time: once per batch of
+    /// events rather than once per event, since each evaluation reads the whole unit-year.
+    fn settle(&mut self) {
+        for (unit, year) in std::mem::take(&mut self.pending) {
+            let Some(state) = self.states.get(&(unit.clone(), year)) else {
+                continue;
+            };
+            for row in evaluate_all(&unit, year, &state.state) {
+                if self.checks.get(&row.key()) != Some(&row) {
+                    self.checks.upsert(row);
+                }
             }
         }
     }
