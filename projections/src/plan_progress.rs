@@ -529,8 +529,13 @@ impl PlanProgress {
         }
         for u in units {
             let key = (year, u.clone());
-            let fresh = self.new_row(year, &u);
-            let row = self.rows.entry(key.clone(), || fresh);
+            if self.rows.get(&key).is_none() {
+                let fresh = self.new_row(year, &u);
+                self.rows.upsert(fresh);
+            }
+            let Some(row) = self.rows.get_mut(&key) else {
+                continue;
+            };
             *measure.of_mut(row) += delta;
             row.sources += count;
             if row.sources == 0 && u != PROVINCE {

@@ -210,6 +210,12 @@ pub async fn replay(
     let (folded, mut folded_rx) = mpsc::unbounded_channel::<u64>();
     let folder = tokio::task::spawn_blocking(move || -> Result<ProjectionSet, ProjectorError> {
         let mut set = ProjectionSet::new();
+        // Written whole or not at all: no need to track what changed.
+        for projection in set.projections_mut() {
+            for table in projection.tables_mut() {
+                table.untrack();
+            }
+        }
         let mut done = 0u64;
         while let Some(chunk) = receiver.blocking_recv() {
             for event in decode_chunk(&chunk, done)? {

@@ -122,6 +122,8 @@ fn canonical(value: &Value) -> String {
 #[derive(Debug, Clone)]
 pub struct Table<R: Row> {
     rows: BTreeMap<R::Key, R>,
+    /// Whether changes are tracked for flushes (not when replaying into memory).
+    untracked: bool,
     /// Keys written since the last flush.
     changed: BTreeSet<R::Key>,
     /// Rows removed since the last flush, as their key cells.
@@ -132,6 +134,7 @@ impl<R: Row> Default for Table<R> {
     fn default() -> Self {
         Table {
             rows: BTreeMap::new(),
+            untracked: false,
             changed: BTreeSet::new(),
             removed: BTreeMap::new(),
         }
@@ -146,26 +149,35 @@ impl<R: Row> Table<R> {
     /// The row at `key`, to change in place (it is written at the next flush).
     pub fn get_mut(&mut self, key: &R::Key) -> Option<&mut R> {
         let row = self.rows.get_mut(key)?;
-        self.changed.insert(key.clone());
+        if !self.untracked {
+            self.changed.insert(key.clone());
+        }
         Some(row)
     }
 
     /// The row at `key`, made with `new` when missing, to change in place.
     pub fn entry(&mut self, key: R::Key, new: impl FnOnce() -> R) -> &mut R {
-        self.changed.insert(key.clone());
-        self.removed.remove(&key);
+        if !self.untracked {
+            self.changed.insert(key.clone());
+            self.removed.remove(&key);
+        }
         self.rows.entry(key).or_insert_with(new)
     }
 
     pub fn upsert(&mut self, row: R) {
         let key = row.key();
-        self.changed.insert(key.clone());
-        self.removed.remove(&key);
+        if !self.untracked {
+            self.changed.insert(key.clone());
+            self.removed.remove(&key);
+        }
         self.rows.insert(key, row);
     }
 
     pub fn remove(&mut self, key: &R::Key) -> Option<R> {
         let row = self.rows.remove(key)?;
+        if self.untracked {
+            return Some(row);
+        }
         self.changed.remove(key);
         if let Ok(cells) = to_cells(&row) {
             self.removed
@@ -209,6 +221,8 @@ pub trait AnyTable: Send + Sync {
     fn digest(&self) -> Result<[u8; 32], RowError>;
     /// Whether the table is internal (not digested).
     fn is_internal(&self) -> bool;
+    /// Stops tracking changes: for a set replayed into memory and written whole, if at all.
+    fn untrack(&mut self);
     /// The number of rows.
     fn row_count(&self) -> usize;
 }
@@ -264,5 +278,11 @@ impl<R: Row> AnyTable for Table<R> {
 
     fn is_internal(&self) -> bool {
         R::INTERNAL
+    }
+
+    fn untrack(&mut self) {
+        self.untracked = true;
+        self.changed.clear();
+        self.removed.clear();
     }
 }
