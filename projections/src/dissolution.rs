@@ -314,8 +314,9 @@ impl DissolutionProgress {
     fn apply_cooperative(&mut self, event: &ProjectedEvent, e: &CooperativeEvent) {
         let code = event.aggregate_id.clone();
         let key = (COOPERATIVE.to_string(), code.clone());
-        let mut coop = match self.state.get(&key).map(|r| &r.state) {
-            Some(Hidden::Cooperative(c)) => (**c).clone(),
+        // Taken out of its row (not cloned): it goes back below.
+        let mut coop = match self.state.get_mut(&key).map(|r| &mut r.state) {
+            Some(Hidden::Cooperative(c)) => std::mem::take(&mut **c),
             _ => Cooperative::default(),
         };
         coop.apply(e.clone());

@@ -319,6 +319,20 @@ pub struct CooperativeSubject {
     pub models: Vec<(i32, u64, NaiveDate)>,
 }
 
+impl CooperativeSubject {
+    fn empty() -> Self {
+        CooperativeSubject {
+            state: Cooperative::default(),
+            units: Vec::new(),
+            entries: Vec::new(),
+            registered: None,
+            re_registered: None,
+            dissolved: None,
+            models: Vec::new(),
+        }
+    }
+}
+
 /// A training class as the plan counts it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ClassSubject {
@@ -815,12 +829,17 @@ impl PlanProgress {
     fn apply_cooperative(&mut self, event: &ProjectedEvent, e: &CooperativeEvent) {
         use CooperativeEvent as E;
         let id = event.aggregate_id.clone();
-        let mut s = match self.state.get(&(COOPERATIVE.to_string(), id.clone())) {
+        // Taken out of its row (not cloned): it goes back when the contributions are set.
+        let taken = match self.state.get_mut(&(COOPERATIVE.to_string(), id.clone())) {
             Some(PlanStateRow {
                 state: Subject::Cooperative(s),
                 ..
-            }) => (**s).clone(),
-            _ => CooperativeSubject {
+            }) => Some(std::mem::replace(&mut **s, CooperativeSubject::empty())),
+            _ => None,
+        };
+        let mut s = match taken {
+            Some(s) => s,
+            None => CooperativeSubject {
                 state: Cooperative::default(),
                 units: Vec::new(),
                 entries: Vec::new(),
