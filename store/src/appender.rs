@@ -9,7 +9,7 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use domain::ledger::{Entry, LeafHash, RecordedAt};
+use domain::ledger::{EntryError, EntryFields, LeafHash, RecordedAt, to_canonical_vec};
 use tlog::merkle::Frontier;
 use tokio::sync::{mpsc, oneshot};
 
@@ -56,10 +56,52 @@ pub struct Appended {
 
 type Reply = oneshot::Sender<Result<Vec<Appended>, StoreError>>;
 
+/// An [`AppendRequest`] as the appender task takes it: payload and metadata already in
+/// RFC 8785 form, encoded by the caller's task so that the one appender only copies and hashes.
+struct Prepared {
+    aggregate_type: String,
+    aggregate_id: String,
+    expected_sequence: u64,
+    events: Vec<PreparedEvent>,
+    metadata: Vec<u8>,
+}
+
+struct PreparedEvent {
+    event_type: String,
+    event_version: String,
+    payload: Vec<u8>,
+}
+
+impl Prepared {
+    fn of(request: AppendRequest) -> Result<Prepared, StoreError> {
+        let encode = |value: &serde_json::Value| {
+            to_canonical_vec(value)
+                .map_err(|e| StoreError::Entry(EntryError::Encoding(e.to_string())))
+        };
+        Ok(Prepared {
+            metadata: encode(&request.metadata)?,
+            events: request
+                .events
+                .into_iter()
+                .map(|event| {
+                    Ok(PreparedEvent {
+                        payload: encode(&event.payload)?,
+                        event_type: event.event_type,
+                        event_version: event.event_version,
+                    })
+                })
+                .collect::<Result<_, StoreError>>()?,
+            aggregate_type: request.aggregate_type,
+            aggregate_id: request.aggregate_id,
+            expected_sequence: request.expected_sequence,
+        })
+    }
+}
+
 /// A handle to the appender task. Cloning it is cheap; the task stops when every handle is gone.
 #[derive(Clone)]
 pub struct Appender {
-    sender: mpsc::Sender<(AppendRequest, Reply)>,
+    sender: mpsc::Sender<(Prepared, Reply)>,
 }
 
 impl Appender {
@@ -92,11 +134,13 @@ impl Appender {
     ///
     /// # Errors
     /// [`StoreError::Conflict`] when the aggregate has moved past `expected_sequence`; a
-    /// database error when the transaction failed (nothing of it was written).
+    /// database error when the transaction failed (nothing of it was written); an entry error
+    /// when the payload or metadata cannot be encoded (nothing sent).
     pub async fn append(&self, request: AppendRequest) -> Result<Vec<Appended>, StoreError> {
+        let prepared = Prepared::of(request)?;
         let (reply, answer) = oneshot::channel();
         self.sender
-            .send((request, reply))
+            .send((prepared, reply))
             .await
             .map_err(|_| StoreError::AppenderStopped)?;
         answer.await.map_err(|_| StoreError::AppenderStopped)?
@@ -155,7 +199,7 @@ async fn run(
     db: Database,
     clock: Arc<dyn Clock>,
     mut memory: Memory,
-    mut receiver: mpsc::Receiver<(AppendRequest, Reply)>,
+    mut receiver: mpsc::Receiver<(Prepared, Reply)>,
 ) {
     let mut batch = Vec::with_capacity(MAX_BATCH);
     while receiver.recv_many(&mut batch, MAX_BATCH).await > 0 {
@@ -202,8 +246,8 @@ async fn prime(db: &Database, memory: &mut Memory) -> Result<(), StoreError> {
 /// alone and write it while the other writers, already runnable, queue for the next commit.
 /// A few yields put the appender behind them; each costs microseconds, a commit hundreds.
 async fn gather(
-    receiver: &mut mpsc::Receiver<(AppendRequest, Reply)>,
-    batch: &mut Vec<(AppendRequest, Reply)>,
+    receiver: &mut mpsc::Receiver<(Prepared, Reply)>,
+    batch: &mut Vec<(Prepared, Reply)>,
 ) {
     for _ in 0..GATHER_TURNS {
         tokio::task::yield_now().await;
@@ -227,7 +271,7 @@ async fn append_batch(
     db: &Database,
     clock: &dyn Clock,
     memory: &mut Memory,
-    batch: &[(AppendRequest, Reply)],
+    batch: &[(Prepared, Reply)],
 ) -> Result<Vec<Result<Vec<Appended>, StoreError>>, StoreError> {
     // Each request's ledger time is read once, whichever path writes it.
     let times: Vec<RecordedAt> = batch.iter().map(|_| RecordedAt::new(clock.now())).collect();
@@ -261,7 +305,7 @@ async fn append_locked(
     db: &Database,
     times: &[RecordedAt],
     memory: &mut Memory,
-    batch: &[(AppendRequest, Reply)],
+    batch: &[(Prepared, Reply)],
 ) -> Result<Vec<Result<Vec<Appended>, StoreError>>, StoreError> {
     let mut tx = WriteTx::begin(db).await?;
     let head = tx.lock_head().await?;
@@ -316,7 +360,7 @@ struct Chained {
 fn chain_batch<'a>(
     mut head: Head,
     sequences: &mut HashMap<(String, String), u64>,
-    requests: impl Iterator<Item = &'a AppendRequest>,
+    requests: impl Iterator<Item = &'a Prepared>,
     times: &[RecordedAt],
 ) -> Result<Chained, StoreError> {
     let mut rows = Vec::new();
@@ -334,19 +378,17 @@ fn chain_batch<'a>(
         }
         let mut appended = Vec::with_capacity(request.events.len());
         for (offset, event) in request.events.iter().enumerate() {
-            let entry = Entry {
+            let entry = EntryFields {
                 position: head.size,
-                aggregate_type: request.aggregate_type.clone(),
-                aggregate_id: request.aggregate_id.clone(),
+                aggregate_type: &request.aggregate_type,
+                aggregate_id: &request.aggregate_id,
                 sequence: last + 1 + offset as u64,
-                event_type: event.event_type.clone(),
-                event_version: event.event_version.clone(),
-                payload: event.payload.clone(),
-                metadata: request.metadata.clone(),
+                event_type: &event.event_type,
+                event_version: &event.event_version,
                 recorded_at,
                 prev_hash: head.hash,
             };
-            let bytes = entry.canonical_bytes()?;
+            let bytes = entry.canonical_bytes(&event.payload, &request.metadata)?;
             let leaf_hash = LeafHash::of_entry(&bytes);
             appended.push(Appended {
                 position: entry.position,
@@ -356,8 +398,8 @@ fn chain_batch<'a>(
             });
             rows.push(NewRow {
                 position: entry.position,
-                aggregate_type: entry.aggregate_type,
-                aggregate_id: entry.aggregate_id,
+                aggregate_type: request.aggregate_type.clone(),
+                aggregate_id: request.aggregate_id.clone(),
                 sequence: entry.sequence,
                 bytes,
                 leaf_hash,
