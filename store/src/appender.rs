@@ -116,6 +116,7 @@ impl Appender {
         tree: TreeUpkeep,
     ) -> Appender {
         let mut memory = Memory {
+            connection: sql::AppendConnection::default(),
             head: None,
             frontier: None,
             directory,
@@ -151,6 +152,8 @@ impl Appender {
 /// sequence of aggregates (the shared [`Directory`]). Valid only while that head is still the
 /// head: any other writer moves it, and then the directory is forgotten.
 struct Memory {
+    /// The connection the one-statement writes go through.
+    connection: sql::AppendConnection,
     head: Option<Head>,
     /// The right edge of the Merkle tree at `head`; `Some` exactly when `head` is.
     frontier: Option<Frontier>,
@@ -291,7 +294,7 @@ async fn append_batch(
         }
         let mut grown = frontier.clone();
         let nodes = memory.grow(&mut grown, &plan.rows);
-        if sql::append_unlocked(db, &plan.rows, &nodes, plan.head).await? {
+        if sql::append_unlocked(db, &mut memory.connection, &plan.rows, &nodes, plan.head).await? {
             memory.head = Some(plan.head);
             memory.frontier = Some(grown);
             memory.directory.extend(sequences);
