@@ -9,7 +9,7 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use domain::ledger::{Entry, LeafHash, RecordedAt};
+use domain::ledger::{EntryError, EntryFields, LeafHash, RecordedAt, to_canonical_vec};
 use tlog::merkle::Frontier;
 use tokio::sync::{mpsc, oneshot, watch};
 
@@ -56,10 +56,52 @@ pub struct Appended {
 
 type Reply = oneshot::Sender<Result<Vec<Appended>, StoreError>>;
 
+/// An [`AppendRequest`] as the appender task takes it: payload and metadata already in
+/// RFC 8785 form, encoded by the caller's task so that the one appender only copies and hashes.
+struct Prepared {
+    aggregate_type: String,
+    aggregate_id: String,
+    expected_sequence: u64,
+    events: Vec<PreparedEvent>,
+    metadata: Vec<u8>,
+}
+
+struct PreparedEvent {
+    event_type: String,
+    event_version: String,
+    payload: Vec<u8>,
+}
+
+impl Prepared {
+    fn of(request: AppendRequest) -> Result<Prepared, StoreError> {
+        let encode = |value: &serde_json::Value| {
+            to_canonical_vec(value)
+                .map_err(|e| StoreError::Entry(EntryError::Encoding(e.to_string())))
+        };
+        Ok(Prepared {
+            metadata: encode(&request.metadata)?,
+            events: request
+                .events
+                .into_iter()
+                .map(|event| {
+                    Ok(PreparedEvent {
+                        payload: encode(&event.payload)?,
+                        event_type: event.event_type,
+                        event_version: event.event_version,
+                    })
+                })
+                .collect::<Result<_, StoreError>>()?,
+            aggregate_type: request.aggregate_type,
+            aggregate_id: request.aggregate_id,
+            expected_sequence: request.expected_sequence,
+        })
+    }
+}
+
 /// A handle to the appender task. Cloning it is cheap; the task stops when every handle is gone.
 #[derive(Clone)]
 pub struct Appender {
-    sender: mpsc::Sender<(AppendRequest, Reply)>,
+    sender: mpsc::Sender<(Prepared, Reply)>,
     head: watch::Receiver<u64>,
 }
 
@@ -75,6 +117,7 @@ impl Appender {
         tree: TreeUpkeep,
     ) -> Appender {
         let mut memory = Memory {
+            connection: sql::AppendConnection::default(),
             head: None,
             frontier: None,
             directory,
@@ -101,11 +144,13 @@ impl Appender {
     ///
     /// # Errors
     /// [`StoreError::Conflict`] when the aggregate has moved past `expected_sequence`; a
-    /// database error when the transaction failed (nothing of it was written).
+    /// database error when the transaction failed (nothing of it was written); an entry error
+    /// when the payload or metadata cannot be encoded (nothing sent).
     pub async fn append(&self, request: AppendRequest) -> Result<Vec<Appended>, StoreError> {
+        let prepared = Prepared::of(request)?;
         let (reply, answer) = oneshot::channel();
         self.sender
-            .send((request, reply))
+            .send((prepared, reply))
             .await
             .map_err(|_| StoreError::AppenderStopped)?;
         answer.await.map_err(|_| StoreError::AppenderStopped)?
@@ -116,6 +161,8 @@ impl Appender {
 /// sequence of aggregates (the shared [`Directory`]). Valid only while that head is still the
 /// head: any other writer moves it, and then the directory is forgotten.
 struct Memory {
+    /// The connection the one-statement writes go through.
+    connection: sql::AppendConnection,
     head: Option<Head>,
     /// The right edge of the Merkle tree at `head`; `Some` exactly when `head` is.
     frontier: Option<Frontier>,
@@ -164,7 +211,7 @@ async fn run(
     db: Database,
     clock: Arc<dyn Clock>,
     mut memory: Memory,
-    mut receiver: mpsc::Receiver<(AppendRequest, Reply)>,
+    mut receiver: mpsc::Receiver<(Prepared, Reply)>,
     head: watch::Sender<u64>,
 ) {
     let mut batch = Vec::with_capacity(MAX_BATCH);
@@ -219,8 +266,8 @@ async fn prime(db: &Database, memory: &mut Memory) -> Result<(), StoreError> {
 /// alone and write it while the other writers, already runnable, queue for the next commit.
 /// A few yields put the appender behind them; each costs microseconds, a commit hundreds.
 async fn gather(
-    receiver: &mut mpsc::Receiver<(AppendRequest, Reply)>,
-    batch: &mut Vec<(AppendRequest, Reply)>,
+    receiver: &mut mpsc::Receiver<(Prepared, Reply)>,
+    batch: &mut Vec<(Prepared, Reply)>,
 ) {
     for _ in 0..GATHER_TURNS {
         tokio::task::yield_now().await;
@@ -244,7 +291,7 @@ async fn append_batch(
     db: &Database,
     clock: &dyn Clock,
     memory: &mut Memory,
-    batch: &[(AppendRequest, Reply)],
+    batch: &[(Prepared, Reply)],
 ) -> Result<Vec<Result<Vec<Appended>, StoreError>>, StoreError> {
     // Each request's ledger time is read once, whichever path writes it.
     let times: Vec<RecordedAt> = batch.iter().map(|_| RecordedAt::new(clock.now())).collect();
@@ -264,7 +311,7 @@ async fn append_batch(
         }
         let mut grown = frontier.clone();
         let nodes = memory.grow(&mut grown, &plan.rows);
-        if sql::append_unlocked(db, &plan.rows, &nodes, plan.head).await? {
+        if sql::append_unlocked(db, &mut memory.connection, &plan.rows, &nodes, plan.head).await? {
             memory.head = Some(plan.head);
             memory.frontier = Some(grown);
             memory.directory.extend(sequences);
@@ -278,7 +325,7 @@ async fn append_locked(
     db: &Database,
     times: &[RecordedAt],
     memory: &mut Memory,
-    batch: &[(AppendRequest, Reply)],
+    batch: &[(Prepared, Reply)],
 ) -> Result<Vec<Result<Vec<Appended>, StoreError>>, StoreError> {
     let mut tx = WriteTx::begin(db).await?;
     let head = tx.lock_head().await?;
@@ -333,7 +380,7 @@ struct Chained {
 fn chain_batch<'a>(
     mut head: Head,
     sequences: &mut HashMap<(String, String), u64>,
-    requests: impl Iterator<Item = &'a AppendRequest>,
+    requests: impl Iterator<Item = &'a Prepared>,
     times: &[RecordedAt],
 ) -> Result<Chained, StoreError> {
     let mut rows = Vec::new();
@@ -351,19 +398,17 @@ fn chain_batch<'a>(
         }
         let mut appended = Vec::with_capacity(request.events.len());
         for (offset, event) in request.events.iter().enumerate() {
-            let entry = Entry {
+            let entry = EntryFields {
                 position: head.size,
-                aggregate_type: request.aggregate_type.clone(),
-                aggregate_id: request.aggregate_id.clone(),
+                aggregate_type: &request.aggregate_type,
+                aggregate_id: &request.aggregate_id,
                 sequence: last + 1 + offset as u64,
-                event_type: event.event_type.clone(),
-                event_version: event.event_version.clone(),
-                payload: event.payload.clone(),
-                metadata: request.metadata.clone(),
+                event_type: &event.event_type,
+                event_version: &event.event_version,
                 recorded_at,
                 prev_hash: head.hash,
             };
-            let bytes = entry.canonical_bytes()?;
+            let bytes = entry.canonical_bytes(&event.payload, &request.metadata)?;
             let leaf_hash = LeafHash::of_entry(&bytes);
             appended.push(Appended {
                 position: entry.position,
@@ -373,8 +418,8 @@ fn chain_batch<'a>(
             });
             rows.push(NewRow {
                 position: entry.position,
-                aggregate_type: entry.aggregate_type,
-                aggregate_id: entry.aggregate_id,
+                aggregate_type: request.aggregate_type.clone(),
+                aggregate_id: request.aggregate_id.clone(),
                 sequence: entry.sequence,
                 bytes,
                 leaf_hash,

@@ -273,6 +273,52 @@ async fn a_stale_load_conflicts_and_writes_nothing() {
 }
 
 #[tokio::test]
+async fn the_appender_recovers_when_its_connection_is_cut_and_the_lost_batch_writes_nothing() {
+    let ledger = TestLedger::postgres().await;
+    let tallies = ledger.tallies();
+    tallies
+        .execute_with_metadata("5700300003", record(1, "một"), metadata(1))
+        .await
+        .unwrap();
+    // Cut every connection of the application, the appender's own (kept between batches)
+    // among them.
+    let mut owner = ledger.pg.as_ref().unwrap().owner().await;
+    sqlx::query(
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
+         WHERE datname = current_database() AND pid <> pg_backend_pid()",
+    )
+    .execute(&mut owner)
+    .await
+    .unwrap();
+    let mut landed = 1;
+    let mut failed = 0;
+    for i in 2..=6 {
+        match tallies
+            .execute_with_metadata("5700300003", record(1, "sau"), metadata(i))
+            .await
+        {
+            Ok(()) => landed += 1,
+            Err(AggregateError::AggregateConflict) => panic!("nothing else writes"),
+            Err(_) => failed += 1,
+        }
+    }
+    assert!(failed <= 1, "{failed} appends failed after one cut");
+    assert!(landed >= 5);
+    let verified = verify_log(ledger.ledger.database(), |_| {})
+        .await
+        .unwrap()
+        .expect("the chain is intact");
+    assert_eq!(verified.size, landed);
+    let (tally, sequence) = ledger
+        .ledger
+        .store::<Tally>()
+        .load_current("5700300003")
+        .await
+        .unwrap();
+    assert_eq!((tally.entries, sequence), (landed, landed));
+}
+
+#[tokio::test]
 async fn a_command_without_ledger_metadata_is_refused_and_writes_nothing() {
     let ledger = TestLedger::sqlite().await;
     let result = ledger

@@ -12,7 +12,7 @@
 use serde_json::Value;
 
 /// The largest integer RFC 8785 (an IEEE 754 double) represents exactly.
-const MAX_EXACT_INTEGER: u64 = 1 << 53;
+pub(super) const MAX_EXACT_INTEGER: u64 = 1 << 53;
 
 /// The RFC 8785 canonical bytes of `value`.
 ///

@@ -11,7 +11,7 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use sha2::{Digest, Sha256};
 
-use super::canonical::{is_plainly_canonical, to_canonical_vec};
+use super::canonical::{MAX_EXACT_INTEGER, is_plainly_canonical, to_canonical_vec};
 
 /// RFC 6962 section 2.1: a leaf is hashed as SHA-256(0x00 || leaf bytes).
 pub const LEAF_HASH_PREFIX: u8 = 0x00;
@@ -199,6 +199,119 @@ impl Entry {
         }
         Ok(entry)
     }
+}
+
+/// An entry's fields other than its payload and metadata, borrowed: what the appender knows
+/// when it chains a command's events.
+#[derive(Debug, Clone, Copy)]
+pub struct EntryFields<'a> {
+    pub position: u64,
+    pub aggregate_type: &'a str,
+    pub aggregate_id: &'a str,
+    pub sequence: u64,
+    pub event_type: &'a str,
+    pub event_version: &'a str,
+    pub recorded_at: RecordedAt,
+    pub prev_hash: LeafHash,
+}
+
+impl EntryFields<'_> {
+    /// The entry's canonical bytes, given the RFC 8785 bytes of its payload and metadata
+    /// ([`to_canonical_vec`]): exactly [`Entry::canonical_bytes`] of the same entry.
+    ///
+    /// RFC 8785 encodes each member's value on its own and sorts members by key; the entry's
+    /// keys are fixed ASCII words, so the entry is its members written in the order of
+    /// [`ENTRY_KEYS`], the payload and metadata copied in. This lets each command encode its
+    /// payload and metadata once, on its own task, and leaves the appender copying and hashing.
+    ///
+    /// # Errors
+    /// When the bytes given are not JSON (only on the rare path below that re-reads them).
+    pub fn canonical_bytes(
+        &self,
+        canonical_payload: &[u8],
+        canonical_metadata: &[u8],
+    ) -> Result<Vec<u8>, EntryError> {
+        if self.position > MAX_EXACT_INTEGER || self.sequence > MAX_EXACT_INTEGER {
+            // RFC 8785 writes such numbers as doubles: leave that to the canonicalizer.
+            let parse = |bytes: &[u8]| {
+                serde_json::from_slice(bytes).map_err(|e| EntryError::Encoding(e.to_string()))
+            };
+            return self
+                .to_entry(parse(canonical_payload)?, parse(canonical_metadata)?)
+                .canonical_bytes();
+        }
+        let mut out = Vec::with_capacity(
+            canonical_payload.len()
+                + canonical_metadata.len()
+                + self.aggregate_type.len()
+                + self.aggregate_id.len()
+                + self.event_type.len()
+                + self.event_version.len()
+                + 256,
+        );
+        let mut hash = [0u8; 64];
+        hex::encode_to_slice(self.prev_hash.as_bytes(), &mut hash)
+            .map_err(|e| EntryError::Encoding(e.to_string()))?;
+        out.extend_from_slice(b"{\"aggregate_id\":");
+        write_string(&mut out, self.aggregate_id)?;
+        out.extend_from_slice(b",\"aggregate_type\":");
+        write_string(&mut out, self.aggregate_type)?;
+        out.extend_from_slice(b",\"event_type\":");
+        write_string(&mut out, self.event_type)?;
+        out.extend_from_slice(b",\"event_version\":");
+        write_string(&mut out, self.event_version)?;
+        out.extend_from_slice(b",\"metadata\":");
+        out.extend_from_slice(canonical_metadata);
+        out.extend_from_slice(b",\"payload\":");
+        out.extend_from_slice(canonical_payload);
+        out.extend_from_slice(b",\"position\":");
+        write_integer(&mut out, self.position);
+        out.extend_from_slice(b",\"prev_hash\":\"");
+        out.extend_from_slice(&hash);
+        out.extend_from_slice(b"\",\"recorded_at\":");
+        write_string(&mut out, &self.recorded_at.to_rfc3339())?;
+        out.extend_from_slice(b",\"sequence\":");
+        write_integer(&mut out, self.sequence);
+        out.push(b'}');
+        Ok(out)
+    }
+
+    /// The owned entry with this payload and metadata.
+    pub fn to_entry(&self, payload: serde_json::Value, metadata: serde_json::Value) -> Entry {
+        Entry {
+            position: self.position,
+            aggregate_type: self.aggregate_type.to_string(),
+            aggregate_id: self.aggregate_id.to_string(),
+            sequence: self.sequence,
+            event_type: self.event_type.to_string(),
+            event_version: self.event_version.to_string(),
+            payload,
+            metadata,
+            recorded_at: self.recorded_at,
+            prev_hash: self.prev_hash,
+        }
+    }
+}
+
+/// A JSON string as serde_json writes it, which within RFC 8785 is RFC 8785's form (see
+/// [`to_canonical_vec`]: the same escapes, nothing else escaped).
+fn write_string(out: &mut Vec<u8>, text: &str) -> Result<(), EntryError> {
+    serde_json::to_writer(out, text).map_err(|e| EntryError::Encoding(e.to_string()))
+}
+
+fn write_integer(out: &mut Vec<u8>, value: u64) {
+    let mut digits = [0u8; 20];
+    let mut at = digits.len();
+    let mut rest = value;
+    loop {
+        at -= 1;
+        digits[at] = b'0' + (rest % 10) as u8;
+        rest /= 10;
+        if rest == 0 {
+            break;
+        }
+    }
+    out.extend_from_slice(&digits[at..]);
 }
 
 /// The fields of an entry that chain verification needs, read from stored bytes that have
@@ -489,5 +602,88 @@ mod tests {
         assert!(LeafHash::parse_hex(&"A".repeat(64)).is_err());
         assert!(LeafHash::parse_hex(&"a".repeat(63)).is_err());
         assert!(LeafHash::parse_hex(&"a".repeat(64)).is_ok());
+    }
+
+    fn assembled(entry: &Entry) -> Vec<u8> {
+        let fields = EntryFields {
+            position: entry.position,
+            aggregate_type: &entry.aggregate_type,
+            aggregate_id: &entry.aggregate_id,
+            sequence: entry.sequence,
+            event_type: &entry.event_type,
+            event_version: &entry.event_version,
+            recorded_at: entry.recorded_at,
+            prev_hash: entry.prev_hash,
+        };
+        fields
+            .canonical_bytes(
+                &to_canonical_vec(&entry.payload).unwrap(),
+                &to_canonical_vec(&entry.metadata).unwrap(),
+            )
+            .unwrap()
+    }
+
+    #[test]
+    fn assembled_bytes_are_the_entry_bytes() {
+        let mut entry = sample();
+        assert_eq!(assembled(&entry), entry.canonical_bytes().unwrap());
+        // Outside the fast path: a fraction, keys out of UTF-16 order, numbers past 2^53.
+        entry.payload = json!({"\u{e000}": 1, "\u{1f600}": 2.5, "b": [1e300, -0.0]});
+        entry.position = (1 << 53) + 1;
+        entry.sequence = u64::MAX;
+        entry.prev_hash = LeafHash::from_bytes([0xab; 32]);
+        assert_eq!(assembled(&entry), entry.canonical_bytes().unwrap());
+        entry.position = 1 << 53;
+        entry.sequence = 1 << 53;
+        assert_eq!(assembled(&entry), entry.canonical_bytes().unwrap());
+    }
+
+    fn json_value() -> impl proptest::strategy::Strategy<Value = serde_json::Value> {
+        use proptest::prelude::*;
+        let leaf = prop_oneof![
+            Just(serde_json::Value::Null),
+            any::<bool>().prop_map(serde_json::Value::Bool),
+            any::<i64>().prop_map(|n| json!(n)),
+            any::<u64>().prop_map(|n| json!(n)),
+            (-1e6f64..1e6).prop_map(|f| json!(f)),
+            any::<String>().prop_map(serde_json::Value::String),
+        ];
+        leaf.prop_recursive(3, 24, 5, |inner| {
+            prop_oneof![
+                proptest::collection::vec(inner.clone(), 0..4).prop_map(serde_json::Value::Array),
+                proptest::collection::btree_map(any::<String>(), inner, 0..4)
+                    .prop_map(|m| serde_json::Value::Object(m.into_iter().collect())),
+            ]
+        })
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn assembled_bytes_are_the_entry_bytes_for_any_entry(
+            position in proptest::prop_oneof![0u64..1_000_000, proptest::prelude::any::<u64>()],
+            sequence in proptest::prop_oneof![1u64..1_000, proptest::prelude::any::<u64>()],
+            aggregate_type in "\\PC{0,12}",
+            aggregate_id in proptest::prelude::any::<String>(),
+            event_type in "[\\x00-\\x7f]{0,12}",
+            event_version in "\\PC{0,4}",
+            payload in json_value(),
+            metadata in json_value(),
+            micros in 0i64..4_000_000_000_000_000,
+            hash in proptest::prelude::any::<[u8; 32]>(),
+        ) {
+            let entry = Entry {
+                position,
+                aggregate_type,
+                aggregate_id,
+                sequence,
+                event_type,
+                event_version,
+                payload,
+                metadata,
+                recorded_at: RecordedAt::new(DateTime::from_timestamp_micros(micros).unwrap()),
+                prev_hash: LeafHash::from_bytes(hash),
+            };
+            proptest::prop_assert_eq!(assembled(&entry), entry.canonical_bytes().unwrap());
+        }
     }
 }

@@ -10,7 +10,8 @@ mod canonical_tests;
 
 pub use canonical::to_canonical_vec;
 pub use entry::{
-    Entry, EntryError, EntryHeader, InvalidHash, LEAF_HASH_PREFIX, LeafHash, RecordedAt,
+    Entry, EntryError, EntryFields, EntryHeader, InvalidHash, LEAF_HASH_PREFIX, LeafHash,
+    RecordedAt,
 };
 pub use metadata::{Actor, EventMetadata, METADATA_KEY, MetadataError, Role};
 pub use verify::{

@@ -7,6 +7,9 @@ pub mod tree;
 
 use domain::ledger::LeafHash;
 use futures::stream::{BoxStream, StreamExt, TryStreamExt};
+use std::time::{Duration, Instant};
+
+use sqlx::pool::PoolConnection;
 use sqlx::{Postgres, QueryBuilder, Row, Sqlite, Transaction};
 
 use crate::database::Database;
@@ -211,6 +214,21 @@ where
     }
 }
 
+/// The connection the appender's one-statement writes go through (PostgreSQL), kept between
+/// batches.
+///
+/// Taking a connection from the pool first checks it with a round trip of its own; every
+/// batch would wait for that round trip, and batches are one global sequence. So the
+/// appender keeps its connection while it is busy. After a quiet spell (or any error) it
+/// hands it back, and the pool checks it again before the next write.
+#[derive(Default)]
+pub struct AppendConnection {
+    held: Option<(PoolConnection<Postgres>, Instant)>,
+}
+
+/// How long the appender keeps an unused connection before the pool must check it again.
+const KEEP_IDLE: Duration = Duration::from_secs(1);
+
 /// Appends rows and moves the head in one statement, without taking the head lock.
 ///
 /// This is safe without the lock because of two invariants: the head's size always equals
@@ -225,6 +243,7 @@ where
 /// Any other database error.
 pub async fn append_unlocked(
     db: &Database,
+    connection: &mut AppendConnection,
     rows: &[NewRow],
     nodes: &[tree::NodeRow],
     new_head: Head,
@@ -245,7 +264,11 @@ pub async fn append_unlocked(
             for node in nodes {
                 to_i64(node.subtree.index)?;
             }
-            sqlx::query(SQL)
+            let mut conn = match connection.held.take() {
+                Some((conn, since)) if since.elapsed() < KEEP_IDLE => conn,
+                _ => pool.acquire().await?,
+            };
+            let written = sqlx::query(SQL)
                 .bind(rows.iter().map(|r| r.position as i64).collect::<Vec<_>>())
                 .bind(
                     rows.iter()
@@ -285,10 +308,16 @@ pub async fn append_unlocked(
                         .map(|n| &n.hash.as_bytes()[..])
                         .collect::<Vec<_>>(),
                 )
-                .execute(pool)
+                .execute(&mut *conn)
                 .await
                 .map(|_| ())
-                .map_err(StoreError::from)
+                .map_err(StoreError::from);
+            // A refusal by a key leaves the connection as good as before; any other error
+            // sends it back to the pool, which checks it before handing it out again.
+            if written.is_ok() || written.as_ref().is_err_and(StoreError::is_unique_violation) {
+                connection.held = Some((conn, Instant::now()));
+            }
+            written
         }
         Database::Sqlite(_) => {
             // SQLite has no network round trips to save: one local transaction.
