@@ -59,7 +59,7 @@ fn grouped(n: u64) -> String {
     let digits = n.to_string();
     let mut out = String::new();
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push('.');
         }
         out.push(c);
@@ -83,6 +83,7 @@ fn print_report(report: &Report, seconds: f64) {
                 ""
             }
         );
+        print_refusals(report);
         return;
     }
     if report.resumed_at > 0 {
@@ -108,8 +109,14 @@ fn print_report(report: &Report, seconds: f64) {
             (false, None) => String::new(),
         }
     );
+    print_refusals(report);
+}
+
+fn print_refusals(report: &Report) {
     if !report.refusals.is_empty() {
-        println!("Lệnh bị từ chối theo đúng quy tắc (refused, as the rules require):");
+        println!(
+            "Lệnh bị từ chối theo đúng quy tắc, không ghi gì (refused, as the rules require; nothing written):"
+        );
         for r in &report.refusals {
             println!(
                 "  - {} {} {}: {}",

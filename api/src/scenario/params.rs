@@ -34,7 +34,7 @@ pub const LEARNERS_PER_CLASS_AVERAGE: u32 = 40;
 /// What a class costs, on average over a year (20 classes: 1.100.000.000 đ a year).
 pub const CLASS_COST_AVERAGE: i64 = 55_000_000;
 /// Support applications a year, over all support lines.
-pub const SUPPORT_CASES_PER_YEAR: u32 = 250;
+pub const SUPPORT_CASES_PER_YEAR: u32 = 280;
 /// Applications rejected a year (among the above).
 pub const REJECTED_CASES_PER_YEAR: u32 = 6;
 /// OCOP ratings a year, from 2018.

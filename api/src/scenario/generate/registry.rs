@@ -782,7 +782,7 @@ fn changes(world: &mut World, year: i32) -> Result<(), ScenarioError> {
         if late && year != 2018 {
             continue;
         }
-        let on = some_day(&mut rng, day(year, 2, 6), day(year, 11, 27));
+        let on = some_day(&mut rng, day(year, 3, 1), day(year, 11, 27));
         let days = if late { 45 } else { rng.below(7) + 2 };
         let decided_on = on - Days::new(days);
         let change = A::ChangeRegisteredContent {
