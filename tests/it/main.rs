@@ -1,5 +1,6 @@
 //! Integration tests: one binary, modules only.
 
+mod demo;
 mod ledger_core;
 mod people;
 mod programme_cleanup;

@@ -5,6 +5,7 @@
 //! bundle did not verify, or an import or a checkpoint was refused,
 //! 2 the command could not run (bad usage, database unreachable, I/O error).
 
+mod demo;
 mod ledger;
 mod people;
 mod progress;
@@ -59,6 +60,19 @@ pub enum Command {
     Import {
         /// The JSON-lines file written by `export`.
         file: PathBuf,
+    },
+    /// Fill the ledger with the deterministic scenario of plan 31/KH-UBND (2017-2020), through
+    /// the programme's commands; safe to repeat, resumable.
+    Demo {
+        /// The scenario's seed: the same seed gives the same entries, byte for byte.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Multiplies the cooperatives and the funding activity (100: over 1,000,000 entries).
+        #[arg(long, default_value_t = 1.0)]
+        scale: f64,
+        /// Stop after the steps recorded on this day (YYYY-MM-DD); run again to go on.
+        #[arg(long, value_name = "DATE")]
+        until: Option<chrono::NaiveDate>,
     },
     /// People and their bearer tokens (recorded in the ledger as hashes).
     User {
@@ -221,6 +235,10 @@ pub async fn run(cli: Cli) -> anyhow::Result<Outcome> {
         } => tlog::export_bundle(url, key_dir, &dir).await,
         Command::Export { .. } => anyhow::bail!("pass --out FILE or --bundle DIR"),
         Command::Import { file } => ledger::import(url, &file).await,
+        Command::Demo { seed, scale, until } => {
+            let options = crate::scenario::Options { seed, scale, until };
+            demo::demo(url, options).await
+        }
         Command::Key {
             command: KeyCommand::Generate { origin, out },
         } => tlog::key_generate(&origin, &out),

@@ -67,6 +67,15 @@ impl CooperativeStatus {
     pub const fn is_terminal(self) -> bool {
         self.article_27_item() == 6
     }
+
+    /// A status (or its absence) as refusals show it: the registry's Vietnamese label and the
+    /// stored code, e.g. `Đã giải thể, phá sản, chấm dứt tồn tại (dissolved)`.
+    pub fn shown(status: Option<CooperativeStatus>) -> String {
+        match status {
+            Some(status) => format!("{} ({status})", status.label_vi()),
+            None => "chưa đăng ký (not registered)".to_string(),
+        }
+    }
 }
 
 use CooperativeStatus::*;

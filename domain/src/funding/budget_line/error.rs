@@ -53,7 +53,7 @@ pub enum BudgetLineError {
     AlreadyCommitted { purpose: Purpose },
     #[error("{}", RuleCode::Fin16.refusal(&format!("{purpose} chưa cam kết chi / not committed on this line")))]
     NotCommitted { purpose: Purpose },
-    #[error("{}", RuleCode::Fin04.refusal(&format!("HTX {code} ngày {date}: {status:?} / not active on that date")))]
+    #[error("{}", RuleCode::Fin04.refusal(&format!("HTX {code} ngày {date}: {} / not active on that date", CooperativeStatus::shown(*status))))]
     BeneficiaryNotActive {
         code: CooperativeCode,
         date: NaiveDate,

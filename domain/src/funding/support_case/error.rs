@@ -32,7 +32,7 @@ pub enum SupportCaseError {
     ZeroAmount,
     #[error("{}", RuleCode::Fin09.refusal(&.0.to_string()))]
     Arithmetic(#[from] MoneyError),
-    #[error("{}", RuleCode::Fin04.refusal(&format!("HTX {code} ngày {date}: {status:?} / not active on that date")))]
+    #[error("{}", RuleCode::Fin04.refusal(&format!("HTX {code} ngày {date}: {} / not active on that date", CooperativeStatus::shown(*status))))]
     BeneficiaryNotActive {
         code: CooperativeCode,
         date: NaiveDate,

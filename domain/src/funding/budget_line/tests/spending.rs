@@ -6,6 +6,32 @@ use crate::rules::RuleCode;
 use super::*;
 
 #[test]
+fn a_refusal_for_an_inactive_beneficiary_names_the_status_in_words() {
+    // The message once read "Some(Dissolved)": Rust's debug form, shown to officials.
+    let error = Error::BeneficiaryNotActive {
+        code: code(1),
+        date: day(2017, 12, 28),
+        status: Some(CooperativeStatus::Dissolved),
+    };
+    let message = error.to_string();
+    assert!(
+        message.contains("Đã giải thể, phá sản, chấm dứt tồn tại (dissolved)"),
+        "{message}"
+    );
+    assert!(!message.contains("Some("), "{message}");
+    let unknown = Error::BeneficiaryNotActive {
+        code: code(1),
+        date: day(2017, 12, 28),
+        status: None,
+    };
+    assert!(
+        unknown
+            .to_string()
+            .contains("chưa đăng ký (not registered)")
+    );
+}
+
+#[test]
 fn pays_advances_and_payments_within_the_year_and_its_adjustment_period() {
     let lookups = lookups();
     let advance = |amount| A::PayAdvance {

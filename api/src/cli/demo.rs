@@ -1,0 +1,130 @@
+//! `htx-ledger demo`: fills the ledger with the deterministic scenario of plan 31/KH-UBND.
+
+use std::time::Instant;
+
+use anyhow::Context;
+use chrono::NaiveDate;
+use indicatif::{ProgressBar, ProgressStyle};
+
+use super::Outcome;
+use crate::scenario::{self, Options, Report, ScenarioError};
+
+pub async fn demo(url: &str, options: Options) -> anyhow::Result<Outcome> {
+    let demo = scenario::open(url)
+        .await
+        .with_context(|| format!("opening the ledger at {url}"))?;
+    let bar = ProgressBar::new(0);
+    bar.set_style(
+        ProgressStyle::with_template(
+            "kịch bản (scenario) {msg} [{bar:40}] {pos}/{len} bước/steps ({per_sec}, {eta})",
+        )
+        .unwrap_or_else(|_| ProgressStyle::default_bar())
+        .progress_chars("=> "),
+    );
+    let started = Instant::now();
+    let mut shown_day: Option<NaiveDate> = None;
+    let result = scenario::run(&demo, &options, |p| {
+        if bar.length() != Some(p.total) {
+            bar.set_length(p.total);
+        }
+        bar.set_position(p.done);
+        if shown_day != Some(p.recorded_on) {
+            shown_day = Some(p.recorded_on);
+            bar.set_message(p.recorded_on.format("%d/%m/%Y").to_string());
+        }
+    })
+    .await;
+    bar.finish_and_clear();
+    demo.programme.ledger.database().close().await;
+    match result {
+        Ok(report) => {
+            print_report(&report, started.elapsed().as_secs_f64());
+            Ok(Outcome::Success)
+        }
+        Err(
+            refusal @ (ScenarioError::OtherScenario { .. }
+            | ScenarioError::ForeignLedger { .. }
+            | ScenarioError::Scale { .. }
+            | ScenarioError::PoolTooSmall { .. }),
+        ) => {
+            println!("từ chối (refused): {refusal}");
+            Ok(Outcome::Refused)
+        }
+        Err(error) => Err(error).context("the demo scenario stopped"),
+    }
+}
+
+/// 1234567 → "1.234.567", as Vietnamese documents write numbers.
+fn grouped(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push('.');
+        }
+        out.push(c);
+    }
+    out
+}
+
+fn print_report(report: &Report, seconds: f64) {
+    let o = &report.options;
+    println!(
+        "Kịch bản mẫu Kế hoạch 31/KH-UBND (demo scenario): seed {}, quy mô (scale) {}",
+        o.seed, o.scale
+    );
+    if report.nothing_to_do() {
+        println!(
+            "Không có gì thay đổi (nothing to do): sổ cái đã có {} bút toán (entries) của kịch bản này{}.",
+            grouped(report.entries_after),
+            if report.complete {
+                ", đủ toàn bộ (complete)"
+            } else {
+                ""
+            }
+        );
+        print_refusals(report);
+        return;
+    }
+    if report.resumed_at > 0 {
+        println!(
+            "Tiếp tục từ bước (resumed at step) {}",
+            grouped(report.resumed_at)
+        );
+    }
+    println!(
+        "Đã ghi (written): {} bút toán (entries) trong {} bước (steps), {:.1} giây (s)",
+        grouped(report.entries_after - report.entries_before),
+        grouped(report.steps_run),
+        seconds
+    );
+    println!(
+        "Sổ cái có (ledger holds): {} bút toán; bước {}/{}{}",
+        grouped(report.entries_after),
+        grouped(report.resumed_at + report.steps_run),
+        grouped(report.steps_total),
+        match (report.complete, o.until) {
+            (true, _) => " — đủ kịch bản (complete)".to_string(),
+            (false, Some(until)) => format!(" — đến ngày (until) {}", until.format("%d/%m/%Y")),
+            (false, None) => String::new(),
+        }
+    );
+    print_refusals(report);
+}
+
+fn print_refusals(report: &Report) {
+    if !report.refusals.is_empty() {
+        println!(
+            "Lệnh bị từ chối theo đúng quy tắc, không ghi gì (refused, as the rules require; nothing written):"
+        );
+        for r in &report.refusals {
+            println!(
+                "  - {} {} {}: {}",
+                r.effective_date.format("%d/%m/%Y"),
+                r.aggregate_type,
+                r.aggregate_id,
+                r.message
+            );
+        }
+    }
+}
