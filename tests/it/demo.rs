@@ -210,6 +210,28 @@ async fn the_demo_ledger_verifies_and_holds_the_plans_figures() {
             .all(|y| y.classes == 20 && y.training_funds >= 1_000_000_000),
         "at scale 1 the plan's 20 classes and 1 tỷ đồng a year"
     );
+    // The plan-progress projection is held to the same figures.
+    let mut projector = projections::projector::Projector::load(db).await.unwrap();
+    projector.catch_up(|_| {}).await.unwrap();
+    let progress = projector
+        .set()
+        .get::<projections::plan_progress::PlanProgress>()
+        .expect("the plan-progress projection");
+    for year in p::FIRST_YEAR..=LAST_YEAR {
+        let row = progress
+            .rows
+            .get(&(year, "province".to_string()))
+            .unwrap_or_else(|| panic!("no province row for {year}"));
+        let projected = Year {
+            alive_at_end: row.cooperatives_year_end,
+            new: row.new_registrations,
+            dissolved: row.dissolved,
+            classes: row.training_classes,
+            learners: row.training_learners,
+            training_funds: row.training_cost,
+        };
+        assert_eq!(projected, plan[&year], "plan progress projection, {year}");
+    }
     let unions = events.iter().filter(|e| {
         e.event_type == "CooperativeRegistered" && e.payload["kind"] == "lien-hiep-htx"
     });
