@@ -8,7 +8,7 @@
 //! - [`projector`]: keeps the live tables in the database (rows and checkpoint in one
 //!   transaction), replays and rebuilds.
 //!
-//! A projection keeps all its state in its rows (a hidden column where needed), so that the
+//! A projection keeps all its state in its tables (internal tables where needed), so that the
 //! projector can stop anywhere and resume from the tables and its checkpoint.
 
 pub mod beneficiary_history;
