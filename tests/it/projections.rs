@@ -144,6 +144,10 @@ async fn live_projections_equal_a_full_replay_on_both_backends_and_across_them()
             .digests()
             .unwrap();
         assert_eq!(live, rebuilt, "live and rebuilt differ");
+        // What the rebuild wrote (COPY on PostgreSQL) reads back to the same digests.
+        let (position, stored) = projector::stored_digests(db).await.unwrap();
+        assert_eq!(position, store::read_head(db).await.unwrap().size);
+        assert_eq!(stored, rebuilt, "the rebuilt tables read back differently");
         let in_memory = projector::replay(db, Filter::All, |_| {}).await.unwrap();
         assert_eq!(in_memory.digests().unwrap(), live);
 
