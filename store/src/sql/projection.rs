@@ -91,30 +91,31 @@ fn unnest_sql(shape: &TableShape, replace: bool) -> String {
             format!("${}::{sql_type}[]", i + 1)
         })
         .collect();
-    let mut sql = format!(
-        "INSERT INTO {} ({}) SELECT * FROM unnest({})",
+    format!(
+        "INSERT INTO {} ({}) SELECT * FROM unnest({}){}",
         shape.name,
         names.join(", "),
-        casts.join(", ")
-    );
-    if replace {
-        let keys = &names[..shape.key_columns];
-        let values = &names[shape.key_columns..];
-        if values.is_empty() {
-            sql.push_str(&format!(" ON CONFLICT ({}) DO NOTHING", keys.join(", ")));
-        } else {
-            let set: Vec<String> = values
-                .iter()
-                .map(|n| format!("{n} = excluded.{n}"))
-                .collect();
-            sql.push_str(&format!(
-                " ON CONFLICT ({}) DO UPDATE SET {}",
-                keys.join(", "),
-                set.join(", ")
-            ));
-        }
+        casts.join(", "),
+        conflict_clause(shape, replace)
+    )
+}
+
+/// ` ON CONFLICT (keys) DO UPDATE SET …` when `replace`, else nothing. Both backends.
+fn conflict_clause(shape: &TableShape, replace: bool) -> String {
+    if !replace {
+        return String::new();
     }
-    sql
+    let names: Vec<&str> = shape.columns.iter().map(|(n, _)| *n).collect();
+    let keys = names[..shape.key_columns].join(", ");
+    let values = &names[shape.key_columns..];
+    if values.is_empty() {
+        return format!(" ON CONFLICT ({keys}) DO NOTHING");
+    }
+    let set: Vec<String> = values
+        .iter()
+        .map(|n| format!("{n} = excluded.{n}"))
+        .collect();
+    format!(" ON CONFLICT ({keys}) DO UPDATE SET {}", set.join(", "))
 }
 
 /// Binds each column of `rows` as one array, for [`unnest_sql`].
@@ -180,20 +181,12 @@ fn push_cell<'a, DB>(
     };
 }
 
-fn upsert_query<'a, DB>(
+/// A multi-row `INSERT … VALUES` for SQLite, replacing rows on key conflicts when `replace`.
+fn sqlite_insert_query<'a>(
     shape: &TableShape,
     rows: &'a [Vec<Cell>],
     replace: bool,
-) -> QueryBuilder<'a, DB>
-where
-    DB: sqlx::Database,
-    i64: sqlx::Encode<'a, DB> + sqlx::Type<DB>,
-    Option<i64>: sqlx::Encode<'a, DB> + sqlx::Type<DB>,
-    Option<&'a str>: sqlx::Encode<'a, DB> + sqlx::Type<DB>,
-    Option<bool>: sqlx::Encode<'a, DB> + sqlx::Type<DB>,
-    &'a str: sqlx::Encode<'a, DB> + sqlx::Type<DB>,
-    bool: sqlx::Encode<'a, DB> + sqlx::Type<DB>,
-{
+) -> QueryBuilder<'a, Sqlite> {
     let names: Vec<&str> = shape.columns.iter().map(|(n, _)| *n).collect();
     let mut query = QueryBuilder::new(format!(
         "INSERT INTO {} ({}) ",
@@ -205,24 +198,7 @@ where
             push_cell(&mut b, cell, *kind);
         }
     });
-    let keys = &names[..shape.key_columns];
-    let values = &names[shape.key_columns..];
-    if !replace {
-        return query;
-    }
-    if values.is_empty() {
-        query.push(format!(" ON CONFLICT ({}) DO NOTHING", keys.join(", ")));
-    } else {
-        let set: Vec<String> = values
-            .iter()
-            .map(|n| format!("{n} = excluded.{n}"))
-            .collect();
-        query.push(format!(
-            " ON CONFLICT ({}) DO UPDATE SET {}",
-            keys.join(", "),
-            set.join(", ")
-        ));
-    }
+    query.push(conflict_clause(shape, replace));
     query
 }
 
@@ -284,8 +260,11 @@ impl WriteTx {
         rows: &[Vec<Cell>],
         replace: bool,
     ) -> Result<(), StoreError> {
-        if let WriteTx::Postgres(tx) = self {
-            if !replace && !rows.is_empty() {
+        if rows.is_empty() {
+            return Ok(());
+        }
+        match self {
+            WriteTx::Postgres(tx) if !replace => {
                 // Into a table known not to hold these keys: COPY, PostgreSQL's bulk path.
                 let names: Vec<&str> = shape.columns.iter().map(|(n, _)| *n).collect();
                 let statement = format!("COPY {} ({}) FROM STDIN", shape.name, names.join(", "));
@@ -302,22 +281,19 @@ impl WriteTx {
                     copy.send(buffer).await?;
                 }
                 copy.finish().await?;
-                return Ok(());
             }
-            let sql = unnest_sql(shape, replace);
-            for chunk in rows.chunks(PG_ROWS_PER_STATEMENT) {
-                bind_columns(sqlx::query(&sql), shape, chunk)
-                    .execute(&mut **tx)
-                    .await?;
+            WriteTx::Postgres(tx) => {
+                let sql = unnest_sql(shape, replace);
+                for chunk in rows.chunks(PG_ROWS_PER_STATEMENT) {
+                    bind_columns(sqlx::query(&sql), shape, chunk)
+                        .execute(&mut **tx)
+                        .await?;
+                }
             }
-            return Ok(());
-        }
-        let per_statement = (MAX_PARAMETERS / shape.columns.len().max(1)).max(1);
-        for chunk in rows.chunks(per_statement) {
-            match self {
-                WriteTx::Postgres(_) => unreachable!("handled above"),
-                WriteTx::Sqlite(tx) => {
-                    upsert_query::<Sqlite>(shape, chunk, replace)
+            WriteTx::Sqlite(tx) => {
+                let per_statement = (MAX_PARAMETERS / shape.columns.len().max(1)).max(1);
+                for chunk in rows.chunks(per_statement) {
+                    sqlite_insert_query(shape, chunk, replace)
                         .build()
                         .execute(&mut **tx)
                         .await?;
