@@ -264,17 +264,18 @@ fn pre_2013_pending(registered_on: NaiveDate, re_registered_on: Option<NaiveDate
 impl DissolutionProgress {
     /// The unit `unit` belongs to now, following mergers.
     pub fn current_unit(&self, unit: &str) -> String {
-        let mut current = unit.to_string();
-        for _ in 0..16 {
-            let key = (UNIT.to_string(), current.clone());
-            match self.state.get(&key).map(|r| &r.state) {
+        crate::follow_mergers(unit, |u| {
+            match self
+                .state
+                .get(&(UNIT.to_string(), u.to_string()))
+                .map(|r| &r.state)
+            {
                 Some(Hidden::Unit {
                     merged_into: Some(next),
-                }) => current = next.clone(),
-                _ => break,
+                }) => Some(next.clone()),
+                _ => None,
             }
-        }
-        current
+        })
     }
 
     fn apply_unit(&mut self, event: &ProjectedEvent, unit: &AdministrativeUnitEvent) {

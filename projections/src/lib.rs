@@ -42,6 +42,22 @@ pub trait Projection: Send + Sync {
     fn as_any(&self) -> &dyn std::any::Any;
 }
 
+/// The unit `unit` belongs to after the mergers `merged_into` names (Hoành Bồ 204 → Hạ Long
+/// 193). A merger chain is short; the bound guards against a cycle in bad data.
+pub(crate) fn follow_mergers(
+    unit: &str,
+    mut merged_into: impl FnMut(&str) -> Option<String>,
+) -> String {
+    let mut current = unit.to_string();
+    for _ in 0..16 {
+        match merged_into(&current) {
+            Some(next) => current = next,
+            None => break,
+        }
+    }
+    current
+}
+
 /// Which events a historical state includes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Filter {

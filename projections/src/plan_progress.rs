@@ -435,17 +435,16 @@ impl PlanProgress {
     /// The unit `unit` had become on `date` (following mergers in force by then), and the
     /// merger entries followed.
     fn unit_on(&self, unit: &str, date: NaiveDate) -> (String, Vec<u64>) {
-        let mut current = unit.to_string();
         let mut positions = Vec::new();
-        for _ in 0..16 {
-            match self.unit_state(&current).and_then(|(_, m)| m.clone()) {
+        let current = crate::follow_mergers(unit, |u| {
+            match self.unit_state(u).and_then(|(_, m)| m.clone()) {
                 Some((into, on, position)) if on <= date => {
-                    current = into;
                     positions.push(position);
+                    Some(into)
                 }
-                _ => break,
+                _ => None,
             }
-        }
+        });
         (current, positions)
     }
 

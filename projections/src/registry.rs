@@ -303,15 +303,11 @@ impl Registry {
 
 /// The unit `unit` belongs to now, following mergers.
 fn current_unit(units: &Table<UnitRow>, unit: &str) -> String {
-    let mut current = unit.to_string();
-    // A merger chain is short; the bound guards against a cycle in bad data.
-    for _ in 0..16 {
-        match units.get(&current).and_then(|u| u.merged_into.clone()) {
-            Some(next) => current = next,
-            None => break,
-        }
-    }
-    current
+    crate::follow_mergers(unit, |u| {
+        units
+            .get(&u.to_string())
+            .and_then(|row| row.merged_into.clone())
+    })
 }
 
 /// Sets every column read from the domain state.
