@@ -4,5 +4,6 @@
 //! codes here, at the edge; `anyhow` is used only in this crate's command handlers.
 
 pub mod cli;
+pub mod http;
 pub mod programme;
 pub mod scenario;

@@ -1,6 +1,7 @@
 //! Integration tests: one binary, modules only.
 
 mod demo;
+mod http_api;
 mod ledger_core;
 mod people;
 mod programme_cleanup;

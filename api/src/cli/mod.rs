@@ -10,6 +10,7 @@ mod ledger;
 mod people;
 mod progress;
 mod projections;
+mod serve;
 mod tlog;
 
 use std::path::PathBuf;
@@ -73,6 +74,23 @@ pub enum Command {
         /// Stop after the steps recorded on this day (YYYY-MM-DD); run again to go on.
         #[arg(long, value_name = "DATE")]
         until: Option<chrono::NaiveDate>,
+    },
+    /// Run the HTTP service: JSON under /api/v1/, /openapi.json, /healthz, /readyz, /metrics.
+    Serve {
+        /// The address to listen on.
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        bind: std::net::SocketAddr,
+        /// Fill an empty ledger with the demonstration scenario first, sign a checkpoint, add
+        /// one person per role and print their tokens.
+        #[arg(long)]
+        demo: bool,
+        /// The most projector lag, in entries, at which /readyz says ready.
+        #[arg(long, default_value_t = 10_000)]
+        max_lag: u64,
+        /// Sign a checkpoint when the log grew and this many seconds passed (with a signing
+        /// key in --key-dir).
+        #[arg(long, default_value_t = 60)]
+        checkpoint_every: u64,
     },
     /// People and their bearer tokens (recorded in the ledger as hashes).
     User {
@@ -205,7 +223,7 @@ pub enum Outcome {
 /// Parses the arguments, runs the command and returns the process's exit code.
 pub async fn main() -> ExitCode {
     let cli = Cli::parse();
-    init_tracing();
+    init_tracing(matches!(cli.command, Command::Serve { .. }));
     match run(cli).await {
         Ok(Outcome::Success) => ExitCode::SUCCESS,
         Ok(Outcome::Refused) => ExitCode::from(1),
@@ -271,6 +289,20 @@ pub async fn run(cli: Cli) -> anyhow::Result<Outcome> {
         Command::Projections {
             command: ProjectionsCommand::Reconcile,
         } => projections::reconcile(url).await,
+        Command::Serve {
+            bind,
+            demo,
+            max_lag,
+            checkpoint_every,
+        } => {
+            let args = serve::ServeArgs {
+                bind,
+                demo,
+                max_lag,
+                checkpoint_every: std::time::Duration::from_secs(checkpoint_every.max(1)),
+            };
+            serve::serve(url, key_dir, args).await
+        }
         Command::User {
             command:
                 UserCommand::Add {
@@ -286,11 +318,22 @@ pub async fn run(cli: Cli) -> anyhow::Result<Outcome> {
     }
 }
 
-fn init_tracing() {
+/// Logs to stderr, filtered by `HTX_LEDGER_LOG`. The service logs one JSON line a request
+/// (request id, method, route, status, latency) by default.
+fn init_tracing(service: bool) {
+    let default = if service {
+        "warn,htx_ledger::http=info"
+    } else {
+        "warn"
+    };
     let filter = tracing_subscriber::EnvFilter::try_from_env("HTX_LEDGER_LOG")
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
-    let _ = tracing_subscriber::fmt()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
+    let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .try_init();
+        .with_writer(std::io::stderr);
+    let _ = if service {
+        builder.json().try_init()
+    } else {
+        builder.try_init()
+    };
 }

@@ -63,6 +63,44 @@ fn new_token() -> String {
     token
 }
 
+/// Issues a new bearer token to `user` and returns it (the ledger records only its hash).
+///
+/// # Errors
+/// When the ledger cannot be written; a refusal (an unknown person) is the inner `Err`.
+pub(super) async fn issue_token(
+    programme: &Programme,
+    user: &str,
+) -> anyhow::Result<Result<String, String>> {
+    let token = new_token();
+    let issue = PersonAction::IssueToken {
+        token_hash: token_hash(&token),
+    };
+    Ok(run(programme, user, issue).await?.map(|()| token))
+}
+
+/// Adds `user` in `role` unless the ledger has them already (then nothing is written).
+///
+/// # Errors
+/// When the ledger cannot be written or refuses for another reason.
+pub(super) async fn ensure_person(
+    programme: &Programme,
+    user: &str,
+    role: Role,
+    full_name: &str,
+) -> anyhow::Result<()> {
+    let add = PersonAction::Add {
+        user: user.to_string(),
+        full_name: full_name.to_string(),
+        role,
+        agency: None,
+    };
+    match run(programme, user, add).await? {
+        Ok(()) => Ok(()),
+        Err(refusal) if refusal.contains("already exists") => Ok(()),
+        Err(refusal) => bail!("adding {user}: {refusal}"),
+    }
+}
+
 pub async fn add(
     url: &str,
     user: &str,
@@ -88,14 +126,13 @@ pub async fn add(
         println!("refused, nothing written: {refusal}");
         return Ok(Outcome::Refused);
     }
-    let token = new_token();
-    let issue = PersonAction::IssueToken {
-        token_hash: token_hash(&token),
+    let token = match issue_token(&programme, user).await? {
+        Ok(token) => token,
+        Err(refusal) => {
+            println!("refused: {refusal}");
+            return Ok(Outcome::Refused);
+        }
     };
-    if let Err(refusal) = run(&programme, user, issue).await? {
-        println!("refused: {refusal}");
-        return Ok(Outcome::Refused);
-    }
     eprintln!(
         "added {user} ({}); the bearer token below is shown once and not stored (only its hash is)",
         role.as_str()

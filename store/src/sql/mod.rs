@@ -3,6 +3,7 @@
 
 pub mod checkpoints;
 pub mod projection;
+pub mod service;
 pub mod tree;
 
 use domain::ledger::LeafHash;

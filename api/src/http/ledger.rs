@@ -1,0 +1,260 @@
+//! The ledger's own routes: the latest signed checkpoint, entries as exported, inclusion and
+//! consistency proofs, signing a checkpoint, and a full verification.
+
+use std::sync::Arc;
+
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use futures::TryStreamExt;
+use serde::{Deserialize, Serialize};
+use store::checkpoint::{self, CheckpointError};
+use store::verify::{Finding, verify_ledger};
+use store::{SystemClock, tree};
+use tlog::proof_file::ProofFile;
+
+use super::AppState;
+use super::problem::Problem;
+
+/// The most entries one `entries` request returns.
+pub const MAX_ENTRIES: u64 = 10_000;
+
+fn text(status: StatusCode, body: String, content_type: &'static str) -> Response {
+    let mut response = (status, body).into_response();
+    response
+        .headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    response
+}
+
+const PLAIN: &str = "text/plain; charset=utf-8";
+
+/// `GET /api/v1/ledger/checkpoint`: the latest signed note.
+pub async fn latest_checkpoint(state: &AppState) -> Result<Response, Problem> {
+    let latest = checkpoint::latest(state.db()).await?.ok_or_else(|| {
+        Problem::not_found("no checkpoint has been signed yet / chưa có điểm kiểm tra nào được ký")
+    })?;
+    Ok(text(StatusCode::OK, latest.note, PLAIN))
+}
+
+/// `POST /api/v1/ledger/checkpoint`: signs a checkpoint of the whole log now.
+pub async fn sign_checkpoint(state: &AppState) -> Result<Response, Problem> {
+    let keys = state.keys.as_ref().ok_or_else(|| {
+        Problem::unavailable(
+            "the service has no signing key: start it with --key-dir (htx-ledger key generate)",
+        )
+    })?;
+    match checkpoint::create(state.db(), keys, &SystemClock).await {
+        Ok(signed) => {
+            metrics::gauge!("htx_checkpoint_size").set(signed.checkpoint.size as f64);
+            let status = if signed.new {
+                StatusCode::CREATED
+            } else {
+                StatusCode::OK
+            };
+            Ok(text(status, signed.checkpoint.note, PLAIN))
+        }
+        Err(CheckpointError::Store(error)) => Err(error.into()),
+        Err(error @ (CheckpointError::NoSigningKey | CheckpointError::Signing(_))) => {
+            Err(Problem::unavailable(error.to_string()))
+        }
+        Err(refusal) => {
+            tracing::error!(%refusal, "checkpoint refused: the log or its tree was altered");
+            Err(Problem::new(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "log-altered",
+                "Sổ cái đã bị thay đổi / The log was altered",
+                format!("refused, nothing signed: {refusal}"),
+            ))
+        }
+    }
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct EntriesQuery {
+    /// The first position (default 0).
+    pub from: Option<u64>,
+    /// How many entries (default 1000, at most 10000).
+    pub limit: Option<u64>,
+}
+
+/// `GET /api/v1/ledger/entries`: entries as JSON lines, byte for byte as stored (and as
+/// `htx-ledger export` writes them): each line is an entry's canonical bytes.
+pub async fn entries(state: &AppState, query: EntriesQuery) -> Result<Response, Problem> {
+    let from = query.from.unwrap_or(0);
+    let limit = query.limit.unwrap_or(1_000);
+    if limit == 0 || limit > MAX_ENTRIES {
+        return Err(Problem::malformed(format!(
+            "`limit` is between 1 and {MAX_ENTRIES}"
+        )));
+    }
+    let head = store::read_head(state.db()).await?.size;
+    if from > head {
+        return Err(Problem::not_found(format!(
+            "the log has {head} entries; `from` {from} is beyond it"
+        )));
+    }
+    let mut rows = store::stream_log(state.db(), from);
+    let mut body = Vec::new();
+    let mut count = 0;
+    while count < limit {
+        let Some(row) = rows.try_next().await? else {
+            break;
+        };
+        body.extend_from_slice(&row.bytes);
+        body.push(b'\n');
+        count += 1;
+    }
+    let mut response = (StatusCode::OK, body).into_response();
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/jsonl"),
+    );
+    Ok(response)
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ProofQuery {
+    /// The tree size of a stored checkpoint; the latest by default.
+    pub size: Option<u64>,
+}
+
+/// `GET /api/v1/ledger/proof/{position}`: a C2SP tlog-proof that the entry is in a signed
+/// checkpoint. Check it offline with `htx-ledger verify-proof` and the entry's bytes (from
+/// `entries?from={position}&limit=1`, without the line's newline).
+pub async fn proof(state: &AppState, position: u64, query: ProofQuery) -> Result<Response, Problem> {
+    let db = state.db();
+    let signed = match query.size {
+        Some(size) => checkpoint::at_size(db, size).await?.ok_or_else(|| {
+            Problem::not_found(format!("no checkpoint was signed at tree size {size}"))
+        })?,
+        None => checkpoint::latest(db)
+            .await?
+            .ok_or_else(|| Problem::not_found("no checkpoint has been signed yet"))?,
+    };
+    if position >= signed.size {
+        return Err(Problem::not_found(format!(
+            "entry {position} is not in the checkpoint of {} entries; a newer checkpoint must be signed first",
+            signed.size
+        )));
+    }
+    let hashes = tree::inclusion_proof(db, position, signed.size).await?;
+    let file = ProofFile {
+        index: position,
+        extra: None,
+        proof: hashes,
+        checkpoint_note: signed.note,
+    };
+    let mut response = text(StatusCode::OK, file.to_text(), PLAIN);
+    let disposition = format!("attachment; filename=\"entry-{position}.tlog-proof\"");
+    if let Ok(value) = HeaderValue::from_str(&disposition) {
+        response
+            .headers_mut()
+            .insert(header::CONTENT_DISPOSITION, value);
+    }
+    Ok(response)
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ConsistencyQuery {
+    /// The smaller tree size.
+    pub from: u64,
+    /// The larger tree size.
+    pub to: u64,
+}
+
+/// An RFC 9162 consistency proof between two tree sizes.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ConsistencyProof {
+    pub from: u64,
+    pub to: u64,
+    /// The proof's hashes, base64, in RFC 9162 order.
+    pub hashes: Vec<String>,
+}
+
+/// `GET /api/v1/ledger/consistency?from=A&to=B`.
+pub async fn consistency(state: &AppState, query: ConsistencyQuery) -> Result<Response, Problem> {
+    if query.from > query.to {
+        return Err(Problem::malformed("`from` is at most `to`"));
+    }
+    let hashes = tree::consistency_proof(state.db(), query.from, query.to).await?;
+    let proof = ConsistencyProof {
+        from: query.from,
+        to: query.to,
+        hashes: hashes.iter().map(|h| h.to_base64()).collect(),
+    };
+    Ok(axum::Json(proof).into_response())
+}
+
+/// The result of a full verification.
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct Verification {
+    /// Whether the log, its tree and its checkpoints are intact.
+    pub intact: bool,
+    /// When it ran (UTC).
+    pub checked_at: chrono::DateTime<chrono::Utc>,
+    /// Entries checked.
+    pub size: u64,
+    /// The last entry's leaf hash (hex), when intact.
+    pub head: Option<String>,
+    pub checkpoints_checked: usize,
+    /// Whether checkpoint signatures were checked (the service has the verifier keys).
+    pub signatures_checked: bool,
+    /// The latest checkpoint's size and root (base64).
+    pub latest_checkpoint_size: Option<u64>,
+    pub latest_checkpoint_root: Option<String>,
+    /// What was found wrong: its kind (for scripts) and a sentence.
+    pub finding_kind: Option<String>,
+    pub finding: Option<String>,
+}
+
+/// `GET /api/v1/ledger/verify`: re-reads and re-hashes the whole log, recomputes every
+/// checkpoint's root and checks its signature. 200 either way; `intact` says.
+pub async fn verify(state: &Arc<AppState>) -> Result<Response, Problem> {
+    let db = state.db();
+    let size = store::read_head(db).await?.size;
+    let keys = state.keys.as_ref().map(|k| k.verifiers());
+    let result = verify_ledger(db, keys, None, |_| {}).await?;
+    let checked_at = chrono::Utc::now();
+    let verification = match result {
+        Ok(report) => Verification {
+            intact: true,
+            checked_at,
+            size: report.chain.size,
+            head: Some(report.chain.head.to_string()),
+            checkpoints_checked: report.checkpoints_checked,
+            signatures_checked: report.signatures_checked,
+            latest_checkpoint_size: report.latest_checkpoint.map(|(s, _)| s),
+            latest_checkpoint_root: report.latest_checkpoint.map(|(_, r)| r.to_base64()),
+            finding_kind: None,
+            finding: None,
+        },
+        Err(found) => Verification {
+            intact: false,
+            checked_at,
+            size,
+            head: None,
+            checkpoints_checked: 0,
+            signatures_checked: keys.is_some(),
+            latest_checkpoint_size: None,
+            latest_checkpoint_root: None,
+            finding_kind: Some(found.kind().to_string()),
+            finding: Some(describe(&found)),
+        },
+    };
+    metrics::gauge!("htx_last_verification_intact").set(if verification.intact { 1.0 } else { 0.0 });
+    *state
+        .last_verification
+        .lock()
+        .unwrap_or_else(|e| e.into_inner()) = Some(verification.clone());
+    Ok(axum::Json(verification).into_response())
+}
+
+fn describe(found: &Finding) -> String {
+    match found {
+        Finding::Chain(error) => format!("altered at position {}: {}", error.position, error.problem),
+        other => other.to_string(),
+    }
+}

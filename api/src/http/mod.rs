@@ -1,0 +1,361 @@
+//! The HTTP service (`htx-ledger serve`): JSON under `/api/v1/` for every command and every
+//! projection, the ledger's proofs, people and roles by bearer token, RFC 9457 errors,
+//! idempotent commands, health, readiness and metrics. docs/api.md describes it for users;
+//! `/openapi.json` is generated from [`routes::all`], as the router is.
+
+pub mod auth;
+pub mod commands;
+pub mod ledger;
+pub mod openapi;
+pub mod ops;
+pub mod problem;
+pub mod reads;
+pub mod routes;
+
+use std::collections::HashSet;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
+use axum::extract::{DefaultBodyLimit, Extension, Path, Query, State};
+use axum::http::HeaderMap;
+use axum::middleware;
+use axum::response::IntoResponse;
+use axum::routing::{MethodFilter, MethodRouter, on};
+use metrics_exporter_prometheus::PrometheusHandle;
+use store::keys::KeyRing;
+use store::{Database, Ledger};
+
+use auth::{Authenticated, PeopleDirectory};
+use problem::Problem;
+use reads::LiveProjections;
+use routes::{Endpoint, Route};
+
+use crate::programme::Programme;
+
+/// The largest request body accepted (413 beyond).
+pub const MAX_BODY_BYTES: usize = 256 * 1024;
+
+/// The request's id, as logged and returned in `x-request-id`.
+#[derive(Debug, Clone)]
+pub struct RequestId(pub String);
+
+/// Idempotency keys whose request is running, so that a retry sent meanwhile does not run
+/// the command a second time.
+#[derive(Default)]
+pub struct InFlight {
+    keys: Mutex<HashSet<(String, String)>>,
+}
+
+/// Releases a claimed idempotency key when dropped.
+pub struct Claimed<'a> {
+    owner: &'a InFlight,
+    key: (String, String),
+}
+
+impl InFlight {
+    pub fn claim(&self, user: &str, key: &str) -> Option<Claimed<'_>> {
+        let claimed = (user.to_string(), key.to_string());
+        let mut keys = self.keys.lock().unwrap_or_else(|e| e.into_inner());
+        keys.insert(claimed.clone()).then_some(Claimed {
+            owner: self,
+            key: claimed,
+        })
+    }
+}
+
+impl Drop for Claimed<'_> {
+    fn drop(&mut self) {
+        let mut keys = self.owner.keys.lock().unwrap_or_else(|e| e.into_inner());
+        keys.remove(&self.key);
+    }
+}
+
+/// What every handler shares.
+pub struct AppState {
+    pub programme: Programme,
+    pub people: Arc<PeopleDirectory>,
+    pub live: Arc<LiveProjections>,
+    pub keys: Option<Arc<KeyRing>>,
+    pub metrics: PrometheusHandle,
+    pub in_flight: InFlight,
+    /// The most projector lag (entries) at which `/readyz` says ready.
+    pub max_lag: u64,
+    pub last_verification: Mutex<Option<ledger::Verification>>,
+}
+
+impl AppState {
+    pub fn db(&self) -> &Database {
+        self.programme.ledger.database()
+    }
+
+    /// Opens everything the service needs on an open ledger: the people, the live
+    /// projections (caught up with the log).
+    ///
+    /// # Errors
+    /// When the log or the projections cannot be read.
+    pub async fn new(
+        ledger: Ledger,
+        keys: Option<Arc<KeyRing>>,
+        max_lag: u64,
+        progress: impl FnMut(u64),
+    ) -> anyhow::Result<Arc<AppState>> {
+        let db = ledger.database().clone();
+        let people = PeopleDirectory::load(&db).await?;
+        let live = LiveProjections::start(&db, progress).await?;
+        Ok(Arc::new(AppState {
+            programme: Programme::new(ledger),
+            people,
+            live,
+            keys,
+            metrics: ops::prometheus(),
+            in_flight: InFlight::default(),
+            max_lag,
+            last_verification: Mutex::new(None),
+        }))
+    }
+}
+
+fn method_filter(route: &Route) -> MethodFilter {
+    MethodFilter::try_from(route.method.clone()).unwrap_or(MethodFilter::GET)
+}
+
+type Pairs = Query<Vec<(String, String)>>;
+
+fn endpoint(route: &Route) -> MethodRouter<Arc<AppState>> {
+    let filter = method_filter(route);
+    match route.endpoint {
+        Endpoint::Command(spec) => on(
+            filter,
+            move |State(state): State<Arc<AppState>>,
+                  Extension(person): Extension<Authenticated>,
+                  Extension(request_id): Extension<RequestId>,
+                  Path(id): Path<String>,
+                  headers: HeaderMap,
+                  body: Result<Bytes, BytesRejection>| {
+                commands::handle(spec, state, person, request_id, id, headers, body)
+            },
+        ),
+        Endpoint::Projection { projection, shape } => on(
+            filter,
+            move |State(state): State<Arc<AppState>>, Query(pairs): Pairs| async move {
+                reads::read(&state.live, projection, shape.name, shape, &pairs).await
+            },
+        ),
+        Endpoint::ProjectionDigests => on(filter, |State(state): State<Arc<AppState>>| async move {
+            let (position, digests) = state.live.digests().await?;
+            let tables: Vec<serde_json::Value> = digests
+                .into_iter()
+                .map(|d| {
+                    serde_json::json!({
+                        "projection": d.projection,
+                        "table": d.table,
+                        "rows": d.rows,
+                        "sha256": d.sha256,
+                    })
+                })
+                .collect();
+            Ok::<_, Problem>(
+                axum::Json(serde_json::json!({ "position": position, "tables": tables }))
+                    .into_response(),
+            )
+        }),
+        Endpoint::Me => on(filter, |Extension(person): Extension<Authenticated>| async move {
+            axum::Json(serde_json::json!({
+                "user": person.actor.user_id,
+                "full_name": person.full_name,
+                "role": person.actor.role.as_str(),
+                "agency": person.actor.agency,
+            }))
+        }),
+        Endpoint::LatestCheckpoint => on(filter, |State(state): State<Arc<AppState>>| async move {
+            ledger::latest_checkpoint(&state).await
+        }),
+        Endpoint::SignCheckpoint => on(filter, |State(state): State<Arc<AppState>>| async move {
+            ledger::sign_checkpoint(&state).await
+        }),
+        Endpoint::Entries => on(
+            filter,
+            |State(state): State<Arc<AppState>>, Query(query): Query<ledger::EntriesQuery>| async move {
+                ledger::entries(&state, query).await
+            },
+        ),
+        Endpoint::Proof => on(
+            filter,
+            |State(state): State<Arc<AppState>>,
+             Path(position): Path<u64>,
+             Query(query): Query<ledger::ProofQuery>| async move {
+                ledger::proof(&state, position, query).await
+            },
+        ),
+        Endpoint::Consistency => on(
+            filter,
+            |State(state): State<Arc<AppState>>, Query(query): Query<ledger::ConsistencyQuery>| async move {
+                ledger::consistency(&state, query).await
+            },
+        ),
+        Endpoint::Verify => on(filter, |State(state): State<Arc<AppState>>| async move {
+            ledger::verify(&state).await
+        }),
+        Endpoint::Healthz => on(filter, ops::healthz),
+        Endpoint::Readyz => on(filter, ops::readyz),
+        Endpoint::Metrics => on(filter, ops::metrics),
+        Endpoint::OpenApi => on(filter, |State(state): State<Arc<AppState>>| async move {
+            let _ = &state;
+            axum::Json(openapi::document()).into_response()
+        }),
+    }
+}
+
+/// The service's router: every route of [`routes::all`], each behind the roles it admits.
+pub fn router(state: Arc<AppState>) -> Router {
+    let mut router: Router<Arc<AppState>> = Router::new();
+    for route in routes::all() {
+        let mut method_router = endpoint(&route);
+        if !route.roles.is_empty() {
+            method_router = method_router.route_layer(middleware::from_fn_with_state(
+                (state.clone(), route.roles),
+                auth::require_roles,
+            ));
+        }
+        router = router.route(&route.path, method_router);
+    }
+    router
+        .fallback(|| async { Problem::not_found("no such route / không có đường dẫn này") })
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(middleware::from_fn(ops::around_every_request))
+        .with_state(state)
+}
+
+/// How the service runs.
+#[derive(Debug, Clone)]
+pub struct ServeOptions {
+    pub bind: SocketAddr,
+    /// The most projector lag (entries) at which `/readyz` says ready.
+    pub max_lag: u64,
+    /// How often the projector polls for entries written by other processes.
+    pub poll: Duration,
+    /// Sign a checkpoint when the log grew and this long has passed (with a signing key).
+    pub checkpoint_every: Duration,
+}
+
+/// A running service: its address, and the handle to stop it.
+pub struct Running {
+    pub addr: SocketAddr,
+    pub state: Arc<AppState>,
+    shutdown: tokio::sync::oneshot::Sender<()>,
+    task: tokio::task::JoinHandle<std::io::Result<()>>,
+    background: Vec<tokio::task::JoinHandle<()>>,
+}
+
+impl Running {
+    /// Stops accepting connections, lets in-flight requests finish, then stops the
+    /// background tasks.
+    ///
+    /// # Errors
+    /// When the server failed.
+    pub async fn stop(self) -> anyhow::Result<()> {
+        let _ = self.shutdown.send(());
+        let served = self.task.await;
+        for task in self.background {
+            task.abort();
+        }
+        served??;
+        Ok(())
+    }
+
+    /// Waits until the server stops by itself (after ctrl-c or SIGTERM).
+    ///
+    /// # Errors
+    /// When the server failed.
+    pub async fn wait(self) -> anyhow::Result<()> {
+        let served = self.task.await;
+        for task in self.background {
+            task.abort();
+        }
+        served??;
+        Ok(())
+    }
+}
+
+/// Starts the service on an open ledger: the projector follows the log, the people
+/// directory stays current, a checkpointer signs (with a signing key), and the server
+/// listens on `options.bind` until [`Running::stop`] or, with `until_signal`, ctrl-c/SIGTERM.
+///
+/// # Errors
+/// When the address cannot be bound or the log cannot be read.
+pub async fn start(
+    ledger: Ledger,
+    keys: Option<Arc<KeyRing>>,
+    options: &ServeOptions,
+    until_signal: bool,
+) -> anyhow::Result<Running> {
+    let head = ledger.appender().head();
+    let state = AppState::new(ledger, keys.clone(), options.max_lag, |_| {}).await?;
+    let mut background = vec![
+        state.live.clone().follow(head, options.poll),
+        state.people.clone().keep_current(),
+    ];
+    if let Some(keys) = keys.filter(|k| k.origin().is_some()) {
+        background.push(store::checkpoint::spawn_checkpointer(
+            state.db().clone(),
+            keys,
+            Arc::new(store::SystemClock),
+            store::checkpoint::Schedule {
+                interval: options.checkpoint_every,
+                entries: 100_000,
+            },
+        ));
+    }
+    let listener = tokio::net::TcpListener::bind(options.bind).await?;
+    let addr = listener.local_addr()?;
+    let app = router(state.clone());
+    let (shutdown, stopped) = tokio::sync::oneshot::channel::<()>();
+    let task = tokio::spawn(async move {
+        axum::serve(listener, app)
+            .with_graceful_shutdown(async move {
+                if until_signal {
+                    tokio::select! {
+                        _ = stopped => {}
+                        () = signal() => {}
+                    }
+                } else {
+                    let _ = stopped.await;
+                }
+            })
+            .await
+    });
+    Ok(Running {
+        addr,
+        state,
+        shutdown,
+        task,
+        background,
+    })
+}
+
+/// ctrl-c, or SIGTERM on Unix.
+async fn signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut term) => {
+                term.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {}
+        () = term => {}
+    }
+    tracing::info!("stopping: finishing the requests in flight");
+}

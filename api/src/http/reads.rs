@@ -1,0 +1,451 @@
+//! Projection reads: the live projections kept in memory by the service's own projector
+//! (which also writes the live tables), and historical states (as of a position, a legal date,
+//! or what was known on a date) rebuilt on demand and kept while they are asked for.
+
+use std::collections::{HashMap, VecDeque};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, RwLock};
+use std::time::Duration;
+
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use chrono::NaiveDate;
+use projections::projector::{Projector, ProjectorError, replay};
+use projections::{AnyTable, Filter, ProjectionSet};
+use serde::Serialize;
+use serde_json::{Map, Value};
+use store::{Cell, ColumnKind, Database, TableShape};
+use tokio::sync::watch;
+
+use super::problem::Problem;
+
+/// Entries folded between two commits of the live tables, so that readers wait at most one
+/// short batch for the projector.
+const FOLD_BATCH: u64 = 5_000;
+/// Historical states kept in memory.
+const KEPT_HISTORICAL_STATES: usize = 4;
+/// The most rows one page returns.
+pub const MAX_LIMIT: usize = 1_000;
+/// Rows a page returns unless `limit` says otherwise.
+pub const DEFAULT_LIMIT: usize = 100;
+
+/// A table's rows as JSON objects, at one position of the log.
+pub struct TableRows {
+    pub position: u64,
+    pub shape: &'static TableShape,
+    pub rows: Vec<Map<String, Value>>,
+}
+
+/// Which state to read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AsOf {
+    Live,
+    Position(u64),
+    Date(NaiveDate),
+    KnownOn(NaiveDate),
+}
+
+impl AsOf {
+    fn filter(self) -> Filter {
+        match self {
+            AsOf::Live => Filter::All,
+            AsOf::Position(n) => Filter::AsOfPosition(n),
+            AsOf::Date(d) => Filter::AsOfDate(d),
+            AsOf::KnownOn(d) => Filter::KnownOn(d),
+        }
+    }
+}
+
+struct Historical {
+    as_of: AsOf,
+    /// The log's size when it was built (a later back-dated entry changes a date's state).
+    head: u64,
+    set: Arc<ProjectionSet>,
+}
+
+/// The live projections, kept current by [`LiveProjections::follow`].
+pub struct LiveProjections {
+    db: Database,
+    projector: tokio::sync::Mutex<Projector>,
+    position: AtomicU64,
+    cache: RwLock<HashMap<&'static str, Arc<TableRows>>>,
+    historical: Mutex<VecDeque<Historical>>,
+}
+
+fn find_table<'a>(set: &'a ProjectionSet, projection: &str, table: &str) -> Option<&'a dyn AnyTable> {
+    set.projections()
+        .iter()
+        .filter(|p| p.name() == projection)
+        .flat_map(|p| p.tables())
+        .find(|t| t.shape().name == table && !t.is_internal())
+}
+
+fn rows_of(table: &dyn AnyTable, position: u64) -> Result<TableRows, Problem> {
+    let shape = table.shape();
+    let cells = table
+        .all_cells()
+        .map_err(|e| Problem::internal(format!("projection rows: {e}")))?;
+    let rows = cells
+        .into_iter()
+        .map(|row| {
+            shape
+                .columns
+                .iter()
+                .zip(row)
+                .map(|((column, kind), cell)| {
+                    let value = match (kind, cell) {
+                        (_, Cell::Null) => Value::Null,
+                        (ColumnKind::Json, Cell::Text(text)) => {
+                            serde_json::from_str(&text).unwrap_or(Value::String(text))
+                        }
+                        (_, Cell::Int(v)) => Value::from(v),
+                        (_, Cell::Text(v)) => Value::from(v),
+                        (_, Cell::Bool(v)) => Value::from(v),
+                    };
+                    ((*column).to_string(), value)
+                })
+                .collect()
+        })
+        .collect();
+    Ok(TableRows {
+        position,
+        shape,
+        rows,
+    })
+}
+
+impl LiveProjections {
+    /// Loads the live projections and folds what the log holds beyond their checkpoint.
+    ///
+    /// # Errors
+    /// When the tables or the log cannot be read, or the tables written.
+    pub async fn start(
+        db: &Database,
+        progress: impl FnMut(u64),
+    ) -> Result<Arc<LiveProjections>, ProjectorError> {
+        let mut projector = Projector::load(db).await?;
+        projector.catch_up(progress).await?;
+        Ok(Arc::new(LiveProjections {
+            db: db.clone(),
+            position: AtomicU64::new(projector.position()),
+            projector: tokio::sync::Mutex::new(projector),
+            cache: RwLock::new(HashMap::new()),
+            historical: Mutex::new(VecDeque::new()),
+        }))
+    }
+
+    /// How many entries the live projections hold.
+    pub fn position(&self) -> u64 {
+        self.position.load(Ordering::Acquire)
+    }
+
+    /// Folds new entries, a batch at a time; returns how many.
+    ///
+    /// # Errors
+    /// As [`Projector::catch_up_with`]; what was committed stays.
+    pub async fn catch_up(&self) -> Result<u64, ProjectorError> {
+        let mut total = 0;
+        loop {
+            let mut projector = self.projector.lock().await;
+            let folded = projector.catch_up_with(FOLD_BATCH, None, |_| {}).await?;
+            self.position.store(projector.position(), Ordering::Release);
+            drop(projector);
+            total += folded;
+            if folded < FOLD_BATCH {
+                return Ok(total);
+            }
+        }
+    }
+
+    /// Follows the log: woken by the appender (`head`), and polling every `poll` for
+    /// writers in other processes. Failures are logged, the projections reloaded from
+    /// their last commit, and retried.
+    pub fn follow(
+        self: Arc<Self>,
+        mut head: watch::Receiver<u64>,
+        poll: Duration,
+    ) -> tokio::task::JoinHandle<()> {
+        tokio::spawn(async move {
+            loop {
+                if let Err(error) = self.catch_up().await {
+                    tracing::error!(%error, "projector failed; reloading from its checkpoint");
+                    tokio::time::sleep(poll).await;
+                    match Projector::load(&self.db).await {
+                        Ok(fresh) => {
+                            let mut projector = self.projector.lock().await;
+                            self.position.store(fresh.position(), Ordering::Release);
+                            *projector = fresh;
+                        }
+                        Err(error) => tracing::error!(%error, "projector cannot reload"),
+                    }
+                    continue;
+                }
+                let position = self.position();
+                metrics::gauge!("htx_projector_position").set(position as f64);
+                let woken = tokio::time::timeout(poll, head.wait_for(|size| *size > position));
+                if matches!(woken.await, Ok(Err(_))) {
+                    tokio::time::sleep(poll).await;
+                }
+            }
+        })
+    }
+
+    /// A live table's rows, at the latest folded position (or, while the projector is busy
+    /// folding, at the position before).
+    async fn live_rows(&self, projection: &str, table: &str) -> Result<Arc<TableRows>, Problem> {
+        let position = self.position();
+        let cached = {
+            let cache = self.cache.read().unwrap_or_else(|e| e.into_inner());
+            cache.get(table).cloned()
+        };
+        if let Some(rows) = &cached
+            && rows.position == position
+        {
+            return Ok(rows.clone());
+        }
+        let projector = match self.projector.try_lock() {
+            Ok(projector) => projector,
+            Err(_) => match cached {
+                Some(rows) => return Ok(rows),
+                None => self.projector.lock().await,
+            },
+        };
+        let Some(found) = find_table(projector.set(), projection, table) else {
+            return Err(Problem::not_found(format!("no projection table {projection}/{table}")));
+        };
+        let rows = Arc::new(rows_of(found, projector.position())?);
+        drop(projector);
+        let mut cache = self.cache.write().unwrap_or_else(|e| e.into_inner());
+        cache.insert(rows.shape.name, rows.clone());
+        Ok(rows)
+    }
+
+    /// A historical state, rebuilt from the log unless kept from an earlier request.
+    async fn historical(&self, as_of: AsOf) -> Result<(u64, Arc<ProjectionSet>), Problem> {
+        let head = store::read_head(&self.db).await?.size;
+        // A state as of a position below the head never changes; a date's state may, when
+        // a back-dated entry arrives.
+        let fits = |h: &Historical| {
+            h.as_of == as_of && (h.head == head || matches!(as_of, AsOf::Position(n) if n < h.head))
+        };
+        {
+            let kept = self.historical.lock().unwrap_or_else(|e| e.into_inner());
+            if let Some(found) = kept.iter().find(|h| fits(h)) {
+                return Ok((found.head, found.set.clone()));
+            }
+        }
+        let set = replay(&self.db, as_of.filter(), |_| {})
+            .await
+            .map_err(|e| Problem::internal(format!("rebuilding the historical state: {e}")))?;
+        let set = Arc::new(set);
+        let mut kept = self.historical.lock().unwrap_or_else(|e| e.into_inner());
+        kept.push_front(Historical {
+            as_of,
+            head,
+            set: set.clone(),
+        });
+        kept.truncate(KEPT_HISTORICAL_STATES);
+        Ok((head, set))
+    }
+
+    /// A table's rows in the state asked for.
+    ///
+    /// # Errors
+    /// 404 for an unknown table, 503 when the log cannot be read.
+    pub async fn rows(
+        &self,
+        projection: &str,
+        table: &str,
+        as_of: AsOf,
+    ) -> Result<Arc<TableRows>, Problem> {
+        match as_of {
+            AsOf::Live => self.live_rows(projection, table).await,
+            _ => {
+                let (head, set) = self.historical(as_of).await?;
+                let position = match as_of {
+                    AsOf::Position(n) => (n + 1).min(head),
+                    _ => head,
+                };
+                let found = find_table(&set, projection, table).ok_or_else(|| {
+                    Problem::not_found(format!("no projection table {projection}/{table}"))
+                })?;
+                Ok(Arc::new(rows_of(found, position)?))
+            }
+        }
+    }
+
+    /// Every live table's digest, with the position they were computed at.
+    ///
+    /// # Errors
+    /// When a row does not serialise.
+    pub async fn digests(&self) -> Result<(u64, Vec<projections::Digest>), Problem> {
+        let projector = self.projector.lock().await;
+        let digests = projector
+            .set()
+            .digests()
+            .map_err(|e| Problem::internal(format!("projection rows: {e}")))?;
+        Ok((projector.position(), digests))
+    }
+}
+
+/// A page of a projection table, as returned.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct Page<'a> {
+    pub projection: &'a str,
+    pub table: &'a str,
+    /// How many log entries the state holds (positions 0 to `position - 1`).
+    pub position: u64,
+    /// `live`, or the historical state asked for (`as_of_position`, `as_of_date`, `known_on`).
+    pub state: String,
+    /// Rows matching the filters.
+    pub total: usize,
+    pub offset: usize,
+    pub limit: usize,
+    /// The rows, in the table's key order.
+    #[schema(value_type = Vec<Object>)]
+    pub rows: Vec<&'a Map<String, Value>>,
+}
+
+/// The query of a projection read: filters by column (equality), the page, and the state.
+pub struct ReadQuery {
+    pub as_of: AsOf,
+    pub offset: usize,
+    pub limit: usize,
+    pub filters: Vec<(usize, String)>,
+}
+
+fn parse<T: std::str::FromStr>(name: &str, text: &str, what: &str) -> Result<T, Problem> {
+    text.parse()
+        .map_err(|_| Problem::malformed(format!("`{name}` is {what}, not {text:?}")))
+}
+
+impl ReadQuery {
+    /// Reads the query string against the table's columns.
+    ///
+    /// # Errors
+    /// 400 for an unknown parameter or a value that does not parse.
+    pub fn parse(shape: &TableShape, pairs: &[(String, String)]) -> Result<ReadQuery, Problem> {
+        let mut query = ReadQuery {
+            as_of: AsOf::Live,
+            offset: 0,
+            limit: DEFAULT_LIMIT,
+            filters: Vec::new(),
+        };
+        let mut states = 0;
+        for (name, value) in pairs {
+            match name.as_str() {
+                "offset" => query.offset = parse(name, value, "a number")?,
+                "limit" => {
+                    query.limit = parse(name, value, "a number")?;
+                    if query.limit == 0 || query.limit > MAX_LIMIT {
+                        return Err(Problem::malformed(format!(
+                            "`limit` is between 1 and {MAX_LIMIT}"
+                        )));
+                    }
+                }
+                "as_of_position" => {
+                    states += 1;
+                    query.as_of = AsOf::Position(parse(name, value, "an entry's position")?);
+                }
+                "as_of_date" => {
+                    states += 1;
+                    query.as_of = AsOf::Date(parse(name, value, "a date YYYY-MM-DD")?);
+                }
+                "known_on" => {
+                    states += 1;
+                    query.as_of = AsOf::KnownOn(parse(name, value, "a date YYYY-MM-DD")?);
+                }
+                column => {
+                    let index = shape
+                        .columns
+                        .iter()
+                        .position(|(c, kind)| *c == column && *kind != ColumnKind::Json)
+                        .ok_or_else(|| {
+                            let columns: Vec<&str> = shape
+                                .columns
+                                .iter()
+                                .filter(|(_, kind)| *kind != ColumnKind::Json)
+                                .map(|(c, _)| *c)
+                                .collect();
+                            Problem::malformed(format!(
+                                "unknown parameter `{column}`: filter by one of {}, or use offset, limit, as_of_position, as_of_date, known_on",
+                                columns.join(", ")
+                            ))
+                        })?;
+                    query.filters.push((index, value.clone()));
+                }
+            }
+        }
+        if states > 1 {
+            return Err(Problem::malformed(
+                "use one of as_of_position, as_of_date and known_on",
+            ));
+        }
+        Ok(query)
+    }
+
+    fn state(&self) -> String {
+        match self.as_of {
+            AsOf::Live => "live".to_string(),
+            AsOf::Position(n) => format!("as_of_position={n}"),
+            AsOf::Date(d) => format!("as_of_date={d}"),
+            AsOf::KnownOn(d) => format!("known_on={d}"),
+        }
+    }
+}
+
+fn matches(row: &Map<String, Value>, shape: &TableShape, filters: &[(usize, String)]) -> bool {
+    filters.iter().all(|(index, wanted)| {
+        let column = shape.columns[*index].0;
+        match row.get(column) {
+            Some(Value::String(text)) => text == wanted,
+            Some(Value::Number(n)) => n.to_string() == *wanted,
+            Some(Value::Bool(b)) => b.to_string() == *wanted,
+            Some(Value::Null) | None => wanted == "null",
+            Some(_) => false,
+        }
+    })
+}
+
+/// Answers one projection read.
+///
+/// # Errors
+/// 400 for a bad query, 404 for an unknown table.
+pub async fn read(
+    live: &LiveProjections,
+    projection: &'static str,
+    table: &'static str,
+    shape: &'static TableShape,
+    pairs: &[(String, String)],
+) -> Result<Response, Problem> {
+    let query = ReadQuery::parse(shape, pairs)?;
+    let rows = live.rows(projection, table, query.as_of).await?;
+    let matching: Vec<&Map<String, Value>> = rows
+        .rows
+        .iter()
+        .filter(|row| matches(row, shape, &query.filters))
+        .collect();
+    let total = matching.len();
+    let page = Page {
+        projection,
+        table,
+        position: rows.position,
+        state: query.state(),
+        total,
+        offset: query.offset,
+        limit: query.limit,
+        rows: matching
+            .into_iter()
+            .skip(query.offset)
+            .take(query.limit)
+            .collect(),
+    };
+    let body = serde_json::to_vec(&page)
+        .map_err(|e| Problem::internal(format!("serialising the page: {e}")))?;
+    let mut response = (StatusCode::OK, body).into_response();
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    Ok(response)
+}

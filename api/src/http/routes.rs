@@ -1,0 +1,359 @@
+//! Every route of the service, with the roles it admits: the one table the router, the
+//! OpenAPI document and the role × route test are all built from.
+
+use axum::http::Method;
+use domain::ledger::Role;
+use projections::ProjectionSet;
+use store::TableShape;
+
+use Role::{Admin, Approver, Auditor, Clerk, Dashboard, Finance, Inspector, Officer};
+
+/// Every role: routes any signed-in person may use.
+pub const EVERYONE: &[Role] = &Role::ALL;
+/// No role: the route is public (health, metrics, the OpenAPI document).
+pub const PUBLIC: &[Role] = &[];
+
+/// The aggregate types that take commands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AggregateKind {
+    Cooperative,
+    SupportCase,
+    TrainingClass,
+    BudgetLine,
+    Settlement,
+    AdministrativeUnit,
+    RegionMapping,
+    LegalDocument,
+    SupportRuleSet,
+    Person,
+}
+
+impl AggregateKind {
+    pub const ALL: [AggregateKind; 10] = [
+        AggregateKind::Cooperative,
+        AggregateKind::SupportCase,
+        AggregateKind::TrainingClass,
+        AggregateKind::BudgetLine,
+        AggregateKind::Settlement,
+        AggregateKind::AdministrativeUnit,
+        AggregateKind::RegionMapping,
+        AggregateKind::LegalDocument,
+        AggregateKind::SupportRuleSet,
+        AggregateKind::Person,
+    ];
+
+    /// The collection's path segment.
+    pub fn collection(self) -> &'static str {
+        match self {
+            AggregateKind::Cooperative => "cooperatives",
+            AggregateKind::SupportCase => "support-cases",
+            AggregateKind::TrainingClass => "training-classes",
+            AggregateKind::BudgetLine => "budget-lines",
+            AggregateKind::Settlement => "settlements",
+            AggregateKind::AdministrativeUnit => "administrative-units",
+            AggregateKind::RegionMapping => "region-mappings",
+            AggregateKind::LegalDocument => "legal-documents",
+            AggregateKind::SupportRuleSet => "support-rule-sets",
+            AggregateKind::Person => "people",
+        }
+    }
+
+    /// What the aggregate is called in the log (`aggregate_type`).
+    pub fn aggregate_type(self) -> &'static str {
+        match self {
+            AggregateKind::Cooperative => "cooperative",
+            AggregateKind::SupportCase => "support_case",
+            AggregateKind::TrainingClass => "training_class",
+            AggregateKind::BudgetLine => "budget_line",
+            AggregateKind::Settlement => "settlement",
+            AggregateKind::AdministrativeUnit => "administrative_unit",
+            AggregateKind::RegionMapping => "region_mapping",
+            AggregateKind::LegalDocument => "legal_document",
+            AggregateKind::SupportRuleSet => "support_rule_set",
+            AggregateKind::Person => "person",
+        }
+    }
+
+    /// What the id in the path is.
+    pub fn id_description(self) -> &'static str {
+        match self {
+            AggregateKind::Cooperative => "the cooperative's code (mã HTX)",
+            AggregateKind::SupportCase => "the support case's id (hồ sơ hỗ trợ)",
+            AggregateKind::TrainingClass => "the training class's id (lớp bồi dưỡng)",
+            AggregateKind::BudgetLine => "the budget line's id (dòng dự toán)",
+            AggregateKind::Settlement => "the settlement's id (quyết toán)",
+            AggregateKind::AdministrativeUnit => "the unit's GSO code (đơn vị hành chính)",
+            AggregateKind::RegionMapping => "the region mapping's id",
+            AggregateKind::LegalDocument => "the document's number, e.g. 31/KH-UBND, URL-encoded",
+            AggregateKind::SupportRuleSet => "the rule set's id",
+            AggregateKind::Person => "the person's user name",
+        }
+    }
+}
+
+/// One command route: an action of an aggregate.
+#[derive(Debug, Clone, Copy)]
+pub struct CommandSpec {
+    pub aggregate: AggregateKind,
+    /// The action's variant name, as serde reads it (`Register`).
+    pub action: &'static str,
+    pub roles: &'static [Role],
+}
+
+impl CommandSpec {
+    pub fn path(&self) -> String {
+        format!(
+            "/api/v1/{}/{{id}}/{}",
+            self.aggregate.collection(),
+            kebab(self.action)
+        )
+    }
+}
+
+/// `ReRegister` → `re-register`.
+pub fn kebab(name: &str) -> String {
+    let mut out = String::new();
+    for (i, c) in name.chars().enumerate() {
+        if c.is_uppercase() {
+            if i > 0 {
+                out.push('-');
+            }
+            out.extend(c.to_lowercase());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+const fn command(aggregate: AggregateKind, action: &'static str, roles: &'static [Role]) -> CommandSpec {
+    CommandSpec {
+        aggregate,
+        action,
+        roles,
+    }
+}
+
+use AggregateKind as K;
+
+/// Every command of the domain, with who records it. Registration clerks (cán bộ đăng ký)
+/// record the lifecycle; programme officers (cán bộ chương trình) the money, the cases, the
+/// classes and the reference data; approvers decide support; the Department of Finance
+/// appraises and approves settlements; auditors record audit findings; administrators manage
+/// people.
+pub const COMMANDS: &[CommandSpec] = &[
+    command(K::Cooperative, "Register", &[Clerk]),
+    command(K::Cooperative, "ReRegister", &[Clerk]),
+    command(K::Cooperative, "ChangeRegisteredContent", &[Clerk]),
+    command(K::Cooperative, "CorrectRecord", &[Clerk]),
+    command(K::Cooperative, "RecordMembership", &[Clerk]),
+    command(K::Cooperative, "RecordGeneralMeeting", &[Clerk]),
+    command(K::Cooperative, "JoinUnion", &[Clerk]),
+    command(K::Cooperative, "LeaveUnion", &[Clerk]),
+    command(K::Cooperative, "Suspend", &[Clerk]),
+    command(K::Cooperative, "Resume", &[Clerk]),
+    command(K::Cooperative, "MarkNotOperatingAtAddress", &[Clerk]),
+    command(K::Cooperative, "ClearNotOperatingAtAddress", &[Clerk]),
+    command(K::Cooperative, "RecordInactivity", &[Clerk]),
+    command(K::Cooperative, "ReviewCompliance", &[Clerk]),
+    command(K::Cooperative, "ResolveReorganisation", &[Clerk]),
+    command(K::Cooperative, "RegisterAbsorption", &[Clerk]),
+    command(K::Cooperative, "CompleteReorganisation", &[Clerk]),
+    command(K::Cooperative, "RevokeCertificate", &[Clerk]),
+    command(K::Cooperative, "AnnulRevocation", &[Clerk]),
+    command(K::Cooperative, "ResolveDissolution", &[Clerk]),
+    command(K::Cooperative, "DecideCompulsoryDissolution", &[Clerk]),
+    command(K::Cooperative, "PublishDissolution", &[Clerk]),
+    command(K::Cooperative, "CancelDissolution", &[Clerk]),
+    command(K::Cooperative, "CompleteDissolution", &[Clerk]),
+    command(K::Cooperative, "OpenBankruptcy", &[Clerk]),
+    command(K::Cooperative, "DeclareBankruptcy", &[Clerk]),
+    command(K::Cooperative, "SubmitAnnualInformation", &[Clerk]),
+    command(K::Cooperative, "DesignateModel", &[Officer]),
+    command(K::Cooperative, "RateOcopProduct", &[Officer]),
+    command(K::SupportCase, "ReceiveApplication", &[Officer]),
+    command(K::SupportCase, "Approve", &[Approver]),
+    command(K::SupportCase, "Reject", &[Approver]),
+    command(K::TrainingClass, "Plan", &[Officer]),
+    command(K::TrainingClass, "Hold", &[Officer]),
+    command(K::TrainingClass, "Cancel", &[Officer]),
+    command(K::TrainingClass, "CorrectRecord", &[Officer]),
+    command(K::BudgetLine, "AssignEstimate", &[Officer]),
+    command(K::BudgetLine, "Allocate", &[Officer]),
+    command(K::BudgetLine, "Commit", &[Officer]),
+    command(K::BudgetLine, "PayAdvance", &[Officer]),
+    command(K::BudgetLine, "SettleAdvance", &[Officer]),
+    command(K::BudgetLine, "MakePayment", &[Officer]),
+    command(K::BudgetLine, "ReturnFunds", &[Officer]),
+    command(K::BudgetLine, "Reverse", &[Officer]),
+    command(K::BudgetLine, "ReviewAdvances", &[Officer]),
+    command(K::Settlement, "Submit", &[Officer]),
+    command(K::Settlement, "Appraise", &[Finance]),
+    command(K::Settlement, "Approve", &[Finance]),
+    command(K::Settlement, "RecordAuditFinding", &[Auditor]),
+    command(K::AdministrativeUnit, "Establish", &[Officer]),
+    command(K::AdministrativeUnit, "Reclassify", &[Officer]),
+    command(K::AdministrativeUnit, "MergeInto", &[Officer]),
+    command(K::AdministrativeUnit, "Absorb", &[Officer]),
+    command(K::AdministrativeUnit, "Abolish", &[Officer]),
+    command(K::RegionMapping, "DefineVersion", &[Officer]),
+    command(K::LegalDocument, "Register", &[Officer]),
+    command(K::LegalDocument, "Repeal", &[Officer]),
+    command(K::SupportRuleSet, "PublishVersion", &[Officer]),
+    command(K::SupportRuleSet, "End", &[Officer]),
+    command(K::Person, "Add", &[Admin]),
+    command(K::Person, "IssueToken", &[Admin]),
+    command(K::Person, "RevokeToken", &[Admin]),
+];
+
+/// Who reads a projection: the registry side is for everyone who works with cooperatives;
+/// money (balances, settlement checks, what each cooperative received) is not for clerks.
+pub fn projection_readers(projection: &str) -> &'static [Role] {
+    match projection {
+        "registry" | "dissolution" | "plan_progress" => &[
+            Clerk, Officer, Approver, Finance, Auditor, Inspector, Dashboard,
+        ],
+        _ => &[Officer, Approver, Finance, Auditor, Inspector, Dashboard],
+    }
+}
+
+/// What a route does, for the router and the OpenAPI document.
+#[derive(Debug, Clone, Copy)]
+pub enum Endpoint {
+    Command(&'static CommandSpec),
+    /// A projection table's rows.
+    Projection {
+        projection: &'static str,
+        shape: &'static TableShape,
+    },
+    ProjectionDigests,
+    Me,
+    LatestCheckpoint,
+    SignCheckpoint,
+    Entries,
+    Proof,
+    Consistency,
+    Verify,
+    Healthz,
+    Readyz,
+    Metrics,
+    OpenApi,
+}
+
+/// One route: method, path (axum's `{param}` syntax), the roles it admits, what it does.
+#[derive(Debug, Clone)]
+pub struct Route {
+    pub method: Method,
+    pub path: String,
+    pub roles: &'static [Role],
+    pub endpoint: Endpoint,
+}
+
+fn route(method: Method, path: &str, roles: &'static [Role], endpoint: Endpoint) -> Route {
+    Route {
+        method,
+        path: path.to_string(),
+        roles,
+        endpoint,
+    }
+}
+
+/// Every route of the service.
+pub fn all() -> Vec<Route> {
+    let mut routes = vec![
+        route(Method::GET, "/healthz", PUBLIC, Endpoint::Healthz),
+        route(Method::GET, "/readyz", PUBLIC, Endpoint::Readyz),
+        route(Method::GET, "/metrics", PUBLIC, Endpoint::Metrics),
+        route(Method::GET, "/openapi.json", PUBLIC, Endpoint::OpenApi),
+        route(Method::GET, "/api/v1/me", EVERYONE, Endpoint::Me),
+        route(
+            Method::GET,
+            "/api/v1/ledger/checkpoint",
+            EVERYONE,
+            Endpoint::LatestCheckpoint,
+        ),
+        route(
+            Method::POST,
+            "/api/v1/ledger/checkpoint",
+            &[Admin],
+            Endpoint::SignCheckpoint,
+        ),
+        route(
+            Method::GET,
+            "/api/v1/ledger/entries",
+            &[Auditor, Inspector],
+            Endpoint::Entries,
+        ),
+        route(
+            Method::GET,
+            "/api/v1/ledger/proof/{position}",
+            &[Auditor, Inspector],
+            Endpoint::Proof,
+        ),
+        route(
+            Method::GET,
+            "/api/v1/ledger/consistency",
+            &[Auditor, Inspector],
+            Endpoint::Consistency,
+        ),
+        route(Method::GET, "/api/v1/ledger/verify", &[Auditor], Endpoint::Verify),
+        route(
+            Method::GET,
+            "/api/v1/projections/digests",
+            &[Finance, Auditor, Inspector, Dashboard],
+            Endpoint::ProjectionDigests,
+        ),
+    ];
+    for projection in ProjectionSet::new().projections() {
+        for table in projection.tables() {
+            if table.is_internal() {
+                continue;
+            }
+            let name = projection.name();
+            routes.push(route(
+                Method::GET,
+                &format!("/api/v1/projections/{name}/{}", table.shape().name),
+                projection_readers(name),
+                Endpoint::Projection {
+                    projection: name,
+                    shape: table.shape(),
+                },
+            ));
+        }
+    }
+    for spec in COMMANDS {
+        routes.push(route(
+            Method::POST,
+            &spec.path(),
+            spec.roles,
+            Endpoint::Command(spec),
+        ));
+    }
+    routes
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn action_names_become_kebab_case_path_segments() {
+        assert_eq!(kebab("ReRegister"), "re-register");
+        assert_eq!(kebab("Resume"), "resume");
+        assert_eq!(kebab("RateOcopProduct"), "rate-ocop-product");
+    }
+
+    #[test]
+    fn no_two_routes_share_a_method_and_path() {
+        let routes = all();
+        let mut seen = std::collections::HashSet::new();
+        for route in &routes {
+            assert!(
+                seen.insert((route.method.clone(), route.path.clone())),
+                "{} {} twice",
+                route.method,
+                route.path
+            );
+        }
+    }
+}

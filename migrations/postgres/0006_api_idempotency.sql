@@ -1,0 +1,16 @@
+-- The HTTP service's idempotency keys: the first response to each (person, key), so that a
+-- retried command (a timed-out payment, say) returns it again and writes nothing new.
+-- Not part of the log: a convenience of the service, safe to empty (a retry after that is
+-- still caught by the key recorded in the entries' metadata, see api/src/http/idempotency.rs).
+
+CREATE TABLE api_idempotency (
+    user_id          text        NOT NULL,
+    idempotency_key  text        NOT NULL,
+    request_sha256   text        NOT NULL,
+    status           integer     NOT NULL,
+    response         text        NOT NULL,
+    recorded_at      timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (user_id, idempotency_key)
+);
+
+GRANT SELECT, INSERT ON api_idempotency TO htx_ledger_app;

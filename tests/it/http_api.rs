@@ -1,0 +1,521 @@
+//! The HTTP service over real TCP against PostgreSQL: every route × every role, every error
+//! class as problem+json, idempotent payments, 50 concurrent writers, and a proof fetched
+//! over HTTP that `htx-ledger verify-proof` accepts.
+
+use std::sync::Arc;
+
+use api::http::routes::{self, Endpoint};
+use api::programme::Programme;
+use domain::cooperative::{
+    Address, CooperativeAction, CooperativeKind, MemberCounts, Origin, RegistrationContent,
+    Representative,
+};
+use domain::funding::{BudgetLineAction, BudgetLineId, SupportCategory};
+use domain::ledger::{Entry, Role};
+use reqwest::Method;
+use serde_json::{Value, json};
+use store::verify::verify_log;
+
+use crate::support::cli::htx_ledger;
+use crate::support::programme::*;
+use crate::support::server::{TestServer, problem, user_of};
+
+/// What a client sends for `action`: its fields, beside the legal date.
+fn body_of<A: serde::Serialize>(action: &A, effective_date: &str) -> Value {
+    let mut fields = match serde_json::to_value(action).expect("an action serialises") {
+        Value::Object(tagged) => tagged
+            .into_iter()
+            .next()
+            .map(|(_, fields)| fields)
+            .unwrap_or(Value::Null),
+        Value::String(_) => json!({}),
+        other => panic!("not an action: {other}"),
+    };
+    if fields.is_null() {
+        fields = json!({});
+    }
+    fields["effective_date"] = json!(effective_date);
+    fields
+}
+
+fn registration(n: u32, unit: &str, members: u32) -> CooperativeAction {
+    CooperativeAction::Register {
+        code: code(n).as_str().to_string(),
+        kind: CooperativeKind::Cooperative,
+        content: RegistrationContent {
+            name: format!("HTX Thử {n}"),
+            address: Address::new("Thôn Đông", unit),
+            representative: Representative::new("Nguyễn Văn An", "Giám đốc"),
+            charter_capital: d(500_000_000),
+        },
+        members: MemberCounts {
+            official: members,
+            associate: 0,
+            member_cooperatives: 0,
+        },
+        certificate_no: format!("GCN-{}", code(n).as_str()),
+        legacy_reg_no: None,
+        origin: Origin::New,
+    }
+}
+
+fn concrete(path: &str) -> String {
+    path.replace("{id}", "khong-co")
+        .replace("{position}", "999999")
+}
+
+async fn head(server: &TestServer) -> u64 {
+    head_size(&server.test.ledger).await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_route_admits_exactly_its_roles() {
+    let server = TestServer::postgres().await;
+    let before = head(&server).await;
+    let mut checked = 0;
+    for route in routes::all() {
+        let path = concrete(&route.path);
+        let method = Method::from_bytes(route.method.as_str().as_bytes()).unwrap();
+        // No token.
+        let anonymous = server
+            .request(method.clone(), None, &path)
+            .json(&json!({}))
+            .send()
+            .await
+            .unwrap();
+        if route.roles.is_empty() {
+            assert!(
+                anonymous.status().is_success(),
+                "{} {path} is public: {}",
+                route.method,
+                anonymous.status()
+            );
+            continue;
+        }
+        problem(anonymous, 401).await;
+        for role in Role::ALL {
+            let response = server
+                .request(method.clone(), Some(role), &path)
+                .json(&json!({}))
+                .send()
+                .await
+                .unwrap();
+            let status = response.status().as_u16();
+            let admitted = route.roles.contains(&role);
+            if admitted {
+                assert!(
+                    status != 401 && status != 403 && status < 500,
+                    "{} {path} as {}: {status}",
+                    route.method,
+                    role.as_str()
+                );
+                if let Endpoint::Command(_) = route.endpoint {
+                    // An empty body lacks the legal date: refused, nothing written.
+                    problem(response, 422).await;
+                }
+            } else {
+                problem(response, 403).await;
+            }
+            checked += 1;
+        }
+    }
+    assert!(checked > 500, "{checked} route × role pairs");
+    // Only the admin's checkpoint was a write, and it is not an entry.
+    assert_eq!(head(&server).await, before, "the matrix wrote entries");
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_error_class_is_a_problem_and_a_refusal_writes_nothing() {
+    let server = TestServer::postgres().await;
+    let programme = Programme::new(server.test.ledger.clone());
+    seed_units(&programme).await;
+    let path = format!("/api/v1/cooperatives/{}/register", code(1).as_str());
+
+    // 400: not JSON.
+    let response = server
+        .request(Method::POST, Some(Role::Clerk), &path)
+        .header("content-type", "application/json")
+        .body("{\"effective_date\": ")
+        .send()
+        .await
+        .unwrap();
+    problem(response, 400).await;
+    // 400: a bad query parameter.
+    let response = server
+        .get(Role::Auditor, "/api/v1/projections/registry/registry?limit=abc")
+        .await;
+    problem(response, 400).await;
+    // 422: a domain refusal names its rule and legal basis; nothing is written.
+    let before = head(&server).await;
+    let too_few = body_of(&registration(1, "205", 3), "2018-01-05");
+    let refused = problem(server.post(Role::Clerk, &path, too_few).await, 422).await;
+    assert_eq!(refused["rule"], "REG-01", "{refused}");
+    assert!(refused["legal_basis"].as_str().unwrap().contains("Luật HTX"), "{refused}");
+    assert_eq!(head(&server).await, before, "a refused command wrote");
+    // 422: a field of the wrong type.
+    let mut wrong = body_of(&registration(1, "205", 7), "2018-01-05");
+    wrong["members"] = json!("seven");
+    problem(server.post(Role::Clerk, &path, wrong).await, 422).await;
+    // 401: no token, an unknown token, a revoked token.
+    let none = server.request(Method::GET, None, "/api/v1/me").send().await.unwrap();
+    assert!(none.headers().contains_key("www-authenticate"));
+    problem(none, 401).await;
+    let unknown = server
+        .request(Method::GET, None, "/api/v1/me")
+        .bearer_auth("htx_not-a-token")
+        .send()
+        .await
+        .unwrap();
+    problem(unknown, 401).await;
+    let revoke = json!({"effective_date": "2018-01-05", "token_hash": null, "reason": "nghỉ việc"});
+    let revoked_user = user_of(Role::Dashboard);
+    let response = server
+        .post(Role::Admin, &format!("/api/v1/people/{revoked_user}/revoke-token"), revoke)
+        .await;
+    assert_eq!(response.status(), 200, "{}", response.text().await.unwrap());
+    problem(server.get(Role::Dashboard, "/api/v1/me").await, 401).await;
+    // 403.
+    let response = server.post(Role::Auditor, &path, json!({})).await;
+    problem(response, 403).await;
+    // 404: no such route; no such entry.
+    problem(server.get(Role::Auditor, "/api/v1/nothing-here").await, 404).await;
+    problem(server.get(Role::Auditor, "/api/v1/ledger/proof/999999").await, 404).await;
+    // 405.
+    let response = server
+        .request(Method::DELETE, Some(Role::Auditor), "/api/v1/me")
+        .send()
+        .await
+        .unwrap();
+    problem(response, 405).await;
+    // 413: a body over the limit.
+    let mut huge = body_of(&registration(1, "205", 7), "2018-01-05");
+    huge["padding"] = json!("x".repeat(api::http::MAX_BODY_BYTES + 1));
+    problem(server.post(Role::Clerk, &path, huge).await, 413).await;
+    assert_eq!(head(&server).await, before + 1, "only the revocation was written");
+
+    // 409: a conflict that persists after the server's retries. A trigger refuses every
+    // entry of one cooperative as a duplicate key, as a concurrent writer that always wins
+    // would.
+    let pg = server.test.pg.as_ref().expect("PostgreSQL");
+    let mut owner = pg.owner().await;
+    let contested = code(9);
+    let trigger = format!(
+        "CREATE FUNCTION always_taken() RETURNS trigger LANGUAGE plpgsql AS $$ \
+         BEGIN IF NEW.aggregate_id = '{}' THEN \
+         RAISE unique_violation USING MESSAGE = 'taken by another writer'; END IF; \
+         RETURN NEW; END $$; \
+         CREATE TRIGGER always_taken BEFORE INSERT ON ledger_entries \
+         FOR EACH ROW EXECUTE FUNCTION always_taken();",
+        contested.as_str()
+    );
+    sqlx::raw_sql(&trigger).execute(&mut owner).await.unwrap();
+    let contested_path = format!("/api/v1/cooperatives/{}/register", contested.as_str());
+    let response = server
+        .post(Role::Clerk, &contested_path, body_of(&registration(9, "205", 7), "2018-01-05"))
+        .await;
+    let conflict = problem(response, 409).await;
+    assert!(conflict["detail"].as_str().unwrap().contains("retries"), "{conflict}");
+    assert_eq!(head(&server).await, before + 1);
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_actor_recorded_is_the_person_signed_in() {
+    let server = TestServer::postgres().await;
+    let programme = Programme::new(server.test.ledger.clone());
+    seed_units(&programme).await;
+    let path = format!("/api/v1/cooperatives/{}/register", code(3).as_str());
+    let mut body = body_of(&registration(3, "205", 7), "2018-01-05");
+    body["actor"] = json!({"user_id": "someone.else", "role": "admin"});
+    let refused = problem(server.post(Role::Clerk, &path, body).await, 422).await;
+    assert!(refused["detail"].as_str().unwrap().contains("actor"));
+
+    let body = body_of(&registration(3, "205", 7), "2018-01-05");
+    let response = server.post(Role::Clerk, &path, body).await;
+    assert_eq!(response.status(), 200);
+    let accepted: Value = response.json().await.unwrap();
+    let position = accepted["entries"][0]["position"].as_u64().expect("one entry written");
+    let lines = server
+        .get(Role::Auditor, &format!("/api/v1/ledger/entries?from={position}&limit=1"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    let entry = Entry::parse_canonical(lines.trim_end().as_bytes()).expect("an entry");
+    assert_eq!(entry.metadata["actor"]["user_id"], user_of(Role::Clerk));
+    assert_eq!(entry.metadata["actor"]["role"], "clerk");
+    assert_eq!(entry.metadata["effective_date"], "2018-01-05");
+    server.stop().await;
+}
+
+fn line() -> BudgetLineId {
+    BudgetLineId::new(2018, "SO-KHDT", "NS-TINH", SupportCategory::Establishment).unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_retried_payment_with_the_same_key_writes_one_entry() {
+    let server = TestServer::postgres().await;
+    let p = Programme::new(server.test.ledger.clone());
+    seed_units(&p).await;
+    let rule_set = publish_rule_set(&p, 100_000_000).await;
+    register(&p, &code(1), day(2017, 9, 1), "205", 7, "HTX Yên Đức").await;
+    open_line(&p, &line(), 100_000_000, &[("205", 50_000_000)], day(2018, 1, 10)).await;
+    let dates = (day(2018, 2, 1), day(2018, 2, 15));
+    let case = approved_case(&p, &line(), "HS-1", &code(1), 10_000_000, dates, &rule_set).await;
+    commit(&p, &line(), &case, "205", day(2018, 3, 1)).await;
+
+    let pay = BudgetLineAction::MakePayment {
+        purpose: case.clone(),
+        amount: d(1_000_000),
+        voucher: "GRDT-01".into(),
+    };
+    let path = format!("/api/v1/budget-lines/{}/make-payment", line().to_id());
+    let body = body_of(&pay, "2018-04-02");
+    let send = |body: Value| {
+        server
+            .request(Method::POST, Some(Role::Officer), &path)
+            .header("Idempotency-Key", "thanh-toan-GRDT-01")
+            .json(&body)
+            .send()
+    };
+    let before = head(&server).await;
+    let first = send(body.clone()).await.unwrap();
+    assert_eq!(first.status(), 200);
+    assert!(first.headers().get("idempotent-replayed").is_none());
+    let first: Value = first.json().await.unwrap();
+    assert_eq!(head(&server).await, before + 1);
+    // The client timed out and sends it again: the same answer, nothing new written.
+    for _ in 0..3 {
+        let again = send(body.clone()).await.unwrap();
+        assert_eq!(again.status(), 200);
+        assert_eq!(again.headers()["idempotent-replayed"], "true");
+        let again: Value = again.json().await.unwrap();
+        assert_eq!(again, first);
+    }
+    assert_eq!(head(&server).await, before + 1);
+    // The same key for a different request is refused.
+    let mut other = body.clone();
+    other["voucher"] = json!("GRDT-02");
+    problem(send(other).await.unwrap(), 422).await;
+    assert_eq!(head(&server).await, before + 1);
+    // Without a key, the same payment is a second payment.
+    let response = server.post(Role::Officer, &path, body).await;
+    assert_eq!(response.status(), 200);
+    assert_eq!(head(&server).await, before + 2);
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn fifty_concurrent_clients_write_without_a_5xx_and_the_log_verifies() {
+    let server = Arc::new(TestServer::postgres().await);
+    let programme = Programme::new(server.test.ledger.clone());
+    seed_units(&programme).await;
+    let mut clients = Vec::new();
+    for client in 0..50u32 {
+        let server = server.clone();
+        clients.push(tokio::spawn(async move {
+            let mut statuses = Vec::new();
+            // Each client registers its own cooperative, then records memberships on it
+            // and on a cooperative shared by five clients (conflicts, retried).
+            let own = 100 + client;
+            let path = format!("/api/v1/cooperatives/{}/register", code(own).as_str());
+            let response = server
+                .post(Role::Clerk, &path, body_of(&registration(own, "205", 7), "2018-01-05"))
+                .await;
+            statuses.push(response.status().as_u16());
+            let shared = 100 + client % 10;
+            for round in 0..3u32 {
+                let members = CooperativeAction::RecordMembership {
+                    members: MemberCounts {
+                        official: 7 + round + client,
+                        associate: 0,
+                        member_cooperatives: 0,
+                    },
+                };
+                for target in [own, shared] {
+                    let path =
+                        format!("/api/v1/cooperatives/{}/record-membership", code(target).as_str());
+                    let response = server
+                        .post(Role::Clerk, &path, body_of(&members, "2018-06-30"))
+                        .await;
+                    statuses.push(response.status().as_u16());
+                }
+            }
+            statuses
+        }));
+    }
+    let mut all = Vec::new();
+    for client in clients {
+        all.extend(client.await.unwrap());
+    }
+    assert_eq!(all.len(), 50 * 7);
+    assert!(all.iter().all(|s| *s < 500), "a 5xx: {all:?}");
+    let accepted = all.iter().filter(|s| **s == 200).count();
+    assert!(accepted >= 50 * 4, "{accepted} accepted of {}", all.len());
+    let chain = verify_log(server.test.ledger.database(), |_| {})
+        .await
+        .unwrap()
+        .expect("the log verifies");
+    assert_eq!(chain.size, head(&server).await);
+    let verified: Value = server
+        .get(Role::Auditor, "/api/v1/ledger/verify")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(verified["intact"], true, "{verified}");
+    Arc::into_inner(server).expect("the clients are done").stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_proof_fetched_over_http_verifies_with_the_cli() {
+    let server = TestServer::postgres().await;
+    let programme = Programme::new(server.test.ledger.clone());
+    seed_units(&programme).await;
+    let path = format!("/api/v1/cooperatives/{}/register", code(5).as_str());
+    let accepted: Value = server
+        .post(Role::Clerk, &path, body_of(&registration(5, "205", 7), "2018-01-05"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let position = accepted["entries"][0]["position"].as_u64().unwrap();
+    // Only the admin signs.
+    problem(server.post(Role::Auditor, "/api/v1/ledger/checkpoint", json!({})).await, 403).await;
+    let signed = server.post(Role::Admin, "/api/v1/ledger/checkpoint", json!({})).await;
+    assert_eq!(signed.status(), 201);
+    let note = server.get(Role::Inspector, "/api/v1/ledger/checkpoint").await.text().await.unwrap();
+    assert_eq!(note, signed.text().await.unwrap());
+
+    let proof = server
+        .get(Role::Inspector, &format!("/api/v1/ledger/proof/{position}"))
+        .await;
+    assert_eq!(proof.status(), 200);
+    let proof = proof.text().await.unwrap();
+    let entry = server
+        .get(Role::Inspector, &format!("/api/v1/ledger/entries?from={position}&limit=1"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let proof_file = dir.path().join("entry.tlog-proof");
+    let entry_file = dir.path().join("entry.json");
+    std::fs::write(&proof_file, &proof).unwrap();
+    std::fs::write(&entry_file, entry.trim_end_matches('\n')).unwrap();
+    let args = [
+        "verify-proof",
+        proof_file.to_str().unwrap(),
+        "--vkey",
+        server.vkey.to_str().unwrap(),
+        "--entry",
+        entry_file.to_str().unwrap(),
+    ];
+    let (code, output) = htx_ledger("sqlite://unused", None, &args);
+    assert_eq!(code, 0, "{output}");
+    assert!(output.contains(&format!("VALID: entry {position}")), "{output}");
+    // The same proof with another entry's bytes does not verify.
+    let other = server
+        .get(Role::Inspector, "/api/v1/ledger/entries?from=0&limit=1")
+        .await
+        .text()
+        .await
+        .unwrap();
+    std::fs::write(&entry_file, other.trim_end_matches('\n')).unwrap();
+    let (code, output) = htx_ledger("sqlite://unused", None, &args);
+    assert_eq!(code, 1, "{output}");
+    // A consistency proof between two sizes.
+    let size = head(&server).await;
+    let consistency: Value = server
+        .get(Role::Auditor, &format!("/api/v1/ledger/consistency?from=1&to={size}"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(!consistency["hashes"].as_array().unwrap().is_empty());
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn projections_are_read_live_filtered_paged_and_as_of_a_date() {
+    let server = TestServer::postgres().await;
+    let programme = Programme::new(server.test.ledger.clone());
+    seed_units(&programme).await;
+    for (n, date) in [(11, "2017-10-02"), (12, "2018-03-05"), (13, "2018-03-06")] {
+        let path = format!("/api/v1/cooperatives/{}/register", code(n).as_str());
+        let response = server
+            .post(Role::Clerk, &path, body_of(&registration(n, "205", 7), date))
+            .await;
+        assert_eq!(response.status(), 200);
+    }
+    let size = head(&server).await;
+    // The projector follows: wait until it holds every entry.
+    let mut page: Value = Value::Null;
+    for _ in 0..100 {
+        page = server
+            .get(Role::Dashboard, "/api/v1/projections/registry/registry?limit=2")
+            .await
+            .json()
+            .await
+            .unwrap();
+        if page["position"] == size {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert_eq!(page["position"], size);
+    assert_eq!(page["total"], 3);
+    assert_eq!(page["rows"].as_array().unwrap().len(), 2);
+    let second: Value = server
+        .get(Role::Dashboard, "/api/v1/projections/registry/registry?limit=2&offset=2")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(second["rows"].as_array().unwrap().len(), 1);
+    let one: Value = server
+        .get(
+            Role::Dashboard,
+            &format!("/api/v1/projections/registry/registry?code={}", code(12).as_str()),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(one["total"], 1, "{one}");
+    let in_2017: Value = server
+        .get(Role::Dashboard, "/api/v1/projections/registry/registry?as_of_date=2017-12-31")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(in_2017["total"], 1, "{in_2017}");
+    assert_eq!(in_2017["state"], "as_of_date=2017-12-31");
+    // Clerks read the registry but not the money.
+    assert_eq!(
+        server.get(Role::Clerk, "/api/v1/projections/registry/registry").await.status(),
+        200
+    );
+    problem(
+        server
+            .get(Role::Clerk, "/api/v1/projections/funding_balances/funding_balances")
+            .await,
+        403,
+    )
+    .await;
+    // Ready, with the projector caught up; metrics count the requests.
+    let ready = server.request(Method::GET, None, "/readyz").send().await.unwrap();
+    assert_eq!(ready.status(), 200);
+    let metrics = server
+        .request(Method::GET, None, "/metrics")
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(metrics.contains("htx_http_requests_total"), "{metrics}");
+    assert!(metrics.contains("htx_projector_lag_entries"), "{metrics}");
+    server.stop().await;
+}

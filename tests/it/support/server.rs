@@ -1,0 +1,138 @@
+//! The HTTP service under test: started on a fresh ledger on 127.0.0.1 (a free port), with a
+//! signing key and one person per role, and a client that signs in as any of them.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use api::http::{self, Running, ServeOptions};
+use api::programme::{Programme, execute};
+use domain::command::Command;
+use domain::ledger::{Actor, EventMetadata, Role};
+use domain::people::{PersonAction, token_hash};
+use reqwest::{Method, RequestBuilder, Response};
+use store::keys::KeyRing;
+
+use super::backends::TestLedger;
+use super::programme::day;
+
+pub struct TestServer {
+    pub base: String,
+    pub tokens: HashMap<Role, String>,
+    pub client: reqwest::Client,
+    pub keys: tempfile::TempDir,
+    pub vkey: std::path::PathBuf,
+    pub running: Option<Running>,
+    pub test: TestLedger,
+}
+
+/// The user name of the test person in `role`.
+pub fn user_of(role: Role) -> String {
+    format!("test.{}", role.as_str())
+}
+
+/// Adds one person per role, each with a known token.
+pub async fn add_people(programme: &Programme) -> HashMap<Role, String> {
+    let admin = Actor::new("os:test", Role::Admin, None);
+    let date = day(2017, 9, 1);
+    let metadata = EventMetadata::new(admin.clone(), date);
+    let mut tokens = HashMap::new();
+    for role in Role::ALL {
+        let user = user_of(role);
+        let add = PersonAction::Add {
+            user: user.clone(),
+            full_name: format!("Người thử {}", role.as_str()),
+            role,
+            agency: None,
+        };
+        execute(&programme.people, &user, Command::new(date, admin.clone(), add), &metadata)
+            .await
+            .expect("add a person");
+        let token = format!("htx_test-token-of-{}", role.as_str());
+        let issue = PersonAction::IssueToken {
+            token_hash: token_hash(&token),
+        };
+        execute(&programme.people, &user, Command::new(date, admin.clone(), issue), &metadata)
+            .await
+            .expect("issue a token");
+        tokens.insert(role, token);
+    }
+    tokens
+}
+
+impl TestServer {
+    pub async fn start(test: TestLedger) -> TestServer {
+        let keys = tempfile::tempdir().expect("a key folder");
+        let vkey = super::keys::write_key(keys.path(), 7);
+        let ring = Arc::new(KeyRing::load(keys.path()).expect("the key folder loads"));
+        let tokens = add_people(&Programme::new(test.ledger.clone())).await;
+        let options = ServeOptions {
+            bind: "127.0.0.1:0".parse().expect("an address"),
+            max_lag: 10_000,
+            poll: Duration::from_millis(100),
+            checkpoint_every: Duration::from_secs(3600),
+        };
+        let running = http::start(test.ledger.clone(), Some(ring), &options, false)
+            .await
+            .expect("the service starts");
+        TestServer {
+            base: format!("http://{}", running.addr),
+            tokens,
+            client: reqwest::Client::new(),
+            keys,
+            vkey,
+            running: Some(running),
+            test,
+        }
+    }
+
+    pub async fn postgres() -> TestServer {
+        TestServer::start(TestLedger::postgres().await).await
+    }
+
+    pub fn request(&self, method: Method, role: Option<Role>, path: &str) -> RequestBuilder {
+        let builder = self.client.request(method, format!("{}{path}", self.base));
+        match role {
+            Some(role) => builder.bearer_auth(&self.tokens[&role]),
+            None => builder,
+        }
+    }
+
+    pub async fn get(&self, role: Role, path: &str) -> Response {
+        self.request(Method::GET, Some(role), path)
+            .send()
+            .await
+            .expect("the service answers")
+    }
+
+    pub async fn post(&self, role: Role, path: &str, body: serde_json::Value) -> Response {
+        self.request(Method::POST, Some(role), path)
+            .json(&body)
+            .send()
+            .await
+            .expect("the service answers")
+    }
+
+    pub async fn stop(mut self) {
+        if let Some(running) = self.running.take() {
+            running.stop().await.expect("the service stops cleanly");
+        }
+    }
+}
+
+/// Checks that `response` is an RFC 9457 problem with `status`, and returns its body.
+pub async fn problem(response: Response, status: u16) -> serde_json::Value {
+    assert_eq!(response.status().as_u16(), status, "status of {}", response.url());
+    let content_type = response
+        .headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_string();
+    assert_eq!(content_type, "application/problem+json");
+    let body: serde_json::Value = response.json().await.expect("a JSON problem");
+    assert_eq!(body["status"], status);
+    assert!(body["type"].as_str().is_some_and(|t| t.starts_with("urn:htx-ledger:problem:")));
+    assert!(body["title"].is_string() && body["detail"].is_string(), "{body}");
+    body
+}
