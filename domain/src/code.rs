@@ -21,7 +21,17 @@ const WEIGHTS: [u32; 9] = [31, 29, 23, 19, 17, 13, 7, 5, 3];
 /// INVARIANT: ten ASCII digits, digits 3-9 not all zero, the check digit valid under
 /// [`CHECK_RULE_VERSION`].
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(try_from = "String", into = "String")]
+#[cfg_attr(
+    feature = "openapi",
+    schema(
+        value_type = String,
+        pattern = r"^[\s.\-]*([0-9][\s.\-]*){10}$",
+        description = "Mã số HTX / cooperative code, which is also the tax code (mã số thuế): 10 digits, the last a check digit (mst-check-v1, python-stdnum vn.mst), digits 3-9 not all zero. Spaces, dots and dashes are dropped when read (`57.00.101.234`); it is always written as 10 digits.",
+        example = "0100233488"
+    )
+)]
 pub struct CooperativeCode(String);
 
 /// Why a text is not a cooperative code.

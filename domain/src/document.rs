@@ -29,12 +29,28 @@ const DOCUMENT_TYPES: [&str; 12] = [
 ///
 /// INVARIANT: `canonical` is what [`DocumentNumber::parse`] makes of `raw`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(try_from = "DocumentNumberRepr", into = "DocumentNumberRepr")]
+#[cfg_attr(
+    feature = "openapi",
+    schema(
+        description = "Số, ký hiệu văn bản / a document number such as `899/2017/QĐ-UBND`, as the text entered and its canonical form (`number[/year]/SYMBOL`, NĐ 30/2020/NĐ-CP Phụ lục I). Read back, `canonical` must be what parsing `raw` gives (DATA-01).",
+        example = json!({"raw": "899/2017/qd-ubnd", "canonical": "899/2017/QĐ-UBND"})
+    )
+)]
 pub struct DocumentNumber {
+    /// The text as it was entered, in NFC: any case, stray spaces, a leading `Số:`, ASCII `D`
+    /// for `Đ`.
     raw: String,
+    /// The form used for comparison and as an identifier, e.g. `899/2017/QĐ-UBND`.
+    #[cfg_attr(feature = "openapi", schema(pattern = r"^[0-9]{2,}[/-]\S+$"))]
     canonical: String,
+    // Not in the JSON form (`DocumentNumberRepr`): derived from `raw` when read.
+    #[cfg_attr(feature = "openapi", schema(ignore))]
     number: u32,
+    #[cfg_attr(feature = "openapi", schema(ignore))]
     year: Option<u16>,
+    #[cfg_attr(feature = "openapi", schema(ignore))]
     symbol: String,
 }
 

@@ -32,3 +32,6 @@ pub mod text;
 
 #[cfg(test)]
 mod invariants;
+
+#[cfg(all(test, feature = "openapi"))]
+mod openapi_tests;

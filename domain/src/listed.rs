@@ -2,7 +2,8 @@
 //! generated from one declaration, so a new value cannot be left out of either.
 
 /// Declares `enum Name { Variant => "stored name", … }` with `ALL`, `as_str`, `parse`,
-/// `Display`, and serde as the stored name.
+/// `Display`, and serde as the stored name. With the feature `openapi`, its `utoipa::ToSchema`
+/// is a string enum of the stored names.
 macro_rules! listed_enum {
     (
         $(#[$meta:meta])*
@@ -12,8 +13,13 @@ macro_rules! listed_enum {
     ) => {
         $(#[$meta])*
         #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+        #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
         $vis enum $name {
-            $( $(#[$vmeta])* $variant, )+
+            $(
+                $(#[$vmeta])*
+                #[cfg_attr(feature = "openapi", schema(rename = $text))]
+                $variant,
+            )+
         }
 
         impl $name {

@@ -13,7 +13,16 @@ use serde::{Deserialize, Serialize};
 #[derive(
     Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize,
 )]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(try_from = "i64", into = "i64")]
+#[cfg_attr(
+    feature = "openapi",
+    schema(
+        value_type = u64,
+        description = "Số tiền / an amount in whole Vietnamese đồng: a JSON integer, never negative, at most 2^63 - 1 (no decimals, no thousands separators).",
+        example = 1_000_000
+    )
+)]
 pub struct Dong(i64);
 
 /// Why an amount of money could not be formed.

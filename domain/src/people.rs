@@ -18,7 +18,9 @@ use crate::text::nfc;
 
 pub type PersonCommand = Command<PersonAction>;
 
+/// What an administrator records about one person who uses the ledger.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum PersonAction {
     /// Add a person with one role and, for agency staff, the agency's code. `user` is the
     /// aggregate id the command is sent to.

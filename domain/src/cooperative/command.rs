@@ -18,6 +18,7 @@ pub type CooperativeCommand = Command<CooperativeAction>;
 /// A head-office address, with the administrative unit (GSO code) valid on the date it was
 /// registered. History is never rewritten after boundary changes (GEO-01).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Address {
     pub text: String,
     pub unit: String,
@@ -34,6 +35,7 @@ impl Address {
 
 /// The legal representative. Personal ID numbers are not held here (personal data).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Representative {
     pub name: String,
     pub title: String,
@@ -51,6 +53,7 @@ impl Representative {
 /// Member counts on a date: official members (the 2012 Law's members), associate members,
 /// and, for a union, its member cooperatives.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct MemberCounts {
     pub official: u32,
     pub associate: u32,
@@ -69,6 +72,7 @@ impl MemberCounts {
 
 /// The registered content on a certificate.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RegistrationContent {
     pub name: String,
     pub address: Address,
@@ -78,6 +82,7 @@ pub struct RegistrationContent {
 
 /// One item of registered content, changed or corrected.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum ContentChange {
     Name(String),
     Address(Address),
@@ -121,6 +126,7 @@ impl ContentChange {
 
 /// How a cooperative came to exist: newly founded, or as the successor of a reorganisation.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum Origin {
     New,
     Division { predecessor: CooperativeCode },
@@ -142,6 +148,7 @@ impl Origin {
 
 /// Chia, tách, hợp nhất, sáp nhập (Luật HTX 2023 Điều 92-95).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum ReorganisationKind {
     Division,
     Separation,
@@ -150,6 +157,7 @@ pub enum ReorganisationKind {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum DissolutionMode {
     /// On the dissolution dossier (hồ sơ giải thể).
     Dossier,
@@ -159,6 +167,7 @@ pub enum DissolutionMode {
 
 /// Indicators of the annual information report (Phụ lục I-19, Mẫu VII-2).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AnnualInformation {
     pub members: MemberCounts,
     pub workers: u32,
@@ -168,7 +177,10 @@ pub struct AnnualInformation {
     pub average_income: Dong,
 }
 
+/// What one cooperative's registry record (sổ đăng ký HTX) is asked to record (Luật HTX 2023,
+/// NĐ 92/2024). The aggregate id is the cooperative code.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum CooperativeAction {
     /// Register a new cooperative. `code` is the text entered; it is checked here (REG-01).
     Register {
@@ -276,6 +288,7 @@ pub enum CooperativeAction {
     },
     RateOcopProduct {
         product: String,
+        #[cfg_attr(feature = "openapi", schema(maximum = 255))]
         stars: u8,
         decision: DocumentNumber,
         valid_until: NaiveDate,

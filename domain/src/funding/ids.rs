@@ -240,8 +240,77 @@ impl RecordId {
 
 string_id!(RecordId);
 
+/// The identifiers' JSON schemas: each is a string, read by its `parse` (`try_from = "String"`).
+/// Named structs cannot take `value_type`, so these are written out; the patterns are built
+/// from [`check_code`], the year's range and [`SupportCategory::ALL`], and accept exactly the
+/// texts `parse` accepts.
+#[cfg(feature = "openapi")]
+mod schema {
+    use std::borrow::Cow;
+
+    use utoipa::openapi::RefOr;
+    use utoipa::openapi::schema::{ObjectBuilder, Schema, Type};
+
+    use super::{BudgetLineId, RecordId, SettlementId, SupportCategory};
+
+    /// A fiscal year 2000-2100 as `str::parse::<i32>` reads it (a `+` and leading zeros too).
+    const YEAR: &str = r"\+?0*(20[0-9]{2}|2100)";
+    /// A code segment as [`super::check_code`] accepts it.
+    const CODE: &str = "[A-Z0-9][A-Z0-9-]{0,39}";
+
+    pub(crate) fn categories() -> String {
+        let names: Vec<&str> = SupportCategory::ALL.iter().map(|c| c.as_str()).collect();
+        names.join("|")
+    }
+
+    fn text(description: &str, pattern: String, example: &str) -> RefOr<Schema> {
+        ObjectBuilder::new()
+            .schema_type(Type::String)
+            .description(Some(description))
+            .pattern(Some(pattern))
+            .examples([example])
+            .into()
+    }
+
+    macro_rules! string_schema {
+        ($name:ident, $description:literal, $pattern:expr, $example:literal) => {
+            impl utoipa::PartialSchema for $name {
+                fn schema() -> RefOr<Schema> {
+                    text($description, $pattern, $example)
+                }
+            }
+
+            impl utoipa::ToSchema for $name {
+                fn name() -> Cow<'static, str> {
+                    Cow::Borrowed(stringify!($name))
+                }
+            }
+        };
+    }
+
+    string_schema!(
+        BudgetLineId,
+        "Dòng ngân sách / budget line: `{năm ngân sách}/{đơn vị dự toán}/{nguồn vốn}/{hạng mục hỗ trợ}` (fiscal year 2000-2100, budget unit, funding source, support category of plan 31/KH-UBND). Units and sources are codes of A-Z, 0-9 and '-'.",
+        format!("^{YEAR}/{CODE}/{CODE}/({})$", categories()),
+        "2018/SO-KHDT/NTM-1600/training"
+    );
+    string_schema!(
+        SettlementId,
+        "Quyết toán / settlement: one budget unit's fiscal year, `{năm}/{đơn vị}`.",
+        format!("^{YEAR}/{CODE}$"),
+        "2018/SO-KHDT"
+    );
+    string_schema!(
+        RecordId,
+        "Hồ sơ hỗ trợ or lớp đào tạo / support case or training class: `{năm}/{đơn vị}/{số hồ sơ}`.",
+        format!("^{YEAR}/{CODE}/{CODE}$"),
+        "2018/SO-KHDT/HS-0007"
+    );
+}
+
 /// What money on a budget line is committed to.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum Purpose {
     SupportCase(RecordId),
     TrainingClass(RecordId),

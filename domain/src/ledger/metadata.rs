@@ -16,6 +16,7 @@ pub const METADATA_KEY: &str = "htx-ledger/metadata";
 
 /// The roles people act in. Stored as lowercase words in every entry.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum Role {
     /// Registration clerk (cán bộ đăng ký): records lifecycle changes.

@@ -12,7 +12,9 @@ use super::admin_unit::UnitType;
 
 pub type AdministrativeUnitCommand = Command<AdministrativeUnitAction>;
 
+/// What one administrative unit (đơn vị hành chính, by GSO code) is asked to record.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum AdministrativeUnitAction {
     /// `valid_from: None`: in existence before the ledger's records begin.
     Establish {

@@ -10,12 +10,14 @@ use crate::money::{Dong, MoneyError};
 
 /// From `min_members` members on, the cap is `cap`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct MemberTier {
     pub min_members: u32,
     pub cap: Dong,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum Cap {
     Amount(Dong),
     /// A share of the eligible cost, in basis points (10 000 = 100 %).

@@ -15,7 +15,9 @@ use super::error::ReferenceError;
 
 pub type LegalDocumentCommand = Command<LegalDocumentAction>;
 
+/// What one legal document (văn bản) the ledger cites is asked to record.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum LegalDocumentAction {
     /// `number` is the text as written; it is parsed here (DATA-01).
     Register {

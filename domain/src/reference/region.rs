@@ -17,6 +17,7 @@ use crate::text::nfc;
 use super::error::ReferenceError;
 
 listed_enum! {
+    /// Miền Đông (east) or miền Tây (west) of the province, or explicitly neither.
     pub enum Region {
         East => "mien-dong",
         West => "mien-tay",
@@ -26,7 +27,9 @@ listed_enum! {
 
 pub type RegionMappingCommand = Command<RegionMappingAction>;
 
+/// What the east/west (miền Đông / miền Tây) region mapping is asked to record.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum RegionMappingAction {
     /// A new version from `valid_from`; units not listed are unassigned.
     DefineVersion {

@@ -19,7 +19,17 @@ use super::error::ReferenceError;
 
 /// INVARIANT: `{category}:{canonical document number}`.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(try_from = "String", into = "String")]
+#[cfg_attr(
+    feature = "openapi",
+    schema(
+        value_type = String,
+        pattern = "^(training|establishment|reorganisation|trade-promotion|science-technology|credit|land-infrastructure|disaster-recovery|processing|graduate-placement):[0-9]{2,}[/-]\\S+$",
+        description = "Bộ quy tắc hỗ trợ / support rule set: `{hạng mục hỗ trợ}:{số văn bản}`, the support category and the canonical number of the document that sets the caps. The document number must be in canonical form (`899/2017/QĐ-UBND`, not `899/2017/qd-ubnd`).",
+        example = "establishment:899/2017/QĐ-UBND"
+    )
+)]
 pub struct RuleSetId(String);
 
 impl RuleSetId {
@@ -71,7 +81,10 @@ impl From<RuleSetId> for String {
 
 pub type SupportRuleSetCommand = Command<SupportRuleSetAction>;
 
+/// What one support rule set (mức hỗ trợ: the caps a document sets for a support category)
+/// is asked to record.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum SupportRuleSetAction {
     /// Publish a version; a later `valid_from` ends the previous version the day before.
     PublishVersion {

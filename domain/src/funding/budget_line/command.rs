@@ -9,7 +9,9 @@ use crate::money::Dong;
 
 pub type BudgetLineCommand = Command<BudgetLineAction>;
 
+/// What one budget line (dòng dự toán) is asked to record.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum BudgetLineAction {
     /// Giao dự toán. The first estimate names the line; later ones must name the same.
     AssignEstimate {

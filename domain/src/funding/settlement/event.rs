@@ -12,7 +12,9 @@ use crate::rules::Finding;
 
 pub type SettlementCommand = Command<SettlementAction>;
 
+/// What one settlement (quyết toán: a budget unit's fiscal year) is asked to record.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum SettlementAction {
     Submit {
         settlement: SettlementId,

@@ -14,7 +14,9 @@ use crate::reference::RuleSetId;
 
 pub type SupportCaseCommand = Command<SupportCaseAction>;
 
+/// What one support case (hồ sơ đề nghị hỗ trợ of a cooperative) is asked to record.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum SupportCaseAction {
     ReceiveApplication {
         case: RecordId,

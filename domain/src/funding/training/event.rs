@@ -13,7 +13,9 @@ use crate::rules::Finding;
 
 pub type TrainingClassCommand = Command<TrainingClassAction>;
 
+/// What one training class (lớp đào tạo, bồi dưỡng) paid from a budget line is asked to record.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum TrainingClassAction {
     Plan {
         class: RecordId,
