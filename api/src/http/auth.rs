@@ -199,9 +199,7 @@ fn bearer(request: &Request) -> Result<&str, Problem> {
     let value = request
         .headers()
         .get(header::AUTHORIZATION)
-        .ok_or_else(|| {
-            Problem::unauthenticated("send an Authorization: Bearer <token> header")
-        })?;
+        .ok_or_else(|| Problem::unauthenticated("send an Authorization: Bearer <token> header"))?;
     let text = value
         .to_str()
         .map_err(|_| Problem::unauthenticated("the Authorization header is not text"))?;
@@ -209,7 +207,9 @@ fn bearer(request: &Request) -> Result<&str, Problem> {
         .split_once(' ')
         .ok_or_else(|| Problem::unauthenticated("use Authorization: Bearer <token>"))?;
     if !scheme.eq_ignore_ascii_case("bearer") || token.trim().is_empty() {
-        return Err(Problem::unauthenticated("use Authorization: Bearer <token>"));
+        return Err(Problem::unauthenticated(
+            "use Authorization: Bearer <token>",
+        ));
     }
     Ok(token.trim())
 }

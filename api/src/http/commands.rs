@@ -123,11 +123,13 @@ fn envelope(body: &[u8]) -> Result<Envelope, Problem> {
         return Err(Problem::malformed("the body is a JSON object"));
     };
     let effective_date = match fields.remove("effective_date") {
-        Some(Value::String(text)) => NaiveDate::parse_from_str(&text, "%Y-%m-%d").map_err(|_| {
-            Problem::invalid_command(format!(
-                "`effective_date` {text:?} is not a date YYYY-MM-DD (ngày hiệu lực)"
-            ))
-        })?,
+        Some(Value::String(text)) => {
+            NaiveDate::parse_from_str(&text, "%Y-%m-%d").map_err(|_| {
+                Problem::invalid_command(format!(
+                    "`effective_date` {text:?} is not a date YYYY-MM-DD (ngày hiệu lực)"
+                ))
+            })?
+        }
         Some(_) => {
             return Err(Problem::invalid_command(
                 "`effective_date` is a date YYYY-MM-DD (ngày hiệu lực)",
@@ -170,7 +172,10 @@ fn parse_action<Act: DeserializeOwned>(
             )])),
         }
     } else {
-        Value::Object(Map::from_iter([(variant.to_string(), Value::Object(fields))]))
+        Value::Object(Map::from_iter([(
+            variant.to_string(),
+            Value::Object(fields),
+        )]))
     };
     serde_json::from_value(tagged).map_err(|e| {
         let detail = e.to_string();
@@ -208,7 +213,9 @@ where
         ))),
         Err(AggregateError::DatabaseConnectionError(error)) => {
             tracing::error!(%error, "database unavailable");
-            Err(Problem::unavailable("the ledger's database is not available"))
+            Err(Problem::unavailable(
+                "the ledger's database is not available",
+            ))
         }
         Err(error) => {
             tracing::error!(%error, "command failed");
@@ -229,9 +236,7 @@ async fn dispatch(
     match spec.aggregate {
         AggregateKind::Cooperative => run(&p.cooperatives, id, v, envelope, metadata).await,
         AggregateKind::SupportCase => run(&p.support_cases, id, v, envelope, metadata).await,
-        AggregateKind::TrainingClass => {
-            run(&p.training_classes, id, v, envelope, metadata).await
-        }
+        AggregateKind::TrainingClass => run(&p.training_classes, id, v, envelope, metadata).await,
         AggregateKind::BudgetLine => run(&p.budget_lines, id, v, envelope, metadata).await,
         AggregateKind::Settlement => run(&p.settlements, id, v, envelope, metadata).await,
         AggregateKind::AdministrativeUnit => run(&p.units, id, v, envelope, metadata).await,
@@ -384,8 +389,16 @@ async fn handle_inner(
     let already = entries_marked(state, spec, id, "idempotency_key", &ledger_key).await?;
     let response = if already.is_empty() {
         let envelope = envelope(&body)?;
-        match execute_and_answer(spec, state, person, request_id, id, envelope, Some(&ledger_key))
-            .await
+        match execute_and_answer(
+            spec,
+            state,
+            person,
+            request_id,
+            id,
+            envelope,
+            Some(&ledger_key),
+        )
+        .await
         {
             Ok(response) => response,
             Err(problem) if problem.status == 422 => problem.into_response(),
@@ -459,7 +472,9 @@ mod tests {
     use super::*;
     use crate::http::routes::COMMANDS;
     use domain::cooperative::CooperativeAction;
-    use domain::funding::{BudgetLineAction, SettlementAction, SupportCaseAction, TrainingClassAction};
+    use domain::funding::{
+        BudgetLineAction, SettlementAction, SupportCaseAction, TrainingClassAction,
+    };
     use domain::people::PersonAction;
     use domain::reference::{
         AdministrativeUnitAction, LegalDocumentAction, RegionMappingAction, SupportRuleSetAction,
@@ -501,13 +516,28 @@ mod tests {
         let cases = [
             (AggregateKind::Cooperative, variants::<CooperativeAction>()),
             (AggregateKind::SupportCase, variants::<SupportCaseAction>()),
-            (AggregateKind::TrainingClass, variants::<TrainingClassAction>()),
+            (
+                AggregateKind::TrainingClass,
+                variants::<TrainingClassAction>(),
+            ),
             (AggregateKind::BudgetLine, variants::<BudgetLineAction>()),
             (AggregateKind::Settlement, variants::<SettlementAction>()),
-            (AggregateKind::AdministrativeUnit, variants::<AdministrativeUnitAction>()),
-            (AggregateKind::RegionMapping, variants::<RegionMappingAction>()),
-            (AggregateKind::LegalDocument, variants::<LegalDocumentAction>()),
-            (AggregateKind::SupportRuleSet, variants::<SupportRuleSetAction>()),
+            (
+                AggregateKind::AdministrativeUnit,
+                variants::<AdministrativeUnitAction>(),
+            ),
+            (
+                AggregateKind::RegionMapping,
+                variants::<RegionMappingAction>(),
+            ),
+            (
+                AggregateKind::LegalDocument,
+                variants::<LegalDocumentAction>(),
+            ),
+            (
+                AggregateKind::SupportRuleSet,
+                variants::<SupportRuleSetAction>(),
+            ),
             (AggregateKind::Person, variants::<PersonAction>()),
         ];
         for (kind, mut expected) in cases {
@@ -524,7 +554,11 @@ mod tests {
         assert_eq!(resume, CooperativeAction::Resume);
         let missing = parse_action::<CooperativeAction>("Suspend", Map::new()).unwrap_err();
         assert_eq!(missing.status, 422);
-        assert!(missing.detail.contains("missing field"), "{}", missing.detail);
+        assert!(
+            missing.detail.contains("missing field"),
+            "{}",
+            missing.detail
+        );
     }
 
     #[test]

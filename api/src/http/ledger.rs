@@ -123,7 +123,11 @@ pub struct ProofQuery {
 /// `GET /api/v1/ledger/proof/{position}`: a C2SP tlog-proof that the entry is in a signed
 /// checkpoint. Check it offline with `htx-ledger verify-proof` and the entry's bytes (from
 /// `entries?from={position}&limit=1`, without the line's newline).
-pub async fn proof(state: &AppState, position: u64, query: ProofQuery) -> Result<Response, Problem> {
+pub async fn proof(
+    state: &AppState,
+    position: u64,
+    query: ProofQuery,
+) -> Result<Response, Problem> {
     let db = state.db();
     let signed = match query.size {
         Some(size) => checkpoint::at_size(db, size).await?.ok_or_else(|| {
@@ -244,7 +248,11 @@ pub async fn verify(state: &Arc<AppState>) -> Result<Response, Problem> {
             finding: Some(describe(&found)),
         },
     };
-    metrics::gauge!("htx_last_verification_intact").set(if verification.intact { 1.0 } else { 0.0 });
+    metrics::gauge!("htx_last_verification_intact").set(if verification.intact {
+        1.0
+    } else {
+        0.0
+    });
     *state
         .last_verification
         .lock()
@@ -254,7 +262,9 @@ pub async fn verify(state: &Arc<AppState>) -> Result<Response, Problem> {
 
 fn describe(found: &Finding) -> String {
     match found {
-        Finding::Chain(error) => format!("altered at position {}: {}", error.position, error.problem),
+        Finding::Chain(error) => {
+            format!("altered at position {}: {}", error.position, error.problem)
+        }
         other => other.to_string(),
     }
 }

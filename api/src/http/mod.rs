@@ -145,32 +145,37 @@ fn endpoint(route: &Route) -> MethodRouter<Arc<AppState>> {
                 reads::read(&state.live, projection, shape.name, shape, &pairs).await
             },
         ),
-        Endpoint::ProjectionDigests => on(filter, |State(state): State<Arc<AppState>>| async move {
-            let (position, digests) = state.live.digests().await?;
-            let tables: Vec<serde_json::Value> = digests
-                .into_iter()
-                .map(|d| {
-                    serde_json::json!({
-                        "projection": d.projection,
-                        "table": d.table,
-                        "rows": d.rows,
-                        "sha256": d.sha256,
+        Endpoint::ProjectionDigests => {
+            on(filter, |State(state): State<Arc<AppState>>| async move {
+                let (position, digests) = state.live.digests().await?;
+                let tables: Vec<serde_json::Value> = digests
+                    .into_iter()
+                    .map(|d| {
+                        serde_json::json!({
+                            "projection": d.projection,
+                            "table": d.table,
+                            "rows": d.rows,
+                            "sha256": d.sha256,
+                        })
                     })
-                })
-                .collect();
-            Ok::<_, Problem>(
-                axum::Json(serde_json::json!({ "position": position, "tables": tables }))
-                    .into_response(),
-            )
-        }),
-        Endpoint::Me => on(filter, |Extension(person): Extension<Authenticated>| async move {
-            axum::Json(serde_json::json!({
-                "user": person.actor.user_id,
-                "full_name": person.full_name,
-                "role": person.actor.role.as_str(),
-                "agency": person.actor.agency,
-            }))
-        }),
+                    .collect();
+                Ok::<_, Problem>(
+                    axum::Json(serde_json::json!({ "position": position, "tables": tables }))
+                        .into_response(),
+                )
+            })
+        }
+        Endpoint::Me => on(
+            filter,
+            |Extension(person): Extension<Authenticated>| async move {
+                axum::Json(serde_json::json!({
+                    "user": person.actor.user_id,
+                    "full_name": person.full_name,
+                    "role": person.actor.role.as_str(),
+                    "agency": person.actor.agency,
+                }))
+            },
+        ),
         Endpoint::LatestCheckpoint => on(filter, |State(state): State<Arc<AppState>>| async move {
             ledger::latest_checkpoint(&state).await
         }),
@@ -224,7 +229,9 @@ pub fn router(state: Arc<AppState>) -> Router {
         router = router.route(&route.path, method_router);
     }
     router
-        .fallback(|| async { Problem::not_found("no such route / không có đường dẫn này") })
+        .fallback(|| async {
+            Problem::not_found("no such route / không có đường dẫn này")
+        })
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(middleware::from_fn(ops::around_every_request))
         .with_state(state)

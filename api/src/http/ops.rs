@@ -24,8 +24,8 @@ pub fn prometheus() -> PrometheusHandle {
         .get_or_init(|| {
             let recorder = PrometheusBuilder::new()
                 .set_buckets(&[
-                    0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5,
-                    5.0, 10.0,
+                    0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0,
+                    10.0,
                 ])
                 .expect("the buckets are not empty")
                 .build_recorder();
@@ -102,7 +102,9 @@ async fn problem_everywhere(response: Response, request_id: &str) -> Response {
         .get(header::CONTENT_TYPE)
         .is_some_and(|v| v.as_bytes().starts_with(PROBLEM_JSON.as_bytes()));
     let (parts, body) = response.into_parts();
-    let bytes = axum::body::to_bytes(body, 1 << 20).await.unwrap_or_default();
+    let bytes = axum::body::to_bytes(body, 1 << 20)
+        .await
+        .unwrap_or_default();
     if is_problem {
         // Add the request id as the problem's instance.
         if let Ok(mut problem) = serde_json::from_slice::<serde_json::Value>(&bytes)
@@ -217,7 +219,8 @@ pub async fn metrics(State(state): State<Arc<AppState>>) -> Response {
     metrics::gauge!("htx_projector_position").set(state.live.position() as f64);
     if let Ok(Some(latest)) = store::checkpoint::latest(state.db()).await {
         metrics::gauge!("htx_checkpoint_size").set(latest.size as f64);
-        metrics::gauge!("htx_checkpoint_signed_at_seconds").set(latest.signed_at.timestamp() as f64);
+        metrics::gauge!("htx_checkpoint_signed_at_seconds")
+            .set(latest.signed_at.timestamp() as f64);
     }
     let mut response = (StatusCode::OK, state.metrics.render()).into_response();
     response.headers_mut().insert(

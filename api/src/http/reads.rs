@@ -72,7 +72,11 @@ pub struct LiveProjections {
     historical: Mutex<VecDeque<Historical>>,
 }
 
-fn find_table<'a>(set: &'a ProjectionSet, projection: &str, table: &str) -> Option<&'a dyn AnyTable> {
+fn find_table<'a>(
+    set: &'a ProjectionSet,
+    projection: &str,
+    table: &str,
+) -> Option<&'a dyn AnyTable> {
     set.projections()
         .iter()
         .filter(|p| p.name() == projection)
@@ -211,7 +215,9 @@ impl LiveProjections {
             },
         };
         let Some(found) = find_table(projector.set(), projection, table) else {
-            return Err(Problem::not_found(format!("no projection table {projection}/{table}")));
+            return Err(Problem::not_found(format!(
+                "no projection table {projection}/{table}"
+            )));
         };
         let rows = Arc::new(rows_of(found, projector.position())?);
         drop(projector);

@@ -126,7 +126,11 @@ pub fn kebab(name: &str) -> String {
     out
 }
 
-const fn command(aggregate: AggregateKind, action: &'static str, roles: &'static [Role]) -> CommandSpec {
+const fn command(
+    aggregate: AggregateKind,
+    action: &'static str,
+    roles: &'static [Role],
+) -> CommandSpec {
     CommandSpec {
         aggregate,
         action,
@@ -296,7 +300,12 @@ pub fn all() -> Vec<Route> {
             &[Auditor, Inspector],
             Endpoint::Consistency,
         ),
-        route(Method::GET, "/api/v1/ledger/verify", &[Auditor], Endpoint::Verify),
+        route(
+            Method::GET,
+            "/api/v1/ledger/verify",
+            &[Auditor],
+            Endpoint::Verify,
+        ),
         route(
             Method::GET,
             "/api/v1/projections/digests",

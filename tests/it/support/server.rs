@@ -45,16 +45,26 @@ pub async fn add_people(programme: &Programme) -> HashMap<Role, String> {
             role,
             agency: None,
         };
-        execute(&programme.people, &user, Command::new(date, admin.clone(), add), &metadata)
-            .await
-            .expect("add a person");
+        execute(
+            &programme.people,
+            &user,
+            Command::new(date, admin.clone(), add),
+            &metadata,
+        )
+        .await
+        .expect("add a person");
         let token = format!("htx_test-token-of-{}", role.as_str());
         let issue = PersonAction::IssueToken {
             token_hash: token_hash(&token),
         };
-        execute(&programme.people, &user, Command::new(date, admin.clone(), issue), &metadata)
-            .await
-            .expect("issue a token");
+        execute(
+            &programme.people,
+            &user,
+            Command::new(date, admin.clone(), issue),
+            &metadata,
+        )
+        .await
+        .expect("issue a token");
         tokens.insert(role, token);
     }
     tokens
@@ -122,7 +132,12 @@ impl TestServer {
 
 /// Checks that `response` is an RFC 9457 problem with `status`, and returns its body.
 pub async fn problem(response: Response, status: u16) -> serde_json::Value {
-    assert_eq!(response.status().as_u16(), status, "status of {}", response.url());
+    assert_eq!(
+        response.status().as_u16(),
+        status,
+        "status of {}",
+        response.url()
+    );
     let content_type = response
         .headers()
         .get("content-type")
@@ -132,7 +147,14 @@ pub async fn problem(response: Response, status: u16) -> serde_json::Value {
     assert_eq!(content_type, "application/problem+json");
     let body: serde_json::Value = response.json().await.expect("a JSON problem");
     assert_eq!(body["status"], status);
-    assert!(body["type"].as_str().is_some_and(|t| t.starts_with("urn:htx-ledger:problem:")));
-    assert!(body["title"].is_string() && body["detail"].is_string(), "{body}");
+    assert!(
+        body["type"]
+            .as_str()
+            .is_some_and(|t| t.starts_with("urn:htx-ledger:problem:"))
+    );
+    assert!(
+        body["title"].is_string() && body["detail"].is_string(),
+        "{body}"
+    );
     body
 }
