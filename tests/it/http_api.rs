@@ -669,3 +669,69 @@ async fn projections_are_read_live_filtered_paged_and_as_of_a_date() {
     assert!(metrics.contains("htx_projector_lag_entries"), "{metrics}");
     server.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_openapi_document_describes_exactly_the_routes_the_router_serves() {
+    let server = TestServer::postgres().await;
+    let document: Value = server
+        .request(Method::GET, None, "/openapi.json")
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(document["openapi"], "3.1.0");
+    let mut described = std::collections::BTreeSet::new();
+    for (path, item) in document["paths"].as_object().unwrap() {
+        for (method, operation) in item.as_object().unwrap() {
+            described.insert((method.to_uppercase(), path.clone()));
+            // The router serves it: an anonymous request is answered by the route (401 for
+            // a guarded one, 2xx for a public one), never "no such route" or "wrong method".
+            let method = Method::from_bytes(method.to_uppercase().as_bytes()).unwrap();
+            let response = server
+                .request(method.clone(), None, &concrete(path))
+                .send()
+                .await
+                .unwrap();
+            let status = response.status().as_u16();
+            let guarded = operation["security"]
+                .as_array()
+                .is_some_and(|s| !s.is_empty());
+            if guarded {
+                assert_eq!(status, 401, "{method} {path}");
+                let roles: Vec<String> = operation["x-roles"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|r| r.as_str().unwrap().to_string())
+                    .collect();
+                let route = routes::all()
+                    .into_iter()
+                    .find(|r| r.path == *path && r.method.as_str() == method.as_str())
+                    .unwrap();
+                let expected: Vec<String> =
+                    route.roles.iter().map(|r| r.as_str().to_string()).collect();
+                assert_eq!(roles, expected, "{method} {path}");
+            } else {
+                assert!(status < 400, "{method} {path}: {status}");
+            }
+        }
+    }
+    let routed: std::collections::BTreeSet<(String, String)> = routes::all()
+        .into_iter()
+        .map(|r| (r.method.as_str().to_string(), r.path))
+        .collect();
+    assert_eq!(described, routed);
+    // And a path the document does not name is not served.
+    problem(
+        server
+            .request(Method::GET, None, "/api/v1/not-described")
+            .send()
+            .await
+            .unwrap(),
+        404,
+    )
+    .await;
+    server.stop().await;
+}

@@ -491,15 +491,10 @@ mod tests {
             .map(|(_, list)| list)
             .or_else(|| error.split_once("expected ").map(|(_, list)| list))
             .expect("serde lists the variants");
-        list.split(", ")
-            .map(|v| {
-                v.trim_matches(|c: char| c == '`' || c.is_whitespace() || c == ',')
-                    .split('`')
-                    .next()
-                    .unwrap_or_default()
-                    .to_string()
-            })
-            .filter(|v| !v.is_empty() && v != "or")
+        list.split('`')
+            .skip(1)
+            .step_by(2)
+            .map(str::to_string)
             .collect()
     }
 

@@ -1,6 +1,567 @@
-//! The OpenAPI 3 document, generated from [`super::routes::all`].
+//! The OpenAPI 3.1 document, generated from [`routes::all`] (the table the router is built
+//! from), the domain's action schemas (`utoipa::ToSchema`, feature `openapi` of `domain`) and
+//! the projection tables' shapes. Served at `/openapi.json`.
+
+use std::collections::BTreeMap;
+
+use domain::cooperative::CooperativeAction;
+use domain::funding::{BudgetLineAction, SettlementAction, SupportCaseAction, TrainingClassAction};
+use domain::people::PersonAction;
+use domain::reference::{
+    AdministrativeUnitAction, LegalDocumentAction, RegionMappingAction, SupportRuleSetAction,
+};
+use serde_json::{Map, Value, json};
+use store::{ColumnKind, TableShape};
+use utoipa::ToSchema;
+
+use super::commands::{CommandAccepted, WrittenEntry};
+use super::ledger::{ConsistencyProof, Verification};
+use super::ops::Readiness;
+use super::problem::Problem;
+use super::routes::{self, AggregateKind, CommandSpec, Endpoint, Route};
+
+/// Collects `T`'s schema and every schema it references into `components`.
+fn collect<T: ToSchema>(components: &mut BTreeMap<String, Value>) {
+    let mut referenced = Vec::new();
+    T::schemas(&mut referenced);
+    components.insert(T::name().into_owned(), to_json(T::schema()));
+    for (name, schema) in referenced {
+        components.insert(name, to_json(schema));
+    }
+}
+
+fn to_json<S: serde::Serialize>(schema: S) -> Value {
+    serde_json::to_value(schema).unwrap_or(Value::Null)
+}
+
+fn action_schema_name(kind: AggregateKind) -> String {
+    match kind {
+        AggregateKind::Cooperative => CooperativeAction::name(),
+        AggregateKind::SupportCase => SupportCaseAction::name(),
+        AggregateKind::TrainingClass => TrainingClassAction::name(),
+        AggregateKind::BudgetLine => BudgetLineAction::name(),
+        AggregateKind::Settlement => SettlementAction::name(),
+        AggregateKind::AdministrativeUnit => AdministrativeUnitAction::name(),
+        AggregateKind::RegionMapping => RegionMappingAction::name(),
+        AggregateKind::LegalDocument => LegalDocumentAction::name(),
+        AggregateKind::SupportRuleSet => SupportRuleSetAction::name(),
+        AggregateKind::Person => PersonAction::name(),
+    }
+    .into_owned()
+}
+
+/// The fields of one variant of an externally tagged action enum's schema: the object under
+/// the variant's key, or an empty object for a variant without fields.
+fn variant_fields(enum_schema: &Value, variant: &str) -> Option<Value> {
+    let options = enum_schema.get("oneOf")?.as_array()?;
+    for option in options {
+        if let Some(fields) = option.pointer(&format!("/properties/{variant}")) {
+            return Some(fields.clone());
+        }
+        let unit = option
+            .get("enum")
+            .and_then(Value::as_array)
+            .is_some_and(|names| names.iter().any(|n| n == variant));
+        if unit {
+            return Some(json!({"type": "object", "properties": {}}));
+        }
+    }
+    None
+}
+
+/// The body of a command route: the variant's fields beside the envelope's.
+fn command_body(spec: &CommandSpec, components: &BTreeMap<String, Value>) -> Value {
+    let enum_schema = components
+        .get(&action_schema_name(spec.aggregate))
+        .cloned()
+        .unwrap_or(Value::Null);
+    let fields = variant_fields(&enum_schema, spec.action).unwrap_or_else(|| json!({}));
+    let envelope = json!({
+        "effective_date": {
+            "type": "string",
+            "format": "date",
+            "description": "Ngày hiệu lực: the legal date of the act, in Asia/Ho_Chi_Minh. Back-dating is allowed and recorded."
+        },
+        "legal_basis": {
+            "type": "array",
+            "items": {"type": "string"},
+            "description": "Căn cứ pháp lý: document numbers of the legal basis, e.g. 31/KH-UBND."
+        },
+        "documents": {
+            "type": "array",
+            "items": {"type": "string"},
+            "description": "Source documents (decisions, vouchers) by number."
+        }
+    });
+    let mut body = match fields {
+        Value::Object(object) if object.get("type") == Some(&json!("object")) => object,
+        other => {
+            let mut all = Map::new();
+            all.insert("allOf".into(), json!([other]));
+            all.insert("type".into(), json!("object"));
+            all
+        }
+    };
+    let properties = body
+        .entry("properties")
+        .or_insert_with(|| json!({}))
+        .as_object_mut()
+        .map(std::mem::take)
+        .unwrap_or_default();
+    let mut merged = envelope.as_object().cloned().unwrap_or_default();
+    merged.extend(properties);
+    body.insert("properties".into(), Value::Object(merged));
+    let mut required = vec![json!("effective_date")];
+    if let Some(Value::Array(fields)) = body.get("required") {
+        required.extend(fields.iter().cloned());
+    }
+    body.insert("required".into(), Value::Array(required));
+    Value::Object(body)
+}
+
+fn column_schema(kind: ColumnKind) -> Value {
+    match kind {
+        ColumnKind::Int => json!({"type": ["integer", "null"], "format": "int64"}),
+        ColumnKind::Text => json!({"type": ["string", "null"]}),
+        ColumnKind::Bool => json!({"type": ["boolean", "null"]}),
+        ColumnKind::Json => json!({"description": "JSON: a list of positions, or a nested value"}),
+    }
+}
+
+fn row_schema(shape: &TableShape) -> Value {
+    let properties: Map<String, Value> = shape
+        .columns
+        .iter()
+        .map(|(name, kind)| ((*name).to_string(), column_schema(*kind)))
+        .collect();
+    let key: Vec<&str> = shape.columns[..shape.key_columns]
+        .iter()
+        .map(|(name, _)| *name)
+        .collect();
+    json!({
+        "type": "object",
+        "properties": properties,
+        "description": format!("A row of {} (key: {}). docs/projections.md gives each column's meaning.", shape.name, key.join(", ")),
+    })
+}
+
+fn query(name: &str, schema: Value, description: &str) -> Value {
+    json!({"name": name, "in": "query", "required": false, "schema": schema, "description": description})
+}
+
+fn path_param(name: &str, schema: Value, description: &str) -> Value {
+    json!({"name": name, "in": "path", "required": true, "schema": schema, "description": description})
+}
+
+fn problem_response(description: &str) -> Value {
+    json!({
+        "description": description,
+        "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}
+    })
+}
+
+fn json_response(description: &str, schema: Value) -> Value {
+    json!({"description": description, "content": {"application/json": {"schema": schema}}})
+}
+
+fn text_response(description: &str, media: &str) -> Value {
+    json!({"description": description, "content": {media: {"schema": {"type": "string"}}}})
+}
+
+fn schema_ref(name: &str) -> Value {
+    json!({"$ref": format!("#/components/schemas/{name}")})
+}
+
+fn operation(route: &Route, components: &BTreeMap<String, Value>) -> Value {
+    let mut parameters = Vec::new();
+    let mut responses = Map::new();
+    let mut body = None;
+    let (summary, tag) = match route.endpoint {
+        Endpoint::Command(spec) => {
+            parameters.push(path_param(
+                "id",
+                json!({"type": "string"}),
+                spec.aggregate.id_description(),
+            ));
+            parameters.push(json!({
+                "name": "Idempotency-Key", "in": "header", "required": false,
+                "schema": {"type": "string", "minLength": 1, "maxLength": 200},
+                "description": "A retry with the same key returns the first response and writes nothing new."
+            }));
+            body = Some(json!({
+                "required": true,
+                "content": {"application/json": {"schema": command_body(spec, components)}}
+            }));
+            responses.insert(
+                "200".into(),
+                json_response(
+                    "Recorded: the entries written",
+                    schema_ref("CommandAccepted"),
+                ),
+            );
+            responses.insert(
+                "409".into(),
+                problem_response("The aggregate kept changing; nothing written"),
+            );
+            responses.insert("413".into(), problem_response("The body is too large"));
+            responses.insert("422".into(), problem_response("Refused by a rule (named, with its legal basis), or not a valid command; nothing written"));
+            (
+                format!("{} {}", spec.aggregate.aggregate_type(), spec.action),
+                spec.aggregate.collection().to_string(),
+            )
+        }
+        Endpoint::Projection { projection, shape } => {
+            parameters.push(query(
+                "offset",
+                json!({"type": "integer", "minimum": 0}),
+                "Rows to skip.",
+            ));
+            parameters.push(query(
+                "limit",
+                json!({"type": "integer", "minimum": 1, "maximum": super::reads::MAX_LIMIT}),
+                "Rows to return (default 100).",
+            ));
+            parameters.push(query(
+                "as_of_position",
+                json!({"type": "integer", "minimum": 0}),
+                "The state after entry N.",
+            ));
+            parameters.push(query(
+                "as_of_date",
+                json!({"type": "string", "format": "date"}),
+                "The state with every event effective on or before the date.",
+            ));
+            parameters.push(query(
+                "known_on",
+                json!({"type": "string", "format": "date"}),
+                "What the ledger knew on the date (recorded on or before it).",
+            ));
+            for (column, kind) in shape.columns {
+                if *kind != ColumnKind::Json {
+                    parameters.push(query(
+                        column,
+                        json!({"type": "string"}),
+                        "Only rows whose column equals this value.",
+                    ));
+                }
+            }
+            let page = json!({
+                "type": "object",
+                "required": ["projection", "table", "position", "state", "total", "offset", "limit", "rows"],
+                "properties": {
+                    "projection": {"type": "string"},
+                    "table": {"type": "string"},
+                    "position": {"type": "integer", "description": "Entries the state holds"},
+                    "state": {"type": "string", "description": "live, or the historical state asked for"},
+                    "total": {"type": "integer", "description": "Rows matching the filters"},
+                    "offset": {"type": "integer"},
+                    "limit": {"type": "integer"},
+                    "rows": {"type": "array", "items": row_schema(shape)}
+                }
+            });
+            responses.insert("200".into(), json_response("A page of rows", page));
+            (
+                format!("Read {projection}/{}", shape.name),
+                "projections".to_string(),
+            )
+        }
+        Endpoint::ProjectionDigests => {
+            let digests = json!({"type": "object", "properties": {
+                "position": {"type": "integer"},
+                "tables": {"type": "array", "items": {"type": "object", "properties": {
+                    "projection": {"type": "string"}, "table": {"type": "string"},
+                    "rows": {"type": "integer"}, "sha256": {"type": "string"}}}}}});
+            responses.insert(
+                "200".into(),
+                json_response("Every live table's digest (docs/projections.md)", digests),
+            );
+            ("Projection digests".to_string(), "projections".to_string())
+        }
+        Endpoint::Me => {
+            let me = json!({"type": "object", "properties": {
+                "user": {"type": "string"}, "full_name": {"type": "string"},
+                "role": {"type": "string"}, "agency": {"type": ["string", "null"]}}});
+            responses.insert("200".into(), json_response("The person signed in", me));
+            ("Who am I".to_string(), "people".to_string())
+        }
+        Endpoint::LatestCheckpoint => {
+            responses.insert(
+                "200".into(),
+                text_response(
+                    "The latest signed checkpoint (C2SP signed note)",
+                    "text/plain",
+                ),
+            );
+            responses.insert("404".into(), problem_response("No checkpoint signed yet"));
+            ("Latest checkpoint".to_string(), "ledger".to_string())
+        }
+        Endpoint::SignCheckpoint => {
+            responses.insert(
+                "201".into(),
+                text_response("Signed a new checkpoint", "text/plain"),
+            );
+            responses.insert(
+                "200".into(),
+                text_response("The log has not grown: the latest checkpoint", "text/plain"),
+            );
+            responses.insert(
+                "503".into(),
+                problem_response("The service has no signing key"),
+            );
+            ("Sign a checkpoint".to_string(), "ledger".to_string())
+        }
+        Endpoint::Entries => {
+            parameters.push(query(
+                "from",
+                json!({"type": "integer", "minimum": 0}),
+                "The first position (default 0).",
+            ));
+            parameters.push(query(
+                "limit",
+                json!({"type": "integer", "minimum": 1, "maximum": super::ledger::MAX_ENTRIES}),
+                "How many (default 1000).",
+            ));
+            responses.insert(
+                "200".into(),
+                text_response(
+                    "Entries as JSON lines, byte for byte as stored",
+                    "application/jsonl",
+                ),
+            );
+            ("Entries".to_string(), "ledger".to_string())
+        }
+        Endpoint::Proof => {
+            parameters.push(path_param(
+                "position",
+                json!({"type": "integer", "minimum": 0}),
+                "The entry's position.",
+            ));
+            parameters.push(query(
+                "size",
+                json!({"type": "integer", "minimum": 1}),
+                "A stored checkpoint's tree size (default: the latest).",
+            ));
+            responses.insert(
+                "200".into(),
+                text_response(
+                    "A C2SP tlog-proof; verify with `htx-ledger verify-proof`",
+                    "text/plain",
+                ),
+            );
+            ("Inclusion proof".to_string(), "ledger".to_string())
+        }
+        Endpoint::Consistency => {
+            parameters.push(json!({"name": "from", "in": "query", "required": true, "schema": {"type": "integer", "minimum": 0}}));
+            parameters.push(json!({"name": "to", "in": "query", "required": true, "schema": {"type": "integer", "minimum": 0}}));
+            responses.insert(
+                "200".into(),
+                json_response("RFC 9162 consistency proof", schema_ref("ConsistencyProof")),
+            );
+            ("Consistency proof".to_string(), "ledger".to_string())
+        }
+        Endpoint::Verify => {
+            responses.insert(
+                "200".into(),
+                json_response(
+                    "The verification's result (intact or not)",
+                    schema_ref("Verification"),
+                ),
+            );
+            ("Verify the log".to_string(), "ledger".to_string())
+        }
+        Endpoint::Healthz => {
+            responses.insert(
+                "200".into(),
+                text_response("The process answers", "text/plain"),
+            );
+            ("Liveness".to_string(), "operations".to_string())
+        }
+        Endpoint::Readyz => {
+            responses.insert(
+                "200".into(),
+                json_response("Ready", schema_ref("Readiness")),
+            );
+            responses.insert(
+                "503".into(),
+                json_response(
+                    "Not ready: the database does not answer or the projector lags",
+                    schema_ref("Readiness"),
+                ),
+            );
+            ("Readiness".to_string(), "operations".to_string())
+        }
+        Endpoint::Metrics => {
+            responses.insert(
+                "200".into(),
+                text_response("Prometheus text format", "text/plain"),
+            );
+            ("Metrics".to_string(), "operations".to_string())
+        }
+        Endpoint::OpenApi => {
+            responses.insert(
+                "200".into(),
+                json_response("This document", json!({"type": "object"})),
+            );
+            ("OpenAPI document".to_string(), "operations".to_string())
+        }
+    };
+    let mut operation = Map::new();
+    operation.insert("summary".into(), json!(summary));
+    operation.insert("tags".into(), json!([tag]));
+    operation.insert(
+        "operationId".into(),
+        json!(format!(
+            "{}{}",
+            route.method.as_str().to_lowercase(),
+            route.path.replace(['/', '{', '}', '-', '.'], "_")
+        )),
+    );
+    if !route.roles.is_empty() {
+        let roles: Vec<&str> = route.roles.iter().map(|r| r.as_str()).collect();
+        operation.insert(
+            "description".into(),
+            json!(format!("Roles admitted: {}.", roles.join(", "))),
+        );
+        operation.insert("x-roles".into(), json!(roles));
+        operation.insert("security".into(), json!([{"bearer": []}]));
+        responses.insert(
+            "401".into(),
+            problem_response("No token, or one the ledger does not know or has revoked"),
+        );
+        responses.insert(
+            "403".into(),
+            problem_response("The person's role may not use this route"),
+        );
+    } else {
+        operation.insert("security".into(), json!([]));
+    }
+    if !parameters.is_empty() {
+        operation.insert("parameters".into(), Value::Array(parameters));
+    }
+    if let Some(body) = body {
+        operation.insert("requestBody".into(), body);
+    }
+    responses.insert("400".into(), problem_response("Malformed request"));
+    operation.insert("responses".into(), Value::Object(responses));
+    Value::Object(operation)
+}
 
 /// The document served at `/openapi.json`.
-pub fn document() -> serde_json::Value {
-    serde_json::json!({})
+pub fn document() -> Value {
+    let mut components = BTreeMap::new();
+    collect::<CooperativeAction>(&mut components);
+    collect::<SupportCaseAction>(&mut components);
+    collect::<TrainingClassAction>(&mut components);
+    collect::<BudgetLineAction>(&mut components);
+    collect::<SettlementAction>(&mut components);
+    collect::<AdministrativeUnitAction>(&mut components);
+    collect::<RegionMappingAction>(&mut components);
+    collect::<LegalDocumentAction>(&mut components);
+    collect::<SupportRuleSetAction>(&mut components);
+    collect::<PersonAction>(&mut components);
+    collect::<Problem>(&mut components);
+    collect::<CommandAccepted>(&mut components);
+    collect::<WrittenEntry>(&mut components);
+    collect::<Verification>(&mut components);
+    collect::<ConsistencyProof>(&mut components);
+    collect::<Readiness>(&mut components);
+
+    let mut paths: BTreeMap<String, Map<String, Value>> = BTreeMap::new();
+    for route in routes::all() {
+        paths.entry(route.path.clone()).or_default().insert(
+            route.method.as_str().to_lowercase(),
+            operation(&route, &components),
+        );
+    }
+    json!({
+        "openapi": "3.1.0",
+        "info": {
+            "title": "htx-ledger",
+            "version": env!("CARGO_PKG_VERSION"),
+            "description": "Sổ cái kiểm toán của Kế hoạch 31/KH-UBND (Quảng Ninh): the compliance and audit ledger of the cooperative development plan. Every command is recorded as a hash-chained entry; errors are RFC 9457 problem details. docs/api.md explains the conventions.",
+        },
+        "paths": paths,
+        "components": {
+            "schemas": components,
+            "securitySchemes": {
+                "bearer": {"type": "http", "scheme": "bearer", "description": "A token from `htx-ledger user add` (htx_…)."}
+            }
+        }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn refs(value: &Value, out: &mut Vec<String>) {
+        match value {
+            Value::Object(map) => {
+                if let Some(Value::String(r)) = map.get("$ref") {
+                    out.push(r.clone());
+                }
+                map.values().for_each(|v| refs(v, out));
+            }
+            Value::Array(items) => items.iter().for_each(|v| refs(v, out)),
+            _ => {}
+        }
+    }
+
+    #[test]
+    fn every_reference_in_the_document_resolves() {
+        let document = document();
+        let mut found = Vec::new();
+        refs(&document, &mut found);
+        assert!(found.len() > 50);
+        for reference in found {
+            let name = reference
+                .strip_prefix("#/components/schemas/")
+                .unwrap_or_else(|| panic!("{reference}"));
+            assert!(
+                document["components"]["schemas"].get(name).is_some(),
+                "{reference} does not resolve"
+            );
+        }
+    }
+
+    #[test]
+    fn every_command_body_names_its_action_fields_and_the_legal_date() {
+        let document = document();
+        for spec in routes::COMMANDS {
+            let body = &document["paths"][spec.path()]["post"]["requestBody"]["content"]["application/json"]
+                ["schema"];
+            assert_eq!(body["required"][0], "effective_date", "{}", spec.path());
+            assert!(
+                body["properties"]["effective_date"].is_object(),
+                "{}",
+                spec.path()
+            );
+        }
+        // One with fields: registration.
+        let register = &document["paths"]["/api/v1/cooperatives/{id}/register"]["post"]["requestBody"]
+            ["content"]["application/json"]["schema"];
+        for field in [
+            "code",
+            "kind",
+            "content",
+            "members",
+            "certificate_no",
+            "origin",
+        ] {
+            assert!(
+                register["properties"].get(field).is_some(),
+                "register lacks {field}"
+            );
+        }
+        let required: Vec<&str> = register["required"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(Value::as_str)
+            .collect();
+        assert!(
+            required.contains(&"code") && required.contains(&"members"),
+            "{required:?}"
+        );
+    }
 }

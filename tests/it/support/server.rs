@@ -20,7 +20,8 @@ pub struct TestServer {
     pub base: String,
     pub tokens: HashMap<Role, String>,
     pub client: reqwest::Client,
-    pub keys: tempfile::TempDir,
+    /// Keeps the key folder alive.
+    pub _keys: tempfile::TempDir,
     pub vkey: std::path::PathBuf,
     pub running: Option<Running>,
     pub test: TestLedger,
@@ -89,7 +90,7 @@ impl TestServer {
             base: format!("http://{}", running.addr),
             tokens,
             client: reqwest::Client::new(),
-            keys,
+            _keys: keys,
             vkey,
             running: Some(running),
             test,
