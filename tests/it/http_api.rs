@@ -632,14 +632,15 @@ async fn projections_are_read_live_filtered_paged_and_as_of_a_date() {
         .unwrap();
     assert_eq!(in_2017["total"], 1, "{in_2017}");
     assert_eq!(in_2017["state"], "as_of_date=2017-12-31");
-    // Clerks read the registry but not the money.
-    assert_eq!(
-        server
-            .get(Role::Clerk, "/api/v1/projections/registry/registry")
-            .await
-            .status(),
-        200
-    );
+    // Clerks read the registry side (the dissolution pipeline too) but not the money.
+    for table in [
+        "registry/registry",
+        "dissolution_progress/dissolution_progress",
+        "plan_progress/plan_progress",
+    ] {
+        let path = format!("/api/v1/projections/{table}");
+        assert_eq!(server.get(Role::Clerk, &path).await.status(), 200, "{path}");
+    }
     problem(
         server
             .get(

@@ -262,6 +262,8 @@ async fn dispatch(
 }
 
 /// The entries of `aggregate` that carry `wanted` in their metadata's `field`, oldest first.
+/// What a command wrote is among the aggregate's newest entries: a few are read first, and
+/// more (up to [`LATEST_ENTRIES`]) only when those do not reach past it.
 async fn entries_marked(
     state: &AppState,
     spec: &CommandSpec,
@@ -269,27 +271,38 @@ async fn entries_marked(
     field: &str,
     wanted: &str,
 ) -> Result<Vec<WrittenEntry>, Problem> {
-    let latest = store::service::latest_aggregate_entries(
-        state.programme.ledger.database(),
-        spec.aggregate.aggregate_type(),
-        id,
-        LATEST_ENTRIES,
-    )
-    .await?;
-    let mut written = Vec::new();
-    for bytes in latest {
-        let entry = Entry::parse_canonical(&bytes)
-            .map_err(|e| Problem::internal(format!("an entry does not read back: {e}")))?;
-        if entry.metadata.get(field).and_then(Value::as_str) == Some(wanted) {
-            written.push(WrittenEntry {
-                position: entry.position,
-                sequence: entry.sequence,
-                event_type: entry.event_type,
-            });
+    for limit in [16, LATEST_ENTRIES] {
+        let latest = store::service::latest_aggregate_entries(
+            state.programme.ledger.database(),
+            spec.aggregate.aggregate_type(),
+            id,
+            limit,
+        )
+        .await?;
+        let read_all = latest.len() < limit as usize;
+        let mut written = Vec::new();
+        let mut passed_them = false;
+        for bytes in latest {
+            let entry = Entry::parse_canonical(&bytes)
+                .map_err(|e| Problem::internal(format!("an entry does not read back: {e}")))?;
+            if entry.metadata.get(field).and_then(Value::as_str) == Some(wanted) {
+                written.push(WrittenEntry {
+                    position: entry.position,
+                    sequence: entry.sequence,
+                    event_type: entry.event_type,
+                });
+            } else if !written.is_empty() {
+                // One command's entries are consecutive: older ones are not its.
+                passed_them = true;
+                break;
+            }
+        }
+        if passed_them || read_all || limit == LATEST_ENTRIES {
+            written.reverse();
+            return Ok(written);
         }
     }
-    written.reverse();
-    Ok(written)
+    Ok(Vec::new())
 }
 
 fn json_response(status: StatusCode, body: String, content_type: &'static str) -> Response {

@@ -61,6 +61,8 @@ struct Historical {
     /// The log's size when it was built (a later back-dated entry changes a date's state).
     head: u64,
     set: Arc<ProjectionSet>,
+    /// Its tables as JSON rows, made on first read.
+    tables: Mutex<HashMap<&'static str, Arc<TableRows>>>,
 }
 
 /// The live projections, kept current by [`LiveProjections::follow`].
@@ -227,31 +229,54 @@ impl LiveProjections {
     }
 
     /// A historical state, rebuilt from the log unless kept from an earlier request.
-    async fn historical(&self, as_of: AsOf) -> Result<(u64, Arc<ProjectionSet>), Problem> {
+    async fn historical(
+        &self,
+        as_of: AsOf,
+        projection: &str,
+        table: &str,
+    ) -> Result<Arc<TableRows>, Problem> {
         let head = store::read_head(&self.db).await?.size;
         // A state as of a position below the head never changes; a date's state may, when
         // a back-dated entry arrives.
         let fits = |h: &Historical| {
             h.as_of == as_of && (h.head == head || matches!(as_of, AsOf::Position(n) if n < h.head))
         };
+        let rows_at = |h: &Historical| -> Result<Arc<TableRows>, Problem> {
+            let mut tables = h.tables.lock().unwrap_or_else(|e| e.into_inner());
+            if let Some(rows) = tables.get(table) {
+                return Ok(rows.clone());
+            }
+            let found = find_table(&h.set, projection, table).ok_or_else(|| {
+                Problem::not_found(format!("no projection table {projection}/{table}"))
+            })?;
+            let position = match h.as_of {
+                AsOf::Position(n) => (n + 1).min(h.head),
+                _ => h.head,
+            };
+            let rows = Arc::new(rows_of(found, position)?);
+            tables.insert(rows.shape.name, rows.clone());
+            Ok(rows)
+        };
         {
             let kept = self.historical.lock().unwrap_or_else(|e| e.into_inner());
             if let Some(found) = kept.iter().find(|h| fits(h)) {
-                return Ok((found.head, found.set.clone()));
+                return rows_at(found);
             }
         }
         let set = replay(&self.db, as_of.filter(), |_| {})
             .await
             .map_err(|e| Problem::internal(format!("rebuilding the historical state: {e}")))?;
-        let set = Arc::new(set);
-        let mut kept = self.historical.lock().unwrap_or_else(|e| e.into_inner());
-        kept.push_front(Historical {
+        let built = Historical {
             as_of,
             head,
-            set: set.clone(),
-        });
+            set: Arc::new(set),
+            tables: Mutex::new(HashMap::new()),
+        };
+        let rows = rows_at(&built)?;
+        let mut kept = self.historical.lock().unwrap_or_else(|e| e.into_inner());
+        kept.push_front(built);
         kept.truncate(KEPT_HISTORICAL_STATES);
-        Ok((head, set))
+        Ok(rows)
     }
 
     /// A table's rows in the state asked for.
@@ -266,17 +291,7 @@ impl LiveProjections {
     ) -> Result<Arc<TableRows>, Problem> {
         match as_of {
             AsOf::Live => self.live_rows(projection, table).await,
-            _ => {
-                let (head, set) = self.historical(as_of).await?;
-                let position = match as_of {
-                    AsOf::Position(n) => (n + 1).min(head),
-                    _ => head,
-                };
-                let found = find_table(&set, projection, table).ok_or_else(|| {
-                    Problem::not_found(format!("no projection table {projection}/{table}"))
-                })?;
-                Ok(Arc::new(rows_of(found, position)?))
-            }
+            _ => self.historical(as_of, projection, table).await,
         }
     }
 

@@ -210,14 +210,24 @@ pub const COMMANDS: &[CommandSpec] = &[
     command(K::Person, "RevokeToken", &[Admin]),
 ];
 
-/// Who reads a projection: the registry side is for everyone who works with cooperatives;
-/// money (balances, settlement checks, what each cooperative received) is not for clerks.
+/// The projections of the registry side: for everyone who works with cooperatives.
+pub const REGISTRY_SIDE: [&str; 3] = ["registry", "dissolution_progress", "plan_progress"];
+/// The projections of money (balances, settlement checks, what each cooperative received):
+/// not for registration clerks.
+pub const MONEY_SIDE: [&str; 3] = [
+    "funding_balances",
+    "settlement_checks",
+    "beneficiary_history",
+];
+
+/// Who reads a projection (see [`REGISTRY_SIDE`] and [`MONEY_SIDE`]).
 pub fn projection_readers(projection: &str) -> &'static [Role] {
-    match projection {
-        "registry" | "dissolution" | "plan_progress" => &[
+    if REGISTRY_SIDE.contains(&projection) {
+        &[
             Clerk, Officer, Approver, Finance, Auditor, Inspector, Dashboard,
-        ],
-        _ => &[Officer, Approver, Finance, Auditor, Inspector, Dashboard],
+        ]
+    } else {
+        &[Officer, Approver, Finance, Auditor, Inspector, Dashboard]
     }
 }
 
@@ -350,6 +360,19 @@ mod tests {
         assert_eq!(kebab("ReRegister"), "re-register");
         assert_eq!(kebab("Resume"), "resume");
         assert_eq!(kebab("RateOcopProduct"), "rate-ocop-product");
+    }
+
+    #[test]
+    fn every_projection_is_on_one_side() {
+        // A projection named on neither side would fall to the money side silently (as
+        // dissolution_progress once did, hiding it from clerks).
+        for projection in ProjectionSet::new().projections() {
+            let name = projection.name();
+            assert!(
+                REGISTRY_SIDE.contains(&name) != MONEY_SIDE.contains(&name),
+                "{name} is on neither side, or on both"
+            );
+        }
     }
 
     #[test]
