@@ -227,7 +227,7 @@ async fn main() {
         "/api/v1/projections/registry/registry?limit=20",
         "/api/v1/projections/plan_progress/plan_progress?limit=20",
         "/api/v1/projections/funding_balances/funding_balances?limit=20",
-        "/api/v1/projections/dissolution/dissolution_progress?limit=20",
+        "/api/v1/projections/dissolution_progress/dissolution_progress?limit=20",
     ];
     let measured = load(&base, &dashboard, |connection| {
         Box::new(move |i| {
@@ -237,6 +237,14 @@ async fn main() {
     })
     .await;
     measured.print("projection reads (4 tables, 20 rows a page)");
+    for path in reads {
+        let measured = load(&base, &dashboard, move |_| {
+            Box::new(move |_| (reqwest::Method::GET, path.to_string(), None))
+        })
+        .await;
+        let table = path.split('?').next().unwrap_or(path);
+        measured.print(&format!("only {table}"));
+    }
 
     let one = codes.clone();
     let measured = load(&base, &dashboard, move |connection| {

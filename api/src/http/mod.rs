@@ -105,7 +105,7 @@ impl AppState {
     ) -> anyhow::Result<Arc<AppState>> {
         let db = ledger.database().clone();
         let people = PeopleDirectory::load(&db).await?;
-        let live = LiveProjections::start(&db, progress).await?;
+        let live = LiveProjections::start(&db, ledger.appender().head(), progress).await?;
         Ok(Arc::new(AppState {
             programme: Programme::new(ledger),
             people,

@@ -72,6 +72,8 @@ pub struct LiveProjections {
     position: AtomicU64,
     cache: RwLock<HashMap<&'static str, Arc<TableRows>>>,
     historical: Mutex<VecDeque<Historical>>,
+    /// The log's size as this process's appender last wrote it.
+    head: watch::Receiver<u64>,
 }
 
 fn find_table<'a>(
@@ -127,6 +129,7 @@ impl LiveProjections {
     /// When the tables or the log cannot be read, or the tables written.
     pub async fn start(
         db: &Database,
+        head: watch::Receiver<u64>,
         progress: impl FnMut(u64),
     ) -> Result<Arc<LiveProjections>, ProjectorError> {
         let mut projector = Projector::load(db).await?;
@@ -137,6 +140,7 @@ impl LiveProjections {
             projector: tokio::sync::Mutex::new(projector),
             cache: RwLock::new(HashMap::new()),
             historical: Mutex::new(VecDeque::new()),
+            head,
         }))
     }
 
@@ -235,7 +239,9 @@ impl LiveProjections {
         projection: &str,
         table: &str,
     ) -> Result<Arc<TableRows>, Problem> {
-        let head = store::read_head(&self.db).await?.size;
+        // The log's size without a round trip: what this process appended, or what the
+        // projector (which polls for other writers) has read.
+        let head = (*self.head.borrow()).max(self.position());
         // A state as of a position below the head never changes; a date's state may, when
         // a back-dated entry arrives.
         let fits = |h: &Historical| {
