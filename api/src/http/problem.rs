@@ -14,10 +14,12 @@ pub const PROBLEM_JSON: &str = "application/problem+json";
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Problem {
     /// A URI naming the kind of problem: `urn:htx-ledger:problem:<kind>`.
-    #[serde(rename = "type")]
-    pub kind: String,
+    #[serde(rename = "type", serialize_with = "problem_type")]
+    #[schema(value_type = String)]
+    pub kind: &'static str,
     /// A short summary of the kind, the same for every occurrence.
-    pub title: String,
+    #[schema(value_type = String)]
+    pub title: &'static str,
     /// The HTTP status code.
     pub status: u16,
     /// What went wrong this time, for a person to read (Vietnamese / English).
@@ -27,17 +29,31 @@ pub struct Problem {
     pub instance: Option<String>,
     /// The rule that refused the command, e.g. `REG-01`.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub rule: Option<String>,
+    #[schema(value_type = Option<String>)]
+    pub rule: Option<&'static str>,
     /// The rule's legal basis.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub legal_basis: Option<String>,
+    #[schema(value_type = Option<String>)]
+    pub legal_basis: Option<&'static str>,
+}
+
+fn problem_type<S: serde::Serializer>(
+    kind: &&'static str,
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    serializer.serialize_str(&format!("urn:htx-ledger:problem:{kind}"))
 }
 
 impl Problem {
-    pub fn new(status: StatusCode, kind: &str, title: &str, detail: impl Into<String>) -> Problem {
+    pub fn new(
+        status: StatusCode,
+        kind: &'static str,
+        title: &'static str,
+        detail: impl Into<String>,
+    ) -> Problem {
         Problem {
-            kind: format!("urn:htx-ledger:problem:{kind}"),
-            title: title.to_string(),
+            kind,
+            title,
             status: status.as_u16(),
             detail: detail.into(),
             instance: None,
@@ -51,8 +67,8 @@ impl Problem {
     }
 
     pub fn with_rule(mut self, rule: RuleCode) -> Problem {
-        self.rule = Some(rule.as_str().to_string());
-        self.legal_basis = Some(rule.legal_basis().to_string());
+        self.rule = Some(rule.as_str());
+        self.legal_basis = Some(rule.legal_basis());
         self
     }
 
