@@ -736,3 +736,57 @@ async fn the_openapi_document_describes_exactly_the_routes_the_router_serves() {
     .await;
     server.stop().await;
 }
+
+/// Stopping the service lets the commands in flight finish: each one sent before the stop
+/// either completes (and its entries are in the log) or was never taken (and wrote nothing).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn stopping_finishes_the_commands_in_flight() {
+    let server = TestServer::postgres().await;
+    let programme = Programme::new(server.test.ledger.clone());
+    seed_units(&programme).await;
+    let before = head(&server).await;
+    let mut sent = Vec::new();
+    for n in 0..30u32 {
+        let path = format!("/api/v1/cooperatives/{}/register", code(300 + n).as_str());
+        let request = server
+            .request(Method::POST, Some(Role::Clerk), &path)
+            .json(&body_of(&registration(300 + n, "205", 7), "2018-01-05"));
+        sent.push(tokio::spawn(async move {
+            let response = request.send().await;
+            (response, std::time::Instant::now())
+        }));
+    }
+    // Stop while the commands are being decided and appended.
+    tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    let ledger = server.test.ledger.clone();
+    let TestServer { running, test, .. } = server;
+    let stopping = std::time::Instant::now();
+    running
+        .expect("running")
+        .stop()
+        .await
+        .expect("a clean stop");
+    let (mut completed, mut after_the_stop) = (0, 0);
+    for request in sent {
+        let (response, answered) = request.await.unwrap();
+        match response {
+            Ok(response) => {
+                if answered > stopping {
+                    after_the_stop += 1;
+                }
+                assert_eq!(response.status(), 200, "a command in flight did not finish");
+                let _ = response.bytes().await;
+                completed += 1;
+            }
+            // Not taken before the stop: nothing may be written for it (counted below).
+            Err(_) => {}
+        }
+    }
+    eprintln!("{completed} of 30 commands completed, {after_the_stop} after the stop began");
+    assert!(
+        after_the_stop > 0,
+        "no command was in flight when the stop began"
+    );
+    assert_eq!(head_size(&ledger).await, before + completed);
+    drop(test);
+}
