@@ -174,9 +174,7 @@ fn report_operation(
     parameters: &mut Vec<Value>,
     responses: &mut Map<String, Value>,
 ) -> (String, String) {
-    let required = |name: &str, schema: Value, description: &str| {
-        json!({"name": name, "in": "query", "required": true, "schema": schema, "description": description})
-    };
+    let required = |name: &str, schema: Value, description: &str| json!({"name": name, "in": "query", "required": true, "schema": schema, "description": description});
     parameters.push(required(
         "format",
         json!({"type": "string", "enum": ["xlsx", "csv", "json"]}),
@@ -184,8 +182,16 @@ fn report_operation(
     ));
     let summary = match kind {
         ReportKind::Settlement => {
-            parameters.push(required("year", json!({"type": "integer"}), "The fiscal year."));
-            parameters.push(query("unit", json!({"type": "string"}), "Only this budget unit."));
+            parameters.push(required(
+                "year",
+                json!({"type": "integer"}),
+                "The fiscal year.",
+            ));
+            parameters.push(query(
+                "unit",
+                json!({"type": "string"}),
+                "Only this budget unit.",
+            ));
             "Settlement report (quyết toán)"
         }
         ReportKind::Periodic => {

@@ -16,7 +16,11 @@ fn param<'a>(pairs: &'a [(String, String)], name: &str) -> Option<&'a str> {
         .map(|(_, value)| value.as_str())
 }
 
-fn required<'a>(pairs: &'a [(String, String)], name: &str, forms: &str) -> Result<&'a str, Problem> {
+fn required<'a>(
+    pairs: &'a [(String, String)],
+    name: &str,
+    forms: &str,
+) -> Result<&'a str, Problem> {
     param(pairs, name).ok_or_else(|| Problem::malformed(format!("give {name}={forms}")))
 }
 
@@ -50,12 +54,9 @@ pub async fn download(
             ReportError::NoCheckpoint => Problem::not_found(e.to_string()),
             other => Problem::internal(format!("computing the report: {other}")),
         })?;
-    let bytes = report::write::write(&built, format)
-        .map_err(|e| Problem::internal(e.to_string()))?;
-    let disposition = format!(
-        "attachment; filename=\"{}\"",
-        request.file_name(format)
-    );
+    let bytes =
+        report::write::write(&built, format).map_err(|e| Problem::internal(e.to_string()))?;
+    let disposition = format!("attachment; filename=\"{}\"", request.file_name(format));
     Ok((
         [
             (header::CONTENT_TYPE, format.content_type().to_string()),

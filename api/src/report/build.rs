@@ -99,7 +99,11 @@ pub const SETTLEMENT_FIGURES: [(&str, &str, &str); 8] = [
     ("allocated", "Đã phân bổ", "Allocated"),
     ("paid", "Đã thanh toán", "Paid"),
     ("advanced", "Đã tạm ứng", "Advanced"),
-    ("advance_outstanding", "Tạm ứng chưa thu hồi", "Advances outstanding"),
+    (
+        "advance_outstanding",
+        "Tạm ứng chưa thu hồi",
+        "Advances outstanding",
+    ),
     ("returned", "Đã nộp trả", "Returned"),
     ("available", "Số dư (còn lại)", "Balance"),
     ("findings", "Số phát hiện", "Findings"),
@@ -148,7 +152,12 @@ fn settlement(set: &ProjectionSet, year: i32, unit: Option<&str>) -> Parts {
     let mut columns = vec![
         column("unit", "Đơn vị dự toán", "Budget unit", CellKind::Text),
         column("source", "Nguồn kinh phí", "Funding source", CellKind::Text),
-        column("category", "Nội dung hỗ trợ", "Support category", CellKind::Text),
+        column(
+            "category",
+            "Nội dung hỗ trợ",
+            "Support category",
+            CellKind::Text,
+        ),
     ];
     for (key, vi, en) in &SETTLEMENT_FIGURES[..7] {
         columns.push(column(key, vi, en, CellKind::Money));
@@ -176,10 +185,25 @@ fn settlement(set: &ProjectionSet, year: i32, unit: Option<&str>) -> Parts {
         column("name", "Nội dung kiểm tra", "Check", CellKind::Text),
         column("status", "Kết quả", "Result", CellKind::Text),
         column("finding", "Phát hiện", "Finding", CellKind::Text),
-        column("legal_basis", "Căn cứ pháp lý", "Legal basis", CellKind::Text),
-        column("positions", "Bút toán (vị trí)", "Entries (positions)", CellKind::Text),
+        column(
+            "legal_basis",
+            "Căn cứ pháp lý",
+            "Legal basis",
+            CellKind::Text,
+        ),
+        column(
+            "positions",
+            "Bút toán (vị trí)",
+            "Entries (positions)",
+            CellKind::Text,
+        ),
         column("as_of", "Tính đến ngày", "As of", CellKind::Date),
-        column("checked", "Số bút toán đã kiểm", "Entries checked", CellKind::Count),
+        column(
+            "checked",
+            "Số bút toán đã kiểm",
+            "Entries checked",
+            CellKind::Count,
+        ),
         column("findings", "Số phát hiện", "Findings", CellKind::Count),
     ];
     let rows = checks
@@ -260,7 +284,8 @@ fn periodic(set: &ProjectionSet, period: Period) -> Parts {
     let registry = set.get::<Registry>().unwrap_or(&empty);
     let cooperatives: Vec<&RegistryRow> = registry.cooperatives.iter().collect();
     let in_period = |d: Option<chrono::NaiveDate>| d.is_some_and(|d| period.contains(d));
-    let is_new = |r: &RegistryRow| r.kind == "htx" && r.origin == "new" && in_period(r.registered_on);
+    let is_new =
+        |r: &RegistryRow| r.kind == "htx" && r.origin == "new" && in_period(r.registered_on);
     let is_dissolved = |r: &RegistryRow| r.status == "dissolved" && in_period(r.status_since);
 
     // By status.
@@ -277,8 +302,18 @@ fn periodic(set: &ProjectionSet, period: Period) -> Parts {
     }
     let columns = vec![
         column("status", "Tình trạng (mã)", "Status", CellKind::Text),
-        column("label_vi", "Tình trạng", "Status (Vietnamese)", CellKind::Text),
-        column("item", "Khoản (Đ27 NĐ 92/2024)", "Item (Art 27)", CellKind::Text),
+        column(
+            "label_vi",
+            "Tình trạng",
+            "Status (Vietnamese)",
+            CellKind::Text,
+        ),
+        column(
+            "item",
+            "Khoản (Đ27 NĐ 92/2024)",
+            "Item (Art 27)",
+            CellKind::Text,
+        ),
         column("htx", "Số HTX", "Cooperatives", CellKind::Count),
         column("unions", "Số liên hiệp HTX", "Unions", CellKind::Count),
     ];
@@ -320,14 +355,49 @@ fn periodic(set: &ProjectionSet, period: Period) -> Parts {
     }
     let columns = vec![
         column("unit", "Mã đơn vị", "Unit code", CellKind::Text),
-        column("unit_name", "Huyện, thị xã, thành phố", "District", CellKind::Text),
-        column("htx", "HTX đang tồn tại", "Cooperatives standing", CellKind::Count),
-        column("unions", "Liên hiệp HTX đang tồn tại", "Unions standing", CellKind::Count),
+        column(
+            "unit_name",
+            "Huyện, thị xã, thành phố",
+            "District",
+            CellKind::Text,
+        ),
+        column(
+            "htx",
+            "HTX đang tồn tại",
+            "Cooperatives standing",
+            CellKind::Count,
+        ),
+        column(
+            "unions",
+            "Liên hiệp HTX đang tồn tại",
+            "Unions standing",
+            CellKind::Count,
+        ),
         column("active", "Đang hoạt động", "Active", CellKind::Count),
-        column("new", "Thành lập mới trong kỳ", "New in the period", CellKind::Count),
-        column("dissolved", "Giải thể trong kỳ", "Dissolved in the period", CellKind::Count),
-        column("members_official", "Thành viên chính thức", "Official members", CellKind::Count),
-        column("members_associate", "Thành viên liên kết", "Associate members", CellKind::Count),
+        column(
+            "new",
+            "Thành lập mới trong kỳ",
+            "New in the period",
+            CellKind::Count,
+        ),
+        column(
+            "dissolved",
+            "Giải thể trong kỳ",
+            "Dissolved in the period",
+            CellKind::Count,
+        ),
+        column(
+            "members_official",
+            "Thành viên chính thức",
+            "Official members",
+            CellKind::Count,
+        ),
+        column(
+            "members_associate",
+            "Thành viên liên kết",
+            "Associate members",
+            CellKind::Count,
+        ),
     ];
     let rows = districts
         .into_iter()
@@ -388,7 +458,8 @@ fn periodic(set: &ProjectionSet, period: Period) -> Parts {
     );
 
     // Summary.
-    let count = |f: &dyn Fn(&RegistryRow) -> bool| cooperatives.iter().filter(|r| f(r)).count() as i64;
+    let count =
+        |f: &dyn Fn(&RegistryRow) -> bool| cooperatives.iter().filter(|r| f(r)).count() as i64;
     let sum = |f: fn(&RegistryRow) -> i64| {
         cooperatives
             .iter()
@@ -397,35 +468,88 @@ fn periodic(set: &ProjectionSet, period: Period) -> Parts {
             .sum::<i64>()
     };
     let summary_rows: Vec<(&str, &str, &str, i64)> = vec![
-        ("htx_standing", "Số HTX cuối kỳ", "Cooperatives at the period's end", count(&|r| standing(r) && r.kind == "htx")),
-        ("unions_standing", "Số liên hiệp HTX cuối kỳ", "Unions at the period's end", count(&|r| standing(r) && r.kind != "htx")),
-        ("new", "HTX thành lập mới trong kỳ", "New cooperatives in the period", count(&is_new)),
-        ("dissolved", "HTX, liên hiệp HTX giải thể trong kỳ", "Dissolved in the period", count(&is_dissolved)),
-        ("re_registered", "Đăng ký lại theo Luật HTX 2012 trong kỳ", "Re-registered under the 2012 Law in the period", count(&|r| in_period(r.re_registered_on))),
-        ("members_official", "Thành viên chính thức", "Official members", sum(|r| r.members_official)),
-        ("members_associate", "Thành viên liên kết", "Associate members", sum(|r| r.members_associate)),
-        ("training_classes", "Số lớp bồi dưỡng (lũy kế năm)", "Training classes (year to date)", of(|r| r.training_classes)),
-        ("training_learners", "Số học viên (lũy kế năm)", "Learners (year to date)", of(|r| r.training_learners)),
-        ("training_cost", "Kinh phí bồi dưỡng, đồng (lũy kế năm)", "Training cost, đồng (year to date)", of(|r| r.training_cost)),
+        (
+            "htx_standing",
+            "Số HTX cuối kỳ",
+            "Cooperatives at the period's end",
+            count(&|r| standing(r) && r.kind == "htx"),
+        ),
+        (
+            "unions_standing",
+            "Số liên hiệp HTX cuối kỳ",
+            "Unions at the period's end",
+            count(&|r| standing(r) && r.kind != "htx"),
+        ),
+        (
+            "new",
+            "HTX thành lập mới trong kỳ",
+            "New cooperatives in the period",
+            count(&is_new),
+        ),
+        (
+            "dissolved",
+            "HTX, liên hiệp HTX giải thể trong kỳ",
+            "Dissolved in the period",
+            count(&is_dissolved),
+        ),
+        (
+            "re_registered",
+            "Đăng ký lại theo Luật HTX 2012 trong kỳ",
+            "Re-registered under the 2012 Law in the period",
+            count(&|r| in_period(r.re_registered_on)),
+        ),
+        (
+            "members_official",
+            "Thành viên chính thức",
+            "Official members",
+            sum(|r| r.members_official),
+        ),
+        (
+            "members_associate",
+            "Thành viên liên kết",
+            "Associate members",
+            sum(|r| r.members_associate),
+        ),
+        (
+            "training_classes",
+            "Số lớp bồi dưỡng (lũy kế năm)",
+            "Training classes (year to date)",
+            of(|r| r.training_classes),
+        ),
+        (
+            "training_learners",
+            "Số học viên (lũy kế năm)",
+            "Learners (year to date)",
+            of(|r| r.training_learners),
+        ),
+        (
+            "training_cost",
+            "Kinh phí bồi dưỡng, đồng (lũy kế năm)",
+            "Training cost, đồng (year to date)",
+            of(|r| r.training_cost),
+        ),
     ];
     let columns = vec![
         column("indicator", "Chỉ tiêu (mã)", "Indicator", CellKind::Text),
-        column("indicator_vi", "Chỉ tiêu", "Indicator (Vietnamese)", CellKind::Text),
-        column("indicator_en", "Chỉ tiêu (tiếng Anh)", "Indicator (English)", CellKind::Text),
+        column(
+            "indicator_vi",
+            "Chỉ tiêu",
+            "Indicator (Vietnamese)",
+            CellKind::Text,
+        ),
+        column(
+            "indicator_en",
+            "Chỉ tiêu (tiếng Anh)",
+            "Indicator (English)",
+            CellKind::Text,
+        ),
         column("value", "Số liệu", "Value", CellKind::Count),
     ];
     let rows = summary_rows
         .into_iter()
         .map(|(k, vi, en, v)| vec![Cell::text(k), Cell::text(vi), Cell::text(en), Cell::Int(v)])
         .collect();
-    let summary = section(
-        "summary",
-        "Tổng hợp",
-        "Summary",
-        columns,
-        rows,
-        false,
-    );
+    let summary = section("summary", "Tổng hợp", "Summary", columns, rows, false);
     let notes = vec![
         format!(
             "Kỳ báo cáo / period: {} – {}; sổ đăng ký tại ngày cuối kỳ (các bút toán có ngày hiệu lực đến hết kỳ, trong điểm kiểm tra) / the registry as of the period's end (entries effective by then, within the checkpoint).",
@@ -469,16 +593,86 @@ type Measure = (
 /// The indicators of the plan report: (key, Vietnamese, English, unit of measure, actual,
 /// target).
 pub const PLAN_INDICATORS: [Measure; 10] = [
-    ("cooperatives_year_end", "Số HTX cuối năm (mục tiêu đến 2020)", "Cooperatives at year end (target by 2020)", "HTX", |r| r.cooperatives_year_end, |r| r.target_cooperatives_by_2020),
-    ("new_registrations", "HTX thành lập mới", "New cooperatives", "HTX", |r| r.new_registrations, |r| r.target_new_registrations),
-    ("unions_formed", "Liên hiệp HTX thành lập (mục tiêu cả giai đoạn)", "Unions formed (target over the plan)", "LH HTX", |r| r.unions_formed, |r| r.target_unions_by_2020),
-    ("dissolved", "HTX giải thể", "Dissolved", "HTX", |r| r.dissolved, |_| None),
-    ("training_classes", "Lớp bồi dưỡng", "Training classes", "lớp", |r| r.training_classes, |r| r.target_training_classes),
-    ("classes_so_nnptnt", "Lớp do Sở NN&PTNT tổ chức (miền Đông)", "Classes by Sở NN&PTNT (east)", "lớp", |r| r.classes_so_nnptnt, |r| r.target_classes_so_nnptnt_east),
-    ("classes_lien_minh", "Lớp do Liên minh HTX tổ chức (miền Tây)", "Classes by Liên minh HTX (west)", "lớp", |r| r.classes_lien_minh, |r| r.target_classes_lien_minh_west),
-    ("training_learners", "Học viên", "Learners", "người", |r| r.training_learners, |_| None),
-    ("training_funds_assigned", "Kinh phí bồi dưỡng được giao", "Training funds assigned", "đồng", |r| r.training_funds_assigned, |r| r.target_training_funds),
-    ("model_cooperatives", "HTX điển hình", "Model cooperatives", "HTX", |r| r.model_cooperatives, |_| None),
+    (
+        "cooperatives_year_end",
+        "Số HTX cuối năm (mục tiêu đến 2020)",
+        "Cooperatives at year end (target by 2020)",
+        "HTX",
+        |r| r.cooperatives_year_end,
+        |r| r.target_cooperatives_by_2020,
+    ),
+    (
+        "new_registrations",
+        "HTX thành lập mới",
+        "New cooperatives",
+        "HTX",
+        |r| r.new_registrations,
+        |r| r.target_new_registrations,
+    ),
+    (
+        "unions_formed",
+        "Liên hiệp HTX thành lập (mục tiêu cả giai đoạn)",
+        "Unions formed (target over the plan)",
+        "LH HTX",
+        |r| r.unions_formed,
+        |r| r.target_unions_by_2020,
+    ),
+    (
+        "dissolved",
+        "HTX giải thể",
+        "Dissolved",
+        "HTX",
+        |r| r.dissolved,
+        |_| None,
+    ),
+    (
+        "training_classes",
+        "Lớp bồi dưỡng",
+        "Training classes",
+        "lớp",
+        |r| r.training_classes,
+        |r| r.target_training_classes,
+    ),
+    (
+        "classes_so_nnptnt",
+        "Lớp do Sở NN&PTNT tổ chức (miền Đông)",
+        "Classes by Sở NN&PTNT (east)",
+        "lớp",
+        |r| r.classes_so_nnptnt,
+        |r| r.target_classes_so_nnptnt_east,
+    ),
+    (
+        "classes_lien_minh",
+        "Lớp do Liên minh HTX tổ chức (miền Tây)",
+        "Classes by Liên minh HTX (west)",
+        "lớp",
+        |r| r.classes_lien_minh,
+        |r| r.target_classes_lien_minh_west,
+    ),
+    (
+        "training_learners",
+        "Học viên",
+        "Learners",
+        "người",
+        |r| r.training_learners,
+        |_| None,
+    ),
+    (
+        "training_funds_assigned",
+        "Kinh phí bồi dưỡng được giao",
+        "Training funds assigned",
+        "đồng",
+        |r| r.training_funds_assigned,
+        |r| r.target_training_funds,
+    ),
+    (
+        "model_cooperatives",
+        "HTX điển hình",
+        "Model cooperatives",
+        "HTX",
+        |r| r.model_cooperatives,
+        |_| None,
+    ),
 ];
 
 fn plan(set: &ProjectionSet) -> Parts {
@@ -487,8 +681,18 @@ fn plan(set: &ProjectionSet) -> Parts {
     let columns = vec![
         column("year", "Năm", "Year", CellKind::Text),
         column("indicator", "Chỉ tiêu (mã)", "Indicator", CellKind::Text),
-        column("indicator_vi", "Chỉ tiêu", "Indicator (Vietnamese)", CellKind::Text),
-        column("indicator_en", "Chỉ tiêu (tiếng Anh)", "Indicator (English)", CellKind::Text),
+        column(
+            "indicator_vi",
+            "Chỉ tiêu",
+            "Indicator (Vietnamese)",
+            CellKind::Text,
+        ),
+        column(
+            "indicator_en",
+            "Chỉ tiêu (tiếng Anh)",
+            "Indicator (English)",
+            CellKind::Text,
+        ),
         column("measure", "Đơn vị tính", "Unit of measure", CellKind::Text),
         column("target", "Kế hoạch", "Target", CellKind::Count),
         column("actual", "Thực hiện", "Actual", CellKind::Count),
@@ -526,12 +730,32 @@ fn plan(set: &ProjectionSet) -> Parts {
     let columns = vec![
         column("year", "Năm", "Year", CellKind::Text),
         column("unit", "Mã đơn vị", "Unit code", CellKind::Text),
-        column("unit_name", "Huyện, thị xã, thành phố", "District", CellKind::Text),
-        column("cooperatives_year_end", "Số HTX cuối năm", "Cooperatives at year end", CellKind::Count),
+        column(
+            "unit_name",
+            "Huyện, thị xã, thành phố",
+            "District",
+            CellKind::Text,
+        ),
+        column(
+            "cooperatives_year_end",
+            "Số HTX cuối năm",
+            "Cooperatives at year end",
+            CellKind::Count,
+        ),
         column("new_registrations", "Thành lập mới", "New", CellKind::Count),
         column("dissolved", "Giải thể", "Dissolved", CellKind::Count),
-        column("training_classes", "Lớp bồi dưỡng", "Training classes", CellKind::Count),
-        column("model_cooperatives", "HTX điển hình", "Model cooperatives", CellKind::Count),
+        column(
+            "training_classes",
+            "Lớp bồi dưỡng",
+            "Training classes",
+            CellKind::Count,
+        ),
+        column(
+            "model_cooperatives",
+            "HTX điển hình",
+            "Model cooperatives",
+            CellKind::Count,
+        ),
     ];
     let rows = progress
         .rows
@@ -563,7 +787,8 @@ fn plan(set: &ProjectionSet) -> Parts {
         "Địa bàn: đơn vị hợp lệ vào ngày của sự kiện (Hoành Bồ 204 trước 2020). / District: the unit valid on the fact's date.".to_string(),
     ];
     (
-        "Báo cáo tiến độ thực hiện Kế hoạch 31/KH-UBND phát triển HTX giai đoạn 2017-2020".to_string(),
+        "Báo cáo tiến độ thực hiện Kế hoạch 31/KH-UBND phát triển HTX giai đoạn 2017-2020"
+            .to_string(),
         "Progress report on plan 31/KH-UBND (cooperative development 2017-2020)".to_string(),
         Vec::new(),
         notes,

@@ -207,7 +207,13 @@ impl Request {
         };
         let safe: String = stem
             .chars()
-            .map(|c| if c.is_ascii_alphanumeric() || c == '-' { c } else { '_' })
+            .map(|c| {
+                if c.is_ascii_alphanumeric() || c == '-' {
+                    c
+                } else {
+                    '_'
+                }
+            })
             .collect();
         format!("{safe}.{}", format.extension())
     }
@@ -246,8 +252,8 @@ pub async fn resolve(db: &Database, choice: &AnchorChoice) -> Result<Anchor, Rep
             .await?
             .ok_or(ReportError::NoSuchCheckpoint(*size))?,
         AnchorChoice::Note(note) => {
-            let (text, _) = tlog::note::split(note)
-                .map_err(|e| ReportError::CheckpointFile(e.to_string()))?;
+            let (text, _) =
+                tlog::note::split(note).map_err(|e| ReportError::CheckpointFile(e.to_string()))?;
             let parsed = tlog::note::Checkpoint::parse(text)
                 .map_err(|e| ReportError::CheckpointFile(e.to_string()))?;
             let anchor = Anchor {

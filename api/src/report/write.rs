@@ -81,7 +81,12 @@ fn xlsx(report: &Report) -> Result<Vec<u8>, XlsxError> {
         row += 1;
     }
     for p in &report.parameters {
-        sheet.write_string_with_format(row, 0, format!("Tham số / parameter: {}", p.name), &bold)?;
+        sheet.write_string_with_format(
+            row,
+            0,
+            format!("Tham số / parameter: {}", p.name),
+            &bold,
+        )?;
         sheet.write_string(row, 1, &p.value)?;
         row += 1;
     }
@@ -116,8 +121,16 @@ fn xlsx(report: &Report) -> Result<Vec<u8>, XlsxError> {
                 let col = i as u16;
                 match cell {
                     Cell::Int(n) => {
-                        let base = if column.kind == CellKind::Money { &money } else { &count };
-                        let format = if is_total { &base.clone().set_bold() } else { base };
+                        let base = if column.kind == CellKind::Money {
+                            &money
+                        } else {
+                            &count
+                        };
+                        let format = if is_total {
+                            &base.clone().set_bold()
+                        } else {
+                            base
+                        };
                         sheet.write_number_with_format(r, col, *n as f64, format)?;
                     }
                     Cell::Text(text) => match (column.kind, parse_date(text)) {
