@@ -113,10 +113,9 @@ fn xlsx(report: &Report) -> Result<Vec<u8>, XlsxError> {
             };
             sheet.set_column_width(col, width)?;
         }
-        let mut r = 4u32;
         let all = section.rows.iter().map(|row| (row, false));
         let totals = section.totals.iter().map(|row| (row, true));
-        for (cells, is_total) in all.chain(totals) {
+        for (r, (cells, is_total)) in (4u32..).zip(all.chain(totals)) {
             for (i, (cell, column)) in cells.iter().zip(&section.columns).enumerate() {
                 let col = i as u16;
                 match cell {
@@ -152,7 +151,6 @@ fn xlsx(report: &Report) -> Result<Vec<u8>, XlsxError> {
                     Cell::Empty => {}
                 }
             }
-            r += 1;
         }
     }
     workbook.save_to_buffer()
