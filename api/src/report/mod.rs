@@ -409,3 +409,47 @@ impl Cell {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[track_caller]
+    fn check(text: &str, expected: Option<(NaiveDate, NaiveDate)>) {
+        let parsed = Period::parse(text).ok().map(|p| (p.start(), p.end()));
+        assert_eq!(parsed, expected, "{text}");
+    }
+
+    #[test]
+    fn periods_are_a_year_or_one_of_its_halves() {
+        check("2018-H1", Some((ymd(2018, 1, 1), ymd(2018, 6, 30))));
+        check("2018-H2", Some((ymd(2018, 7, 1), ymd(2018, 12, 31))));
+        check("2018", Some((ymd(2018, 1, 1), ymd(2018, 12, 31))));
+        for bad in [
+            "2018-H3",
+            "2018-",
+            "18",
+            "-2018",
+            "2018-Q1",
+            "",
+            "２０１８",
+            "0999",
+            "2018-H1x",
+        ] {
+            check(bad, None);
+        }
+        let message = Period::parse("2018-H3").unwrap_err().to_string();
+        assert!(
+            message.contains("2018-H1") && message.contains("2018-H2"),
+            "{message}"
+        );
+    }
+
+    #[test]
+    fn formats_and_years_are_checked() {
+        assert_eq!(Format::parse("xlsx").ok(), Some(Format::Xlsx));
+        assert!(Format::parse("pdf").is_err());
+        assert_eq!(parse_year("2018").ok(), Some(2018));
+        assert!(parse_year("20x8").is_err() && parse_year("-1").is_err());
+    }
+}
