@@ -70,6 +70,9 @@ pub enum Filter {
     /// What the ledger knew on the date: every event recorded (Asia/Ho_Chi_Minh) on or before
     /// it. Differs from `AsOfDate` when events were back-dated.
     KnownOn(NaiveDate),
+    /// Every event effective on or before `date` among the entries up to `position`
+    /// (positions 0..=position): a state as of a legal date, tied to a checkpoint.
+    AsOfDateWithin { date: NaiveDate, position: u64 },
 }
 
 impl Filter {
@@ -79,6 +82,9 @@ impl Filter {
             Filter::AsOfPosition(n) => event.position <= n,
             Filter::AsOfDate(d) => event.effective_date <= d,
             Filter::KnownOn(d) => event.recorded_on() <= d,
+            Filter::AsOfDateWithin { date, position } => {
+                event.position <= position && event.effective_date <= date
+            }
         }
     }
 }

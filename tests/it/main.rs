@@ -9,6 +9,7 @@ mod programme_payments;
 mod projections;
 mod projections_funding;
 mod projections_lifecycle;
+mod reports;
 mod support;
 mod tamper;
 mod verifiable_log;

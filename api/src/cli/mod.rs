@@ -10,6 +10,7 @@ mod ledger;
 mod people;
 mod progress;
 mod projections;
+mod report;
 mod serve;
 mod tlog;
 
@@ -156,6 +157,11 @@ pub enum Command {
         #[command(subcommand)]
         command: ProjectionsCommand,
     },
+    /// Write a report computed at a signed checkpoint (docs/reports.md): XLSX, CSV or JSON.
+    Report {
+        #[command(subcommand)]
+        command: ReportCommand,
+    },
     /// Check an audit bundle offline: no database, no network.
     VerifyBundle {
         /// The bundle's folder.
@@ -198,6 +204,54 @@ pub enum ProjectionsCommand {
     Digest,
     /// Check the stored funding balances against the payment entries in the log.
     Reconcile,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ReportCommand {
+    /// Settlement (quyết toán): per unit, funding source and category, the estimate,
+    /// allocated, paid, advanced, returned and balance; the checks and findings with their
+    /// legal basis.
+    Settlement {
+        /// The fiscal year, e.g. 2018.
+        #[arg(long)]
+        year: String,
+        /// Only this budget unit (e.g. SO-KHDT).
+        #[arg(long)]
+        unit: Option<String>,
+        #[command(flatten)]
+        output: ReportOutput,
+    },
+    /// The six-monthly or annual report on registration and operation (districts to Sở KH&ĐT).
+    Periodic {
+        /// 2018-H1 (01/01-30/06), 2018-H2 (01/07-31/12) or 2018 (the year).
+        #[arg(long)]
+        period: String,
+        #[command(flatten)]
+        output: ReportOutput,
+    },
+    /// Progress against the targets of plan 31/KH-UBND.
+    Plan {
+        #[command(flatten)]
+        output: ReportOutput,
+    },
+}
+
+/// Where a report goes and which checkpoint it is computed from.
+#[derive(Debug, clap::Args)]
+pub struct ReportOutput {
+    /// xlsx, csv or json.
+    #[arg(long)]
+    pub format: String,
+    /// The file to write (written whole or not at all).
+    #[arg(long, value_name = "FILE")]
+    pub out: PathBuf,
+    /// A stored checkpoint's tree size (default: the latest signed checkpoint).
+    #[arg(long, value_name = "N", conflicts_with = "checkpoint")]
+    pub checkpoint_size: Option<u64>,
+    /// A signed checkpoint file (e.g. an audit bundle's checkpoints/N.checkpoint): its root
+    /// must equal this ledger's tree root at its size.
+    #[arg(long, value_name = "FILE")]
+    pub checkpoint: Option<PathBuf>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -269,6 +323,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<Outcome> {
         Command::Consistency { from, to } => tlog::consistency(url, from, to).await,
         Command::VerifyProof { file, vkey, entry } => tlog::verify_proof(&file, &vkey, &entry),
         Command::VerifyBundle { dir, vkey } => tlog::verify_bundle(&dir, &vkey),
+        Command::Report { command } => run_report(url, command).await,
         Command::Replay {
             as_of_position,
             as_of_date,
@@ -316,6 +371,28 @@ pub async fn run(cli: Cli) -> anyhow::Result<Outcome> {
             command: UserCommand::Revoke { name, reason },
         } => people::revoke(url, &name, &reason).await,
     }
+}
+
+async fn run_report(url: &str, command: ReportCommand) -> anyhow::Result<Outcome> {
+    use crate::report::{Period, Request, parse_year};
+    let (request, output) = match command {
+        ReportCommand::Settlement { year, unit, output } => {
+            let year = parse_year(&year)?;
+            (Request::Settlement { year, unit }, output)
+        }
+        ReportCommand::Periodic { period, output } => {
+            let period = Period::parse(&period)?;
+            (Request::Periodic { period }, output)
+        }
+        ReportCommand::Plan { output } => (Request::Plan, output),
+    };
+    let args = report::ReportArgs {
+        format: &output.format,
+        out: &output.out,
+        checkpoint_size: output.checkpoint_size,
+        checkpoint_file: output.checkpoint.as_deref(),
+    };
+    report::report(url, request, args).await
 }
 
 /// Logs to stderr, filtered by `HTX_LEDGER_LOG`. The service logs one JSON line a request

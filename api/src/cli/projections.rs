@@ -60,6 +60,10 @@ pub async fn replay(url: &str, args: ReplayArgs<'_>) -> anyhow::Result<Outcome> 
             "what the ledger knew on {} (recorded on or before it)",
             d.format("%d/%m/%Y")
         ),
+        Filter::AsOfDateWithin { date, position } => format!(
+            "the state with every event effective on or before {} up to entry {position}",
+            date.format("%d/%m/%Y")
+        ),
     };
     println!("{described} (the live projections are untouched)");
     print_digests(&set.digests()?);

@@ -10,6 +10,7 @@ pub mod openapi;
 pub mod ops;
 pub mod problem;
 pub mod reads;
+pub mod reports;
 pub mod routes;
 
 use std::collections::HashSet;
@@ -212,6 +213,12 @@ fn endpoint(route: &Route) -> MethodRouter<Arc<AppState>> {
             let _ = &state;
             axum::Json(openapi::document()).into_response()
         }),
+        Endpoint::Report(kind) => on(
+            filter,
+            move |State(state): State<Arc<AppState>>, Query(pairs): Pairs| async move {
+                reports::download(&state, kind, &pairs).await
+            },
+        ),
     }
 }
 

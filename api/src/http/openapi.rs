@@ -18,7 +18,7 @@ use super::commands::{CommandAccepted, WrittenEntry};
 use super::ledger::{ConsistencyProof, Verification};
 use super::ops::Readiness;
 use super::problem::Problem;
-use super::routes::{self, AggregateKind, CommandSpec, Endpoint, Route};
+use super::routes::{self, AggregateKind, CommandSpec, Endpoint, ReportKind, Route};
 
 /// Collects `T`'s schema and every schema it references into `components`.
 fn collect<T: ToSchema>(components: &mut BTreeMap<String, Value>) {
@@ -166,6 +166,62 @@ fn json_response(description: &str, schema: Value) -> Value {
 
 fn text_response(description: &str, media: &str) -> Value {
     json!({"description": description, "content": {media: {"schema": {"type": "string"}}}})
+}
+
+/// A report route (docs/reports.md): its query and the file it returns.
+fn report_operation(
+    kind: ReportKind,
+    parameters: &mut Vec<Value>,
+    responses: &mut Map<String, Value>,
+) -> (String, String) {
+    let required = |name: &str, schema: Value, description: &str| json!({"name": name, "in": "query", "required": true, "schema": schema, "description": description});
+    parameters.push(required(
+        "format",
+        json!({"type": "string", "enum": ["xlsx", "csv", "json"]}),
+        "The file format.",
+    ));
+    let summary = match kind {
+        ReportKind::Settlement => {
+            parameters.push(required(
+                "year",
+                json!({"type": "integer"}),
+                "The fiscal year.",
+            ));
+            parameters.push(query(
+                "unit",
+                json!({"type": "string"}),
+                "Only this budget unit.",
+            ));
+            "Settlement report (quyết toán)"
+        }
+        ReportKind::Periodic => {
+            parameters.push(required(
+                "period",
+                json!({"type": "string", "pattern": "^[0-9]{4}(-H[12])?$"}),
+                "2018-H1, 2018-H2 or 2018.",
+            ));
+            "Six-monthly or annual report on registration and operation"
+        }
+        ReportKind::Plan => "Progress against the plan's targets",
+    };
+    let file = json!({"type": "string", "format": "binary"});
+    responses.insert(
+        "200".into(),
+        json!({
+            "description": "The report file, computed at the latest signed checkpoint (headers x-checkpoint-size, x-checkpoint-root)",
+            "content": {
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {"schema": file},
+                "text/csv": {"schema": {"type": "string"}},
+                "application/json": {"schema": {"type": "object"}}
+            }
+        }),
+    );
+    responses.insert(
+        "400".into(),
+        problem_response("A parameter is missing or malformed; nothing computed"),
+    );
+    responses.insert("404".into(), problem_response("No checkpoint signed yet"));
+    (summary.to_string(), "reports".to_string())
 }
 
 fn schema_ref(name: &str) -> Value {
@@ -404,6 +460,7 @@ fn operation(route: &Route, components: &BTreeMap<String, Value>) -> Value {
             );
             ("OpenAPI document".to_string(), "operations".to_string())
         }
+        Endpoint::Report(kind) => report_operation(kind, &mut parameters, &mut responses),
     };
     let mut operation = Map::new();
     operation.insert("summary".into(), json!(summary));

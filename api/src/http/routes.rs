@@ -252,7 +252,20 @@ pub enum Endpoint {
     Readyz,
     Metrics,
     OpenApi,
+    /// A report file computed at the latest checkpoint (docs/reports.md).
+    Report(ReportKind),
 }
+
+/// The reports of issue 8.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReportKind {
+    Settlement,
+    Periodic,
+    Plan,
+}
+
+/// Who downloads the settlement report: those who prepare, appraise and audit settlements.
+pub const SETTLEMENT_REPORT_READERS: &[Role] = &[Officer, Finance, Auditor];
 
 /// One route: method, path (axum's `{param}` syntax), the roles it admits, what it does.
 #[derive(Debug, Clone)]
@@ -321,6 +334,24 @@ pub fn all() -> Vec<Route> {
             "/api/v1/projections/digests",
             &[Finance, Auditor, Inspector, Dashboard],
             Endpoint::ProjectionDigests,
+        ),
+        route(
+            Method::GET,
+            "/api/v1/reports/settlement",
+            SETTLEMENT_REPORT_READERS,
+            Endpoint::Report(ReportKind::Settlement),
+        ),
+        route(
+            Method::GET,
+            "/api/v1/reports/periodic",
+            projection_readers("registry"),
+            Endpoint::Report(ReportKind::Periodic),
+        ),
+        route(
+            Method::GET,
+            "/api/v1/reports/plan",
+            projection_readers("plan_progress"),
+            Endpoint::Report(ReportKind::Plan),
         ),
     ];
     for projection in ProjectionSet::new().projections() {
