@@ -57,7 +57,7 @@ impl AsOf {
 }
 
 struct Historical {
-    as_of: AsOf,
+    filter: Filter,
     /// The log's size when it was built (a later back-dated entry changes a date's state).
     head: u64,
     set: Arc<ProjectionSet>,
@@ -71,7 +71,7 @@ pub struct LiveProjections {
     projector: tokio::sync::Mutex<Projector>,
     position: AtomicU64,
     cache: RwLock<HashMap<&'static str, Arc<TableRows>>>,
-    historical: Mutex<VecDeque<Historical>>,
+    historical: Mutex<VecDeque<Arc<Historical>>>,
     /// The log's size as this process's appender last wrote it.
     head: watch::Receiver<u64>,
 }
@@ -232,56 +232,72 @@ impl LiveProjections {
         Ok(rows)
     }
 
-    /// A historical state, rebuilt from the log unless kept from an earlier request.
-    async fn historical(
-        &self,
-        as_of: AsOf,
-        projection: &str,
-        table: &str,
-    ) -> Result<Arc<TableRows>, Problem> {
+    /// A historical state (the projections folded from the events `filter` admits), rebuilt
+    /// from the log unless kept from an earlier request. Reports use it too.
+    ///
+    /// # Errors
+    /// 500 when the log cannot be replayed.
+    pub async fn historical_set(&self, filter: Filter) -> Result<Arc<ProjectionSet>, Problem> {
+        Ok(self.historical(filter).await?.set.clone())
+    }
+
+    async fn historical(&self, filter: Filter) -> Result<Arc<Historical>, Problem> {
         // The log's size without a round trip: what this process appended, or what the
         // projector (which polls for other writers) has read.
         let head = (*self.head.borrow()).max(self.position());
-        // A state as of a position below the head never changes; a date's state may, when
-        // a back-dated entry arrives.
-        let fits = |h: &Historical| {
-            h.as_of == as_of && (h.head == head || matches!(as_of, AsOf::Position(n) if n < h.head))
-        };
-        let rows_at = |h: &Historical| -> Result<Arc<TableRows>, Problem> {
-            let mut tables = h.tables.lock().unwrap_or_else(|e| e.into_inner());
-            if let Some(rows) = tables.get(table) {
-                return Ok(rows.clone());
-            }
-            let found = find_table(&h.set, projection, table).ok_or_else(|| {
-                Problem::not_found(format!("no projection table {projection}/{table}"))
-            })?;
-            let position = match h.as_of {
-                AsOf::Position(n) => (n + 1).min(h.head),
-                _ => h.head,
-            };
-            let rows = Arc::new(rows_of(found, position)?);
-            tables.insert(rows.shape.name, rows.clone());
-            Ok(rows)
+        // A state bounded by a position below the head never changes; a date's state may,
+        // when a back-dated entry arrives.
+        let fixed = |h: &Historical| match filter {
+            Filter::AsOfPosition(n) | Filter::AsOfDateWithin { position: n, .. } => n < h.head,
+            _ => false,
         };
         {
             let kept = self.historical.lock().unwrap_or_else(|e| e.into_inner());
-            if let Some(found) = kept.iter().find(|h| fits(h)) {
-                return rows_at(found);
+            if let Some(found) = kept
+                .iter()
+                .find(|h| h.filter == filter && (h.head == head || fixed(h)))
+            {
+                return Ok(found.clone());
             }
         }
-        let set = replay(&self.db, as_of.filter(), |_| {})
+        let set = replay(&self.db, filter, |_| {})
             .await
             .map_err(|e| Problem::internal(format!("rebuilding the historical state: {e}")))?;
-        let built = Historical {
-            as_of,
+        let built = Arc::new(Historical {
+            filter,
             head,
             set: Arc::new(set),
             tables: Mutex::new(HashMap::new()),
-        };
-        let rows = rows_at(&built)?;
+        });
         let mut kept = self.historical.lock().unwrap_or_else(|e| e.into_inner());
-        kept.push_front(built);
+        kept.push_front(built.clone());
         kept.truncate(KEPT_HISTORICAL_STATES);
+        Ok(built)
+    }
+
+    /// A historical table's rows as JSON, made on first read.
+    async fn historical_rows(
+        &self,
+        filter: Filter,
+        projection: &str,
+        table: &str,
+    ) -> Result<Arc<TableRows>, Problem> {
+        let h = self.historical(filter).await?;
+        let mut tables = h.tables.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(rows) = tables.get(table) {
+            return Ok(rows.clone());
+        }
+        let found = find_table(&h.set, projection, table).ok_or_else(|| {
+            Problem::not_found(format!("no projection table {projection}/{table}"))
+        })?;
+        let position = match h.filter {
+            Filter::AsOfPosition(n) | Filter::AsOfDateWithin { position: n, .. } => {
+                (n + 1).min(h.head)
+            }
+            _ => h.head,
+        };
+        let rows = Arc::new(rows_of(found, position)?);
+        tables.insert(rows.shape.name, rows.clone());
         Ok(rows)
     }
 
@@ -297,7 +313,10 @@ impl LiveProjections {
     ) -> Result<Arc<TableRows>, Problem> {
         match as_of {
             AsOf::Live => self.live_rows(projection, table).await,
-            _ => self.historical(as_of, projection, table).await,
+            _ => {
+                self.historical_rows(as_of.filter(), projection, table)
+                    .await
+            }
         }
     }
 

@@ -1,5 +1,6 @@
 //! `GET /api/v1/reports/{settlement,periodic,plan}`: a report computed at the latest signed
-//! checkpoint, as a file (docs/reports.md).
+//! checkpoint, as a file (docs/reports.md). The state at a checkpoint is kept by the service
+//! ([`super::reads::LiveProjections::historical_set`]), so a second download replays nothing.
 
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
@@ -48,12 +49,18 @@ pub async fn download(
     pairs: &[(String, String)],
 ) -> Result<Response, Problem> {
     let (request, format) = request(kind, pairs)?;
-    let built = report::compute(state.db(), &request, &AnchorChoice::Latest, |_| {})
+    let anchor = report::resolve(state.db(), &AnchorChoice::Latest)
         .await
         .map_err(|e| match e {
             ReportError::NoCheckpoint => Problem::not_found(e.to_string()),
             other => Problem::internal(format!("computing the report: {other}")),
         })?;
+    // The state at a checkpoint never changes: kept by the service between downloads.
+    let set = match report::filter(&request, anchor) {
+        Some(filter) => state.live.historical_set(filter).await?,
+        None => std::sync::Arc::new(projections::ProjectionSet::new()),
+    };
+    let built = report::build::build(&request, anchor, &set);
     let bytes =
         report::write::write(&built, format).map_err(|e| Problem::internal(e.to_string()))?;
     let disposition = format!("attachment; filename=\"{}\"", request.file_name(format));
