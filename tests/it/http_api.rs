@@ -62,6 +62,7 @@ fn registration(n: u32, unit: &str, members: u32) -> CooperativeAction {
 fn concrete(path: &str) -> String {
     path.replace("{id}", "khong-co")
         .replace("{position}", "999999")
+        .replace("{file}", "app.js")
 }
 
 async fn head(server: &TestServer) -> u64 {

@@ -248,6 +248,13 @@ pub enum Endpoint {
     Proof,
     Consistency,
     Verify,
+    /// The last verification's result, as `Verify` left it.
+    LastVerification,
+    /// A cooperative's entries, from the log.
+    CooperativeHistory,
+    /// The dashboard's page (`/`) and its files (`/assets/{file}`): docs/dashboard.md.
+    DashboardPage,
+    DashboardAsset,
     Healthz,
     Readyz,
     Metrics,
@@ -322,6 +329,20 @@ pub fn all() -> Vec<Route> {
             &[Finance, Auditor, Inspector, Dashboard],
             Endpoint::ProjectionDigests,
         ),
+        route(
+            Method::GET,
+            "/api/v1/ledger/verification",
+            EVERYONE,
+            Endpoint::LastVerification,
+        ),
+        route(
+            Method::GET,
+            "/api/v1/cooperatives/{id}/history",
+            projection_readers("registry"),
+            Endpoint::CooperativeHistory,
+        ),
+        route(Method::GET, "/", PUBLIC, Endpoint::DashboardPage),
+        route(Method::GET, "/assets/{file}", PUBLIC, Endpoint::DashboardAsset),
     ];
     for projection in ProjectionSet::new().projections() {
         for table in projection.tables() {
