@@ -222,7 +222,7 @@ export async function registry(ctx, root) {
           "tr",
           { "data-testid": "registry-row", "data-code": r.code },
           h("td", {}, h("a", { href: `#/coop/${r.code}`, "data-testid": "coop-link" }, r.code)),
-          h("td", {}, r.name),
+          h("td", { class: "name" }, r.name),
           h("td", {}, h("span", { class: `status status-${r.status}` }, statusLabel(r))),
           h("td", {}, unitName(ctx, r.current_unit)),
           h("td", {}, t(`sector.${r._sector}`)),
@@ -242,7 +242,7 @@ export async function registry(ctx, root) {
     chartBox.replaceChildren(hbars({ title: t("registry.byStatus"), items: [...byStatus].map(([label, value]) => ({ label, value })), format: f.number }));
   }
 
-  search.addEventListener("input", () => { page = 0; draw(); });
+  for (const event of ["input", "change"]) search.addEventListener(event, () => { page = 0; draw(); });
   for (const select of [district, status, sector]) select.addEventListener("change", () => { page = 0; draw(); });
   draw();
 
