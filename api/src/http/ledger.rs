@@ -317,7 +317,11 @@ fn history_entry(bytes: &[u8]) -> Result<HistoryEntry, Problem> {
     let text = |v: &serde_json::Value| v.as_str().unwrap_or_default().to_string();
     let strings = |v: &serde_json::Value| -> Vec<String> {
         v.as_array()
-            .map(|a| a.iter().filter_map(|s| s.as_str().map(str::to_string)).collect())
+            .map(|a| {
+                a.iter()
+                    .filter_map(|s| s.as_str().map(str::to_string))
+                    .collect()
+            })
             .unwrap_or_default()
     };
     let event_type = text(&entry["event_type"]);

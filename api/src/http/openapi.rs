@@ -400,7 +400,10 @@ fn operation(route: &Route, components: &BTreeMap<String, Value>) -> Value {
                 json_response("Every entry of the cooperative, in sequence order", history),
             );
             responses.insert("404".into(), problem_response("No such cooperative"));
-            ("A cooperative's history".to_string(), "registry".to_string())
+            (
+                "A cooperative's history".to_string(),
+                "registry".to_string(),
+            )
         }
         Endpoint::DashboardPage => {
             responses.insert(

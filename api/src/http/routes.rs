@@ -342,7 +342,12 @@ pub fn all() -> Vec<Route> {
             Endpoint::CooperativeHistory,
         ),
         route(Method::GET, "/", PUBLIC, Endpoint::DashboardPage),
-        route(Method::GET, "/assets/{file}", PUBLIC, Endpoint::DashboardAsset),
+        route(
+            Method::GET,
+            "/assets/{file}",
+            PUBLIC,
+            Endpoint::DashboardAsset,
+        ),
     ];
     for projection in ProjectionSet::new().projections() {
         for table in projection.tables() {
