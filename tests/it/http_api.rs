@@ -62,6 +62,7 @@ fn registration(n: u32, unit: &str, members: u32) -> CooperativeAction {
 fn concrete(path: &str) -> String {
     path.replace("{id}", "khong-co")
         .replace("{position}", "999999")
+        .replace("{file}", "app.js")
 }
 
 async fn head(server: &TestServer) -> u64 {
@@ -787,4 +788,138 @@ async fn stopping_finishes_the_commands_in_flight() {
     );
     assert_eq!(head_size(&ledger).await, before + completed);
     drop(test);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_cooperatives_history_and_the_last_verification_are_read_over_http() {
+    let server = TestServer::postgres().await;
+    let programme = Programme::new(server.test.ledger.clone());
+    seed_units(&programme).await;
+    let code = code(7);
+    let register = format!("/api/v1/cooperatives/{}/register", code.as_str());
+    let registered: Value = server
+        .post(
+            Role::Clerk,
+            &register,
+            body_of(&registration(7, "205", 7), "2018-01-05"),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let members = format!("/api/v1/cooperatives/{}/record-membership", code.as_str());
+    let body = json!({"effective_date": "2018-12-31",
+        "members": {"official": 9, "associate": 0, "member_cooperatives": 0}});
+    assert_eq!(server.post(Role::Clerk, &members, body).await.status(), 200);
+
+    // Every entry of the cooperative, in order, as the log holds it.
+    let path = format!("/api/v1/cooperatives/{}/history", code.as_str());
+    let history: Value = server.get(Role::Clerk, &path).await.json().await.unwrap();
+    assert_eq!(history["code"], code.as_str());
+    let entries = history["entries"].as_array().unwrap();
+    assert_eq!(entries.len(), 2, "{history}");
+    assert_eq!(entries[0]["position"], registered["entries"][0]["position"]);
+    assert_eq!(entries[0]["event_type"], "CooperativeRegistered");
+    assert_eq!(entries[0]["effective_date"], "2018-01-05");
+    assert_eq!(entries[0]["actor"]["user_id"], user_of(Role::Clerk));
+    assert_eq!(entries[0]["payload"]["code"], code.as_str());
+    assert_eq!(entries[1]["sequence"], 2);
+    assert_eq!(entries[1]["payload"]["members"]["official"], 9);
+    problem(
+        server
+            .get(Role::Clerk, "/api/v1/cooperatives/5799999999/history")
+            .await,
+        404,
+    )
+    .await;
+    problem(server.get(Role::Admin, &path).await, 403).await;
+
+    // The last verification: none yet, then the auditor's, for everyone to read.
+    problem(
+        server
+            .get(Role::Dashboard, "/api/v1/ledger/verification")
+            .await,
+        404,
+    )
+    .await;
+    let ran: Value = server
+        .get(Role::Auditor, "/api/v1/ledger/verify")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(ran["intact"], true);
+    let last: Value = server
+        .get(Role::Clerk, "/api/v1/ledger/verification")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(last, ran);
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_dashboards_files_are_served_with_their_type_etag_and_policy() {
+    let server = TestServer::postgres().await;
+    let page = server.request(Method::GET, None, "/").send().await.unwrap();
+    assert_eq!(page.status(), 200);
+    let header = |r: &reqwest::Response, name: &str| {
+        r.headers()
+            .get(name)
+            .map(|v| v.to_str().unwrap().to_string())
+            .unwrap_or_default()
+    };
+    assert_eq!(header(&page, "content-type"), "text/html; charset=utf-8");
+    let policy = header(&page, "content-security-policy");
+    assert!(policy.starts_with("default-src 'self'"), "{policy}");
+    assert!(
+        !policy.contains("http"),
+        "only the service itself: {policy}"
+    );
+    let etag = header(&page, "etag");
+    assert!(
+        etag.starts_with('"') && etag.len() == 34,
+        "a strong ETag: {etag}"
+    );
+    let html = page.text().await.unwrap();
+    assert!(html.contains("<html lang=\"vi\">"));
+    // Every file the page names is served, and nothing from elsewhere is named.
+    assert!(!html.contains("http://") && !html.contains("https://"));
+    for file in api::http::dashboard::files() {
+        let asset = server
+            .request(Method::GET, None, &format!("/assets/{file}"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(asset.status(), 200, "{file}");
+        let kind = header(&asset, "content-type");
+        let expected = match file.rsplit('.').next() {
+            Some("js") => "text/javascript",
+            Some("css") => "text/css",
+            Some("svg") => "image/svg+xml",
+            _ => "",
+        };
+        assert!(kind.starts_with(expected), "{file}: {kind}");
+        let body = asset.text().await.unwrap();
+        assert!(!body.contains("https://"), "{file} reaches out");
+    }
+    // The browser's copy is still good: 304, no body.
+    let again = server
+        .request(Method::GET, None, "/")
+        .header("if-none-match", &etag)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(again.status(), 304);
+    problem(
+        server
+            .request(Method::GET, None, "/assets/nope.js")
+            .send()
+            .await
+            .unwrap(),
+        404,
+    )
+    .await;
+    server.stop().await;
 }

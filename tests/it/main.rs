@@ -1,5 +1,6 @@
 //! Integration tests: one binary, modules only.
 
+mod dashboard;
 mod demo;
 mod http_api;
 mod ledger_core;

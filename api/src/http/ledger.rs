@@ -268,3 +268,94 @@ fn describe(found: &Finding) -> String {
         other => other.to_string(),
     }
 }
+
+/// `GET /api/v1/ledger/verification`: the result of the last `verify` this service ran.
+pub fn last_verification(state: &AppState) -> Result<Response, Problem> {
+    let last = state
+        .last_verification
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .clone();
+    let verification = last.ok_or_else(|| {
+        Problem::not_found(
+            "no verification has run since the service started / chưa có lần kiểm tra nào",
+        )
+    })?;
+    Ok(axum::Json(verification).into_response())
+}
+
+/// One entry of an aggregate's history, as the dashboard shows it.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct HistoryEntry {
+    pub position: u64,
+    pub sequence: u64,
+    pub event_type: String,
+    /// The legal date (Asia/Ho_Chi_Minh).
+    pub effective_date: String,
+    /// Ledger time (UTC).
+    pub recorded_at: String,
+    /// Who recorded it: `{user_id, role, agency}`.
+    #[schema(value_type = Object)]
+    pub actor: serde_json::Value,
+    pub legal_basis: Vec<String>,
+    pub documents: Vec<String>,
+    /// The event's fields.
+    #[schema(value_type = Object)]
+    pub payload: serde_json::Value,
+}
+
+/// A cooperative's whole history, from the log.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct History {
+    pub code: String,
+    pub entries: Vec<HistoryEntry>,
+}
+
+fn history_entry(bytes: &[u8]) -> Result<HistoryEntry, Problem> {
+    let entry: serde_json::Value = serde_json::from_slice(bytes)
+        .map_err(|e| Problem::from(store::StoreError::Corrupt(format!("an entry: {e}"))))?;
+    let text = |v: &serde_json::Value| v.as_str().unwrap_or_default().to_string();
+    let strings = |v: &serde_json::Value| -> Vec<String> {
+        v.as_array()
+            .map(|a| {
+                a.iter()
+                    .filter_map(|s| s.as_str().map(str::to_string))
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    let event_type = text(&entry["event_type"]);
+    let metadata = &entry["metadata"];
+    // The payload is the event tagged by its type: `{"Registered": {…}}`.
+    let payload = match entry["payload"].get(&event_type) {
+        Some(fields) => fields.clone(),
+        None => entry["payload"].clone(),
+    };
+    Ok(HistoryEntry {
+        position: entry["position"].as_u64().unwrap_or_default(),
+        sequence: entry["sequence"].as_u64().unwrap_or_default(),
+        effective_date: text(&metadata["effective_date"]),
+        recorded_at: text(&entry["recorded_at"]),
+        actor: metadata["actor"].clone(),
+        legal_basis: strings(&metadata["legal_basis"]),
+        documents: strings(&metadata["documents"]),
+        payload,
+        event_type,
+    })
+}
+
+/// `GET /api/v1/cooperatives/{code}/history`: every entry of the cooperative, in sequence
+/// order, read from the log (not from a projection).
+pub async fn cooperative_history(state: &AppState, code: String) -> Result<Response, Problem> {
+    let rows = store::service::aggregate_history(state.db(), "cooperative", &code).await?;
+    if rows.is_empty() {
+        return Err(Problem::not_found(format!(
+            "no cooperative {code} in the log / không có HTX {code}"
+        )));
+    }
+    let entries = rows
+        .iter()
+        .map(|bytes| history_entry(bytes))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(axum::Json(History { code, entries }).into_response())
+}

@@ -5,6 +5,7 @@
 
 pub mod auth;
 pub mod commands;
+pub mod dashboard;
 pub mod ledger;
 pub mod openapi;
 pub mod ops;
@@ -206,6 +207,24 @@ fn endpoint(route: &Route) -> MethodRouter<Arc<AppState>> {
         Endpoint::Verify => on(filter, |State(state): State<Arc<AppState>>| async move {
             ledger::verify(&state).await
         }),
+        Endpoint::LastVerification => on(filter, |State(state): State<Arc<AppState>>| async move {
+            ledger::last_verification(&state)
+        }),
+        Endpoint::CooperativeHistory => on(
+            filter,
+            |State(state): State<Arc<AppState>>, Path(code): Path<String>| async move {
+                ledger::cooperative_history(&state, code).await
+            },
+        ),
+        Endpoint::DashboardPage => on(filter, |headers: HeaderMap| async move {
+            dashboard::asset("index.html", &headers)
+        }),
+        Endpoint::DashboardAsset => on(
+            filter,
+            |Path(file): Path<String>, headers: HeaderMap| async move {
+                dashboard::asset(&file, &headers)
+            },
+        ),
         Endpoint::Healthz => on(filter, ops::healthz),
         Endpoint::Readyz => on(filter, ops::readyz),
         Endpoint::Metrics => on(filter, ops::metrics),

@@ -425,6 +425,62 @@ fn operation(route: &Route, components: &BTreeMap<String, Value>) -> Value {
             );
             ("Verify the log".to_string(), "ledger".to_string())
         }
+        Endpoint::LastVerification => {
+            responses.insert(
+                "200".into(),
+                json_response(
+                    "The last verification the service ran (GET /api/v1/ledger/verify)",
+                    schema_ref("Verification"),
+                ),
+            );
+            responses.insert("404".into(), problem_response("None has run yet"));
+            ("Last verification".to_string(), "ledger".to_string())
+        }
+        Endpoint::CooperativeHistory => {
+            parameters.push(path_param(
+                "id",
+                json!({"type": "string"}),
+                "The cooperative's code (mã HTX).",
+            ));
+            let entry = json!({"type": "object", "properties": {
+                "position": {"type": "integer"}, "sequence": {"type": "integer"},
+                "event_type": {"type": "string"}, "effective_date": {"type": "string", "format": "date"},
+                "recorded_at": {"type": "string"}, "actor": {"type": "object"},
+                "legal_basis": {"type": "array", "items": {"type": "string"}},
+                "documents": {"type": "array", "items": {"type": "string"}},
+                "payload": {"type": "object"}}});
+            let history = json!({"type": "object", "properties": {
+                "code": {"type": "string"}, "entries": {"type": "array", "items": entry}}});
+            responses.insert(
+                "200".into(),
+                json_response("Every entry of the cooperative, in sequence order", history),
+            );
+            responses.insert("404".into(), problem_response("No such cooperative"));
+            (
+                "A cooperative's history".to_string(),
+                "registry".to_string(),
+            )
+        }
+        Endpoint::DashboardPage => {
+            responses.insert(
+                "200".into(),
+                text_response("The dashboard (docs/dashboard.md)", "text/html"),
+            );
+            ("Dashboard".to_string(), "dashboard".to_string())
+        }
+        Endpoint::DashboardAsset => {
+            parameters.push(path_param(
+                "file",
+                json!({"type": "string", "enum": super::dashboard::files().collect::<Vec<_>>()}),
+                "One of the dashboard's files.",
+            ));
+            responses.insert(
+                "200".into(),
+                text_response("The file (script, style or image)", "text/javascript"),
+            );
+            responses.insert("404".into(), problem_response("No such file"));
+            ("Dashboard file".to_string(), "dashboard".to_string())
+        }
         Endpoint::Healthz => {
             responses.insert(
                 "200".into(),

@@ -248,6 +248,13 @@ pub enum Endpoint {
     Proof,
     Consistency,
     Verify,
+    /// The last verification's result, as `Verify` left it.
+    LastVerification,
+    /// A cooperative's entries, from the log.
+    CooperativeHistory,
+    /// The dashboard's page (`/`) and its files (`/assets/{file}`): docs/dashboard.md.
+    DashboardPage,
+    DashboardAsset,
     Healthz,
     Readyz,
     Metrics,
@@ -352,6 +359,25 @@ pub fn all() -> Vec<Route> {
             "/api/v1/reports/plan",
             projection_readers("plan_progress"),
             Endpoint::Report(ReportKind::Plan),
+        ),
+        route(
+            Method::GET,
+            "/api/v1/ledger/verification",
+            EVERYONE,
+            Endpoint::LastVerification,
+        ),
+        route(
+            Method::GET,
+            "/api/v1/cooperatives/{id}/history",
+            projection_readers("registry"),
+            Endpoint::CooperativeHistory,
+        ),
+        route(Method::GET, "/", PUBLIC, Endpoint::DashboardPage),
+        route(
+            Method::GET,
+            "/assets/{file}",
+            PUBLIC,
+            Endpoint::DashboardAsset,
         ),
     ];
     for projection in ProjectionSet::new().projections() {

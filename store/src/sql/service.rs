@@ -1,5 +1,6 @@
 //! What the HTTP service reads and keeps beside the log: one aggregate type's entries (the
-//! people and their tokens), an aggregate's latest entries (what a command just wrote), and
+//! people and their tokens), an aggregate's latest entries (what a command just wrote) or all
+//! of them (a cooperative's history), and
 //! the responses remembered under idempotency keys.
 
 use crate::database::Database;
@@ -78,6 +79,19 @@ pub async fn latest_aggregate_entries(
         }
     };
     Ok(rows.into_iter().map(|(bytes,)| bytes).collect())
+}
+
+/// Every entry of one aggregate, in sequence order: entry bytes (a cooperative's history).
+///
+/// # Errors
+/// When the database cannot be read.
+pub async fn aggregate_history(
+    db: &Database,
+    aggregate_type: &str,
+    aggregate_id: &str,
+) -> Result<Vec<Vec<u8>>, StoreError> {
+    let rows = super::aggregate_entries(db, aggregate_type, aggregate_id, 0).await?;
+    Ok(rows.into_iter().map(|(_, bytes)| bytes).collect())
 }
 
 /// A response remembered under an idempotency key.

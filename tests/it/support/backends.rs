@@ -54,6 +54,26 @@ impl TestLedger {
         }
     }
 
+    /// A fresh PostgreSQL database that `fill` writes first (e.g. the demo scenario, which
+    /// needs an empty ledger of its own), then opened on the system clock.
+    pub async fn postgres_filled<F, Fut>(fill: F) -> TestLedger
+    where
+        F: FnOnce(String) -> Fut,
+        Fut: std::future::Future<Output = ()>,
+    {
+        let db = TestDb::create().await;
+        fill(db.url.clone()).await;
+        let ledger = Ledger::open(&db.url, Arc::new(store::SystemClock))
+            .await
+            .expect("open PostgreSQL ledger");
+        TestLedger {
+            ledger,
+            url: db.url.clone(),
+            pg: Some(db),
+            _dir: None,
+        }
+    }
+
     pub fn tallies(&self) -> CqrsFramework<Tally, LedgerStore<Tally>> {
         CqrsFramework::new(self.ledger.store::<Tally>(), vec![], ())
     }
