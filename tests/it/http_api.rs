@@ -923,3 +923,66 @@ async fn the_dashboards_files_are_served_with_their_type_etag_and_policy() {
     .await;
     server.stop().await;
 }
+
+/// Runs `htx-ledger serve --demo` in `dir` until it prints its address; returns the process,
+/// the address and the dashboard's token.
+fn serve_demo(dir: &std::path::Path) -> (std::process::Child, String, String) {
+    use std::io::BufRead;
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_htx-ledger"))
+        .args([
+            "serve",
+            "--demo",
+            "--demo-scale",
+            "0.05",
+            "--bind",
+            "127.0.0.1:0",
+        ])
+        .current_dir(dir)
+        .env_remove("DATABASE_URL")
+        .env_remove("HTX_LEDGER_KEY_DIR")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("run htx-ledger serve");
+    let stdout = child.stdout.take().unwrap();
+    let mut address = None;
+    let mut token = None;
+    let mut seen = String::new();
+    for line in std::io::BufReader::new(stdout).lines() {
+        let line = line.unwrap();
+        seen.push_str(&line);
+        seen.push('\n');
+        if let Some(rest) = line.strip_prefix("htx-ledger serving on ") {
+            address = Some(rest.trim_end_matches('/').to_string());
+        }
+        if line.trim_start().starts_with("dashboard ") {
+            token = line.split_whitespace().last().map(str::to_string);
+            break;
+        }
+    }
+    let (Some(address), Some(token)) = (address, token) else {
+        let _ = child.kill();
+        panic!("serve --demo did not start:\n{seen}");
+    };
+    (child, address, token)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn serve_demo_starts_on_a_fresh_folder_and_again_on_the_same_ledger() {
+    let dir = tempfile::tempdir().unwrap();
+    for run in 0..2 {
+        let (mut child, address, token) = serve_demo(dir.path());
+        let me = reqwest::Client::new()
+            .get(format!("{address}/api/v1/me"))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap();
+        let status = me.status();
+        let _ = child.kill();
+        let _ = child.wait();
+        assert_eq!(status, 200, "run {run}: the printed token does not sign in");
+    }
+    assert!(dir.path().join("htx-ledger.sqlite3").exists());
+    assert!(dir.path().join("htx-ledger-keys").is_dir());
+}

@@ -85,6 +85,9 @@ pub enum Command {
         /// one person per role and print their tokens.
         #[arg(long)]
         demo: bool,
+        /// The scenario's scale with --demo (0.05-1000; smaller is quicker).
+        #[arg(long, default_value_t = 1.0, requires = "demo")]
+        demo_scale: f64,
         /// The most projector lag, in entries, at which /readyz says ready.
         #[arg(long, default_value_t = 10_000)]
         max_lag: u64,
@@ -347,12 +350,14 @@ pub async fn run(cli: Cli) -> anyhow::Result<Outcome> {
         Command::Serve {
             bind,
             demo,
+            demo_scale,
             max_lag,
             checkpoint_every,
         } => {
             let args = serve::ServeArgs {
                 bind,
                 demo,
+                demo_scale,
                 max_lag,
                 checkpoint_every: std::time::Duration::from_secs(checkpoint_every.max(1)),
             };

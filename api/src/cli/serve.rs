@@ -23,6 +23,7 @@ pub const DEMO_ORIGIN: &str = "demo.htx-ledger.quangninh.gov.vn/log";
 pub struct ServeArgs {
     pub bind: SocketAddr,
     pub demo: bool,
+    pub demo_scale: f64,
     pub max_lag: u64,
     pub checkpoint_every: Duration,
 }
@@ -46,6 +47,19 @@ fn demo_keys(key_dir: Option<&Path>) -> anyhow::Result<PathBuf> {
     Ok(dir)
 }
 
+/// Whether `serve --demo` ran on this ledger before: the scenario is complete and its people
+/// added after it (so the scenario's own resume check, which reads the last entry, no longer
+/// applies).
+async fn served_before(url: &str) -> anyhow::Result<bool> {
+    let db = store::Database::open(url)
+        .await
+        .with_context(|| format!("opening the ledger at {url}"))?;
+    let people = http::auth::PeopleDirectory::load(&db).await?;
+    let known = people.knows(&format!("demo.{}", Role::Admin.as_str()));
+    db.close().await;
+    Ok(known)
+}
+
 /// One person per role for the demonstration, with a fresh token each.
 async fn demo_people(programme: &Programme) -> anyhow::Result<Vec<(Role, String, String)>> {
     let mut tokens = Vec::new();
@@ -63,13 +77,17 @@ async fn demo_people(programme: &Programme) -> anyhow::Result<Vec<(Role, String,
 
 pub async fn serve(url: &str, key_dir: Option<&Path>, args: ServeArgs) -> anyhow::Result<Outcome> {
     let key_dir = if args.demo {
-        let options = crate::scenario::Options {
-            seed: 1,
-            scale: 1.0,
-            until: None,
-        };
-        if let Outcome::Refused = super::demo::demo(url, options).await? {
-            anyhow::bail!("the demo scenario cannot be played on {url}: use an empty ledger");
+        if served_before(url).await? {
+            eprintln!("demo: the scenario was played and served before; issuing fresh tokens");
+        } else {
+            let options = crate::scenario::Options {
+                seed: 1,
+                scale: args.demo_scale,
+                until: None,
+            };
+            if let Outcome::Refused = super::demo::demo(url, options).await? {
+                anyhow::bail!("the demo scenario cannot be played on {url}: use an empty ledger");
+            }
         }
         Some(demo_keys(key_dir)?)
     } else {

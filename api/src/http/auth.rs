@@ -135,6 +135,11 @@ impl PeopleDirectory {
         self.len() == 0
     }
 
+    /// Whether `user` was added.
+    pub fn knows(&self, user: &str) -> bool {
+        self.read().people.contains_key(user)
+    }
+
     fn lookup(&self, hash: &str) -> Option<Result<Authenticated, &'static str>> {
         let known = self.read();
         let (user, active) = known.tokens.get(hash)?;
