@@ -699,11 +699,12 @@ fn evaluate(rule: RuleCode, year: i32, state: &UnitYearState) -> Outcome {
                 let at_deadline = advance.outstanding.get().saturating_add(late);
                 if past && at_deadline > 0 {
                     out.findings.push(format!(
-                        "dòng {id}: tạm ứng {} ngày {} ({}) còn {} đ sau {deadline}, nay còn {} / advance outstanding after the adjustment period",
+                        "dòng {id}: tạm ứng {} ngày {} ({}) còn {} sau {}, nay còn {} / advance outstanding after the adjustment period",
                         advance.no,
-                        advance.effective_date,
+                        advance.effective_date.format("%d/%m/%Y"),
                         advance.amount,
                         Dong::new(at_deadline).unwrap_or_default(),
+                        deadline.format("%d/%m/%Y"),
                         advance.outstanding
                     ));
                     out.positions.insert(position);
