@@ -20,11 +20,13 @@ use domain::cooperative::{
 };
 use domain::reference::AdministrativeUnitEvent;
 use serde::{Deserialize, Serialize};
-use store::{ColumnKind, TableShape};
+use store::{Cell, ColumnKind, TableShape};
 
 use crate::Projection;
 use crate::event::{DomainEvent, ProjectedEvent};
-use crate::table::{AnyTable, Row, Table};
+use crate::table::{
+    AnyTable, Row, Table, date, json, opt_date, opt_int, opt_text, positions, text,
+};
 
 /// The year of the clean-up ("trong năm 2017 … xử lý dứt điểm", plan 31/KH-UBND).
 pub const CLEANUP_YEAR: i32 = 2017;
@@ -178,6 +180,40 @@ impl Row for DissolutionRow {
     fn key(&self) -> String {
         self.code.clone()
     }
+    fn direct_cells(&self) -> Option<Vec<Cell>> {
+        Some(vec![
+            text(&self.code),
+            text(&self.name),
+            text(&self.kind),
+            text(&self.address_unit),
+            text(&self.current_unit),
+            text(&self.status),
+            text(&self.stage),
+            date(self.stage_since),
+            opt_text(self.cause.as_deref()),
+            text(&self.outcome),
+            opt_date(self.outcome_on),
+            Cell::Bool(self.in_cleanup_2017),
+            Cell::Bool(self.inactive_in_2017),
+            Cell::Bool(self.pre_2013_not_re_registered),
+            date(self.registered_on),
+            opt_date(self.re_registered_on),
+            date(self.entered_on),
+            opt_date(self.inactivity_detected_on),
+            opt_int(self.months_inactive),
+            opt_date(self.grounds_found_on),
+            json(&self.grounds)?,
+            opt_date(self.revoked_on),
+            Cell::Bool(self.tax_enforcement),
+            opt_date(self.dissolution_started_on),
+            opt_date(self.published_on),
+            opt_date(self.dissolution_due_on),
+            opt_date(self.ended_on),
+            opt_text(self.dissolution_mode.as_deref()),
+            date(self.last_effective_date),
+            positions(&self.positions),
+        ])
+    }
 }
 
 /// What the projection remembers beyond its rows.
@@ -211,6 +247,9 @@ impl Row for DissolutionStateRow {
     type Key = (String, String);
     fn key(&self) -> (String, String) {
         (self.kind.clone(), self.id.clone())
+    }
+    fn direct_cells(&self) -> Option<Vec<Cell>> {
+        Some(vec![text(&self.kind), text(&self.id), json(&self.state)?])
     }
 }
 

@@ -24,11 +24,11 @@ use domain::funding::{
 };
 use domain::reference::{AdministrativeUnitEvent, Region, RegionMappingEvent, seed};
 use serde::{Deserialize, Serialize};
-use store::{ColumnKind, TableShape};
+use store::{Cell, ColumnKind, TableShape};
 
 use crate::Projection;
 use crate::event::{DomainEvent, ProjectedEvent};
-use crate::table::{AnyTable, Row, Table};
+use crate::table::{AnyTable, Row, Table, date, json, positions, text};
 
 /// The plan's years.
 pub const PLAN_YEARS: RangeInclusive<i32> = 2017..=2020;
@@ -302,6 +302,17 @@ impl Row for PlanSourceRow {
             self.subject.clone(),
         )
     }
+    fn direct_cells(&self) -> Option<Vec<Cell>> {
+        Some(vec![
+            Cell::Int(i64::from(self.year)),
+            text(&self.unit),
+            text(&self.measure),
+            text(&self.subject),
+            Cell::Int(self.value),
+            date(self.effective_date),
+            positions(&self.positions),
+        ])
+    }
 }
 
 /// A cooperative as the plan counts it.
@@ -389,6 +400,14 @@ impl Row for PlanStateRow {
     fn key(&self) -> (String, String) {
         (self.kind.clone(), self.id.clone())
     }
+    fn direct_cells(&self) -> Option<Vec<Cell>> {
+        Some(vec![
+            text(&self.kind),
+            text(&self.id),
+            json(&self.state)?,
+            json(&self.contributions)?,
+        ])
+    }
 }
 
 const COOPERATIVE: &str = "cooperative";
@@ -414,6 +433,9 @@ pub struct PlanProgress {
     pub rows: Table<PlanProgressRow>,
     pub sources: Table<PlanSourceRow>,
     pub state: Table<PlanStateRow>,
+    /// Cooperatives whose state changed since the last [`Projection::settle`]: their
+    /// contributions are recomputed once per batch, not once per event.
+    pending: BTreeSet<String>,
 }
 
 impl PlanProgress {
@@ -595,8 +617,27 @@ impl PlanProgress {
         }
     }
 
-    /// Replaces the contributions of subject (`kind`, `id`) with `desired`.
+    /// Stores the state of subject (`kind`, `id`) and replaces its contributions with
+    /// `desired`.
     fn resync(&mut self, kind: &str, id: &str, state: Subject, desired: Desired) {
+        let key = (kind.to_string(), id.to_string());
+        let contributions = self
+            .state
+            .get(&key)
+            .map(|r| r.contributions.clone())
+            .unwrap_or_default();
+        self.state.upsert(PlanStateRow {
+            kind: kind.to_string(),
+            id: id.to_string(),
+            state,
+            contributions,
+        });
+        self.set_contributions(kind, id, desired);
+    }
+
+    /// Replaces the contributions of subject (`kind`, `id`), whose state row exists, with
+    /// `desired`.
+    fn set_contributions(&mut self, kind: &str, id: &str, desired: Desired) {
         let key = (kind.to_string(), id.to_string());
         let subject = format!("{kind}:{id}");
         let old: Vec<(i32, String, String)> = self
@@ -608,21 +649,23 @@ impl PlanProgress {
             .keys()
             .map(|(y, u, m)| (*y, u.clone(), m.as_str().to_string()))
             .collect();
-        for (year, unit, measure) in old {
-            if !new.contains(&(year, unit.clone(), measure.clone())) {
-                self.set_source((year, unit, measure, subject.clone()), None);
+        for (year, unit, measure) in &old {
+            if !new.contains(&(*year, unit.clone(), measure.clone())) {
+                self.set_source(
+                    (*year, unit.clone(), measure.clone(), subject.clone()),
+                    None,
+                );
             }
         }
         for ((year, unit, measure), c) in desired {
             let k = (year, unit, measure.as_str().to_string(), subject.clone());
             self.set_source(k, Some(c));
         }
-        self.state.upsert(PlanStateRow {
-            kind: kind.to_string(),
-            id: id.to_string(),
-            state,
-            contributions: new.into_iter().collect(),
-        });
+        if old.len() != new.len() || !old.iter().eq(new.iter()) {
+            if let Some(row) = self.state.get_mut(&key) {
+                row.contributions = new.into_iter().collect();
+            }
+        }
     }
 
     fn cooperative_contributions(&self, s: &CooperativeSubject) -> Desired {
@@ -825,28 +868,21 @@ impl PlanProgress {
         }
     }
 
+    /// Folds the event into the cooperative's state; its contributions follow at
+    /// [`Projection::settle`].
     fn apply_cooperative(&mut self, event: &ProjectedEvent, e: &CooperativeEvent) {
         use CooperativeEvent as E;
-        let id = event.aggregate_id.clone();
-        // Taken out of its row (not cloned): it goes back when the contributions are set.
-        let taken = match self.state.get_mut(&(COOPERATIVE.to_string(), id.clone())) {
-            Some(PlanStateRow {
-                state: Subject::Cooperative(s),
-                ..
-            }) => Some(std::mem::replace(&mut **s, CooperativeSubject::empty())),
-            _ => None,
-        };
-        let mut s = match taken {
-            Some(s) => s,
-            None => CooperativeSubject {
-                state: Cooperative::default(),
-                units: Vec::new(),
-                entries: Vec::new(),
-                registered: None,
-                re_registered: None,
-                dissolved: None,
-                models: Vec::new(),
-            },
+        let id = &event.aggregate_id;
+        let row = self
+            .state
+            .entry((COOPERATIVE.to_string(), id.clone()), || PlanStateRow {
+                kind: COOPERATIVE.to_string(),
+                id: id.clone(),
+                state: Subject::Cooperative(Box::new(CooperativeSubject::empty())),
+                contributions: Vec::new(),
+            });
+        let Subject::Cooperative(s) = &mut row.state else {
+            return;
         };
         s.state.apply(e.clone());
         let date = event.effective_date;
@@ -879,7 +915,21 @@ impl PlanProgress {
             }
             _ => {}
         }
-        self.resync_cooperative(&id, s);
+        if !self.pending.contains(id) {
+            self.pending.insert(id.clone());
+        }
+    }
+
+    /// Recomputes the contributions of the cooperatives folded since the last time.
+    fn settle_cooperatives(&mut self) {
+        for id in std::mem::take(&mut self.pending) {
+            let key = (COOPERATIVE.to_string(), id);
+            let desired = match self.state.get(&key).map(|r| &r.state) {
+                Some(Subject::Cooperative(s)) => self.cooperative_contributions(s),
+                _ => continue,
+            };
+            self.set_contributions(COOPERATIVE, &key.1, desired);
+        }
     }
 
     fn apply_class(&mut self, event: &ProjectedEvent, e: &TrainingClassEvent) {
@@ -1048,6 +1098,10 @@ impl Projection for PlanProgress {
             }
             _ => {}
         }
+    }
+
+    fn settle(&mut self) {
+        self.settle_cooperatives();
     }
 
     fn tables(&self) -> Vec<&dyn AnyTable> {

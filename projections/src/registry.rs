@@ -16,7 +16,7 @@ use store::{Cell, ColumnKind, TableShape};
 
 use crate::Projection;
 use crate::event::{DomainEvent, ProjectedEvent};
-use crate::table::{AnyTable, Row, Table};
+use crate::table::{AnyTable, Row, Table, date, json, opt_date, positions, text};
 
 /// `registry`: one row per cooperative.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -99,6 +99,38 @@ impl Row for RegistryRow {
     type Key = String;
     fn key(&self) -> String {
         self.code.clone()
+    }
+    fn direct_cells(&self) -> Option<Vec<Cell>> {
+        Some(vec![
+            text(&self.code),
+            text(&self.kind),
+            text(&self.name),
+            text(&self.status),
+            text(&self.status_label_vi),
+            Cell::Int(self.status_item),
+            opt_date(self.status_since),
+            text(&self.address),
+            text(&self.address_unit),
+            text(&self.current_unit),
+            text(&self.representative),
+            text(&self.representative_title),
+            Cell::Int(self.charter_capital),
+            Cell::Int(self.members_official),
+            Cell::Int(self.members_associate),
+            Cell::Int(self.member_cooperatives),
+            json(&self.unions)?,
+            text(&self.origin),
+            json(&self.predecessors)?,
+            json(&self.successors)?,
+            json(&self.absorbed)?,
+            opt_date(self.registered_on),
+            opt_date(self.re_registered_on),
+            text(&self.governing_law),
+            text(&self.certificate_no),
+            json(&self.model_years)?,
+            date(self.last_effective_date),
+            positions(&self.positions),
+        ])
     }
 }
 
