@@ -149,10 +149,8 @@ async fn main() {
     let replayed = started.elapsed();
     let started = Instant::now();
     let mut cells = 0usize;
-    for projection in set.projections() {
-        for table in projection.tables() {
-            cells += table.all_cells().unwrap().len();
-        }
+    for table in set.tables() {
+        cells += table.all_cells().unwrap().len();
     }
     let converted = started.elapsed();
     let started = Instant::now();
@@ -164,12 +162,7 @@ async fn main() {
     let started = Instant::now();
     let rebuilt_set = projector::rebuild(database, |_| {}).await.unwrap();
     let rebuilt = started.elapsed();
-    let rows: usize = rebuilt_set
-        .projections()
-        .iter()
-        .flat_map(|p| p.tables())
-        .map(|t| t.row_count())
-        .sum();
+    let rows: usize = rebuilt_set.tables().iter().map(|t| t.row_count()).sum();
     drop(rebuilt_set);
 
     // Lag: a follower on the live tables while 8 writers append more at full speed, woken by

@@ -19,11 +19,13 @@ pub mod plan_progress;
 pub mod projector;
 pub mod registry;
 pub mod settlement_checks;
+pub mod shared;
 pub mod table;
 
 use chrono::NaiveDate;
 
 pub use event::{DecodeError, DomainEvent, ProjectedEvent};
+pub use shared::Shared;
 pub use table::{AnyTable, Changes, Row, RowError, Table};
 
 /// One read model: a fold over events into one or more tables.
@@ -31,11 +33,12 @@ pub trait Projection: Send + Sync {
     /// A short name, as `replay` and `projections digest` print it.
     fn name(&self) -> &'static str;
     /// Folds one event in. Events come in position order; a projection ignores what it does
-    /// not read. Never fails: an event the domain accepted is a fact.
-    fn apply(&mut self, event: &ProjectedEvent);
+    /// not read. Never fails: an event the domain accepted is a fact. `shared` already holds
+    /// the event.
+    fn apply(&mut self, event: &ProjectedEvent, shared: &Shared);
     /// Finishes work deferred by `apply` (figures that read many events are computed once per
     /// batch). Called before the tables are read, written or digested.
-    fn settle(&mut self) {}
+    fn settle(&mut self, _shared: &Shared) {}
     fn tables(&self) -> Vec<&dyn AnyTable>;
     fn tables_mut(&mut self) -> Vec<&mut dyn AnyTable>;
     /// Itself, so that readers can reach its typed tables ([`ProjectionSet::get`]).
@@ -92,8 +95,9 @@ pub struct Digest {
     pub sha256: String,
 }
 
-/// Every projection, fed together.
+/// Every projection, fed together, after the state they share.
 pub struct ProjectionSet {
+    shared: Shared,
     projections: Vec<Box<dyn Projection>>,
 }
 
@@ -107,6 +111,7 @@ impl ProjectionSet {
     /// Every projection of the product, empty.
     pub fn new() -> ProjectionSet {
         ProjectionSet {
+            shared: Shared::default(),
             projections: vec![
                 Box::new(registry::Registry::default()),
                 Box::new(dissolution::DissolutionProgress::default()),
@@ -119,16 +124,40 @@ impl ProjectionSet {
     }
 
     pub fn apply(&mut self, event: &ProjectedEvent) {
+        self.shared.apply(event);
         for projection in &mut self.projections {
-            projection.apply(event);
+            projection.apply(event, &self.shared);
         }
     }
 
     /// Finishes deferred work; see [`Projection::settle`].
     pub fn settle(&mut self) {
         for projection in &mut self.projections {
-            projection.settle();
+            projection.settle(&self.shared);
         }
+    }
+
+    /// The state the projections share.
+    pub fn shared(&self) -> &Shared {
+        &self.shared
+    }
+
+    /// Every table: the shared state's, then each projection's.
+    pub fn tables(&self) -> Vec<&dyn AnyTable> {
+        let mut tables = self.shared.tables();
+        for projection in &self.projections {
+            tables.extend(projection.tables());
+        }
+        tables
+    }
+
+    /// Every table, to load, flush or untrack.
+    pub fn tables_mut(&mut self) -> Vec<&mut dyn AnyTable> {
+        let mut tables = self.shared.tables_mut();
+        for projection in &mut self.projections {
+            tables.extend(projection.tables_mut());
+        }
+        tables
     }
 
     pub fn projections(&self) -> &[Box<dyn Projection>] {

@@ -17,7 +17,6 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::ops::RangeInclusive;
 
 use chrono::{Datelike, NaiveDate};
-use cqrs_es::Aggregate;
 use domain::cooperative::{ContentChange, Cooperative, CooperativeEvent, CooperativeKind, Origin};
 use domain::funding::{
     BudgetLineEvent, BudgetLineId, LEARNERS_PER_CLASS, SupportCategory, TrainingClassEvent,
@@ -26,9 +25,9 @@ use domain::reference::{AdministrativeUnitEvent, Region, RegionMappingEvent, see
 use serde::{Deserialize, Serialize};
 use store::{Cell, ColumnKind, TableShape};
 
-use crate::Projection;
 use crate::event::{DomainEvent, ProjectedEvent};
 use crate::table::{AnyTable, Row, Table, date, json, positions, text};
+use crate::{Projection, Shared};
 
 /// The plan's years.
 pub const PLAN_YEARS: RangeInclusive<i32> = 2017..=2020;
@@ -318,7 +317,6 @@ impl Row for PlanSourceRow {
 /// A cooperative as the plan counts it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CooperativeSubject {
-    pub state: Cooperative,
     /// The address's unit from each date on.
     pub units: Vec<(NaiveDate, String)>,
     /// Every entry of the cooperative: (position, effective date).
@@ -333,7 +331,6 @@ pub struct CooperativeSubject {
 impl CooperativeSubject {
     fn empty() -> Self {
         CooperativeSubject {
-            state: Cooperative::default(),
             units: Vec::new(),
             entries: Vec::new(),
             registered: None,
@@ -661,19 +658,19 @@ impl PlanProgress {
             let k = (year, unit, measure.as_str().to_string(), subject.clone());
             self.set_source(k, Some(c));
         }
-        if old.len() != new.len() || !old.iter().eq(new.iter()) {
-            if let Some(row) = self.state.get_mut(&key) {
-                row.contributions = new.into_iter().collect();
-            }
+        if !old.iter().eq(new.iter())
+            && let Some(row) = self.state.get_mut(&key)
+        {
+            row.contributions = new.into_iter().collect();
         }
     }
 
-    fn cooperative_contributions(&self, s: &CooperativeSubject) -> Desired {
+    fn cooperative_contributions(&self, s: &CooperativeSubject, coop: &Cooperative) -> Desired {
         let mut desired = Desired::new();
-        let Some(kind) = s.state.kind() else {
+        let Some(kind) = coop.kind() else {
             return desired;
         };
-        let Some(facts) = s.state.registration_facts() else {
+        let Some(facts) = coop.registration_facts() else {
             return desired;
         };
         let address_on = |date: NaiveDate| -> Option<&String> {
@@ -708,7 +705,7 @@ impl PlanProgress {
         for year in PLAN_YEARS {
             let end = year_end(year);
             let standing = facts.registered_on <= end
-                && s.state.status_on(end).is_some_and(|st| !st.is_terminal());
+                && coop.status_on(end).is_some_and(|st| !st.is_terminal());
             if standing {
                 let measure = match kind {
                     CooperativeKind::Cooperative => Measure::CooperativesYearEnd,
@@ -812,8 +809,11 @@ impl PlanProgress {
         desired
     }
 
-    fn resync_cooperative(&mut self, id: &str, subject: CooperativeSubject) {
-        let desired = self.cooperative_contributions(&subject);
+    fn resync_cooperative(&mut self, id: &str, subject: CooperativeSubject, shared: &Shared) {
+        let desired = match shared.cooperative(id) {
+            Some(coop) => self.cooperative_contributions(&subject, coop),
+            None => Desired::new(),
+        };
         self.resync(
             COOPERATIVE,
             id,
@@ -828,7 +828,7 @@ impl PlanProgress {
     }
 
     /// After a merger or a new region mapping: every subject again, every row's labels.
-    fn resync_all(&mut self) {
+    fn resync_all(&mut self, shared: &Shared) {
         let subjects: Vec<(String, Subject)> = self
             .state
             .iter()
@@ -837,7 +837,7 @@ impl PlanProgress {
             .collect();
         for (id, subject) in subjects {
             match subject {
-                Subject::Cooperative(s) => self.resync_cooperative(&id, *s),
+                Subject::Cooperative(s) => self.resync_cooperative(&id, *s, shared),
                 Subject::TrainingClass(c) => self.resync_class(&id, c),
                 _ => {}
             }
@@ -884,7 +884,6 @@ impl PlanProgress {
         let Subject::Cooperative(s) = &mut row.state else {
             return;
         };
-        s.state.apply(e.clone());
         let date = event.effective_date;
         s.entries.push((event.position, date));
         match e {
@@ -921,11 +920,16 @@ impl PlanProgress {
     }
 
     /// Recomputes the contributions of the cooperatives folded since the last time.
-    fn settle_cooperatives(&mut self) {
+    fn settle_cooperatives(&mut self, shared: &Shared) {
         for id in std::mem::take(&mut self.pending) {
             let key = (COOPERATIVE.to_string(), id);
-            let desired = match self.state.get(&key).map(|r| &r.state) {
-                Some(Subject::Cooperative(s)) => self.cooperative_contributions(s),
+            let desired = match (
+                self.state.get(&key).map(|r| &r.state),
+                shared.cooperative(&key.1),
+            ) {
+                (Some(Subject::Cooperative(s)), Some(coop)) => {
+                    self.cooperative_contributions(s, coop)
+                }
                 _ => continue,
             };
             self.set_contributions(COOPERATIVE, &key.1, desired);
@@ -1021,7 +1025,7 @@ impl PlanProgress {
         }
     }
 
-    fn apply_unit(&mut self, event: &ProjectedEvent, e: &AdministrativeUnitEvent) {
+    fn apply_unit(&mut self, event: &ProjectedEvent, e: &AdministrativeUnitEvent, shared: &Shared) {
         use AdministrativeUnitEvent as E;
         let code = event.aggregate_id.clone();
         let key = (UNIT.to_string(), code.clone());
@@ -1043,10 +1047,10 @@ impl PlanProgress {
             state: Subject::Unit { name, merged_into },
             contributions: Vec::new(),
         });
-        self.resync_all();
+        self.resync_all(shared);
     }
 
-    fn apply_mapping(&mut self, event: &ProjectedEvent, e: &RegionMappingEvent) {
+    fn apply_mapping(&mut self, event: &ProjectedEvent, e: &RegionMappingEvent, shared: &Shared) {
         let RegionMappingEvent::RegionMappingDefined {
             valid_from,
             assignments,
@@ -1065,7 +1069,7 @@ impl PlanProgress {
             state: Subject::RegionMapping { versions },
             contributions: Vec::new(),
         });
-        self.resync_all();
+        self.resync_all(shared);
     }
 }
 
@@ -1074,7 +1078,7 @@ impl Projection for PlanProgress {
         "plan_progress"
     }
 
-    fn apply(&mut self, event: &ProjectedEvent) {
+    fn apply(&mut self, event: &ProjectedEvent, shared: &Shared) {
         match &event.event {
             DomainEvent::Cooperative(e) => {
                 self.ensure_province_rows();
@@ -1090,18 +1094,18 @@ impl Projection for PlanProgress {
             }
             DomainEvent::AdministrativeUnit(e) => {
                 self.ensure_province_rows();
-                self.apply_unit(event, e);
+                self.apply_unit(event, e, shared);
             }
             DomainEvent::RegionMapping(e) => {
                 self.ensure_province_rows();
-                self.apply_mapping(event, e);
+                self.apply_mapping(event, e, shared);
             }
             _ => {}
         }
     }
 
-    fn settle(&mut self) {
-        self.settle_cooperatives();
+    fn settle(&mut self, shared: &Shared) {
+        self.settle_cooperatives(shared);
     }
 
     fn tables(&self) -> Vec<&dyn AnyTable> {

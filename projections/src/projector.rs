@@ -62,11 +62,9 @@ impl Projector {
     pub async fn load(db: &Database) -> Result<Projector, ProjectorError> {
         let position = store::projection_checkpoint(db, LIVE).await?;
         let mut set = ProjectionSet::new();
-        for projection in set.projections_mut() {
-            for table in projection.tables_mut() {
-                let rows = read_rows(db, table.shape()).await?;
-                table.load(rows)?;
-            }
+        for table in set.tables_mut() {
+            let rows = read_rows(db, table.shape()).await?;
+            table.load(rows)?;
         }
         Ok(Projector {
             db: db.clone(),
@@ -136,10 +134,8 @@ impl Projector {
     async fn flush(&mut self, crash: Option<CrashPoint>) -> Result<(), ProjectorError> {
         self.set.settle();
         let mut changes: Vec<(&'static store::TableShape, Changes)> = Vec::new();
-        for projection in self.set.projections_mut() {
-            for table in projection.tables_mut() {
-                changes.push((table.shape(), table.take_changes()?));
-            }
+        for table in self.set.tables_mut() {
+            changes.push((table.shape(), table.take_changes()?));
         }
         if crash == Some(CrashPoint::BeforeRows) {
             return Err(ProjectorError::Crashed(CrashPoint::BeforeRows));
@@ -211,10 +207,8 @@ pub async fn replay(
     let folder = tokio::task::spawn_blocking(move || -> Result<ProjectionSet, ProjectorError> {
         let mut set = ProjectionSet::new();
         // Written whole or not at all: no need to track what changed.
-        for projection in set.projections_mut() {
-            for table in projection.tables_mut() {
-                table.untrack();
-            }
+        for table in set.tables_mut() {
+            table.untrack();
         }
         let mut done = 0u64;
         while let Some(chunk) = receiver.blocking_recv() {
@@ -306,11 +300,9 @@ pub async fn write_set(
     position: u64,
 ) -> Result<(), ProjectorError> {
     let mut tx = WriteTx::begin(target).await?;
-    for projection in set.projections() {
-        for table in projection.tables() {
-            tx.clear_table(table.shape()).await?;
-            tx.insert_rows(table.shape(), &table.all_cells()?).await?;
-        }
+    for table in set.tables() {
+        tx.clear_table(table.shape()).await?;
+        tx.insert_rows(table.shape(), &table.all_cells()?).await?;
     }
     tx.set_projection_checkpoint(checkpoint_id, position)
         .await?;

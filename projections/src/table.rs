@@ -217,7 +217,11 @@ impl<R: Row> Default for Table<R> {
 }
 
 impl<R: Row> Table<R> {
-    pub fn get(&self, key: &R::Key) -> Option<&R> {
+    pub fn get<Q>(&self, key: &Q) -> Option<&R>
+    where
+        R::Key: std::borrow::Borrow<Q>,
+        Q: Ord + ?Sized,
+    {
         self.rows.get(key)
     }
 
