@@ -30,3 +30,10 @@ DELETE FROM plan_progress_state;
 DELETE FROM projection_checkpoint;
 
 GRANT SELECT, INSERT, UPDATE, DELETE ON cooperative_state TO htx_ledger_app;
+
+-- A rebuild replaces each projection table whole: TRUNCATE, then COPY … FREEZE (the log's
+-- tables refuse TRUNCATE by trigger and never get this grant).
+GRANT TRUNCATE ON cooperative_state, registry, registry_units, funding_balances,
+    funding_movements, funding_as_of, settlement_checks, settlement_check_state,
+    beneficiary_history, dissolution_progress, dissolution_state, plan_progress,
+    plan_progress_sources, plan_progress_state TO htx_ledger_app;

@@ -190,9 +190,9 @@ impl Projector {
     }
 }
 
-/// Folds the log into a fresh [`ProjectionSet`], keeping the events `filter` admits. Reading
-/// and folding overlap: rows are read here and decoded (on two threads) and folded on a
-/// thread of their own.
+/// Folds the log into a fresh [`ProjectionSet`], keeping the events `filter` admits. Reading,
+/// decoding and folding overlap: rows are read here, decoded on a thread of their own and
+/// folded on another, chunk by chunk, in order.
 ///
 /// # Errors
 /// When the log cannot be read or an entry cannot be decoded.
@@ -202,26 +202,41 @@ pub async fn replay(
     mut progress: impl FnMut(u64),
 ) -> Result<ProjectionSet, ProjectorError> {
     let head = read_head(db).await?.size;
-    let (chunks, mut receiver) = mpsc::channel::<Vec<LogRow>>(4);
+    let (chunks, mut raw) = mpsc::channel::<Vec<LogRow>>(4);
+    let (decoded, events) = std::sync::mpsc::sync_channel::<Vec<ProjectedEvent>>(4);
     let (folded, mut folded_rx) = mpsc::unbounded_channel::<u64>();
-    let folder = tokio::task::spawn_blocking(move || -> Result<ProjectionSet, ProjectorError> {
+    let decoder = tokio::task::spawn_blocking(move || -> Result<(), DecodeError> {
+        let mut done = 0u64;
+        while let Some(chunk) = raw.blocking_recv() {
+            let events = chunk
+                .iter()
+                .enumerate()
+                .map(|(i, row)| decode(&row.bytes, done + i as u64))
+                .collect::<Result<Vec<_>, _>>()?;
+            done += chunk.len() as u64;
+            drop(chunk);
+            if decoded.send(events).is_err() {
+                break;
+            }
+        }
+        Ok(())
+    });
+    let folder = tokio::task::spawn_blocking(move || {
         let mut set = ProjectionSet::new();
         // Written whole or not at all: no need to track what changed.
         for table in set.tables_mut() {
             table.untrack();
         }
         let mut done = 0u64;
-        while let Some(chunk) = receiver.blocking_recv() {
-            for event in decode_chunk(&chunk, done)? {
-                if filter.admits(&event) {
-                    set.apply(&event);
-                }
-            }
+        for chunk in events {
             done += chunk.len() as u64;
+            for event in chunk.iter().filter(|e| filter.admits(e)) {
+                set.apply(event);
+            }
             let _ = folded.send(done);
         }
         set.settle();
-        Ok(set)
+        set
     });
     let mut rows = stream_log(db, 0);
     let mut chunk = Vec::with_capacity(CHUNK);
@@ -247,29 +262,11 @@ pub async fn replay(
         let _ = chunks.send(chunk).await;
     }
     drop(chunks);
-    let set = folder.await.map_err(|_| ProjectorError::Folder)??;
+    // A decoding failure ends the decoder, and so the folder's input, early.
+    decoder.await.map_err(|_| ProjectorError::Folder)??;
+    let set = folder.await.map_err(|_| ProjectorError::Folder)?;
     progress(read);
     Ok(set)
-}
-
-/// Decodes a chunk on two threads, keeping the order.
-fn decode_chunk(chunk: &[LogRow], base: u64) -> Result<Vec<ProjectedEvent>, ProjectorError> {
-    let half = chunk.len() / 2;
-    let (first, second) = chunk.split_at(half);
-    let decode_all = |rows: &[LogRow], offset: u64| -> Result<Vec<ProjectedEvent>, DecodeError> {
-        rows.iter()
-            .enumerate()
-            .map(|(i, row)| decode(&row.bytes, base + offset + i as u64))
-            .collect()
-    };
-    let (a, b) = std::thread::scope(|scope| {
-        let other = scope.spawn(|| decode_all(second, half as u64));
-        let a = decode_all(first, 0);
-        (a, other.join())
-    });
-    let mut events = a?;
-    events.extend(b.map_err(|_| ProjectorError::Folder)??);
-    Ok(events)
 }
 
 /// Rebuilds the live projections from position 0: every table emptied and refilled, and the
@@ -301,8 +298,19 @@ pub async fn write_set(
 ) -> Result<(), ProjectorError> {
     let mut tx = WriteTx::begin(target).await?;
     for table in set.tables() {
-        tx.clear_table(table.shape()).await?;
-        tx.insert_rows(table.shape(), &table.all_cells()?).await?;
+        // Rows become cells as COPY takes them; the first that does not stops the write.
+        let mut failed = None;
+        let rows = table.cells().map_while(|row| match row {
+            Ok(cells) => Some(cells),
+            Err(e) => {
+                failed = Some(e);
+                None
+            }
+        });
+        tx.replace_rows(table.shape(), rows).await?;
+        if let Some(e) = failed {
+            return Err(e.into());
+        }
     }
     tx.set_projection_checkpoint(checkpoint_id, position)
         .await?;

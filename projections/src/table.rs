@@ -290,8 +290,12 @@ pub trait AnyTable: Send + Sync {
     fn shape(&self) -> &'static TableShape;
     /// The rows changed and removed since the last call.
     fn take_changes(&mut self) -> Result<Changes, RowError>;
+    /// Every row, in key order, as cells, made as they are taken.
+    fn cells(&self) -> Box<dyn Iterator<Item = Result<Vec<Cell>, RowError>> + Send + '_>;
     /// Every row, in key order, as cells.
-    fn all_cells(&self) -> Result<Vec<Vec<Cell>>, RowError>;
+    fn all_cells(&self) -> Result<Vec<Vec<Cell>>, RowError> {
+        self.cells().collect()
+    }
     /// Replaces the contents with rows read from the database.
     fn load(&mut self, rows: Vec<Vec<Cell>>) -> Result<(), RowError>;
     /// Forgets every row and change.
@@ -322,8 +326,8 @@ impl<R: Row> AnyTable for Table<R> {
         Ok(changes)
     }
 
-    fn all_cells(&self) -> Result<Vec<Vec<Cell>>, RowError> {
-        self.rows.values().map(to_cells).collect()
+    fn cells(&self) -> Box<dyn Iterator<Item = Result<Vec<Cell>, RowError>> + Send + '_> {
+        Box::new(self.rows.values().map(to_cells))
     }
 
     fn load(&mut self, rows: Vec<Vec<Cell>>) -> Result<(), RowError> {
