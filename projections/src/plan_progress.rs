@@ -430,9 +430,11 @@ pub struct PlanProgress {
     pub rows: Table<PlanProgressRow>,
     pub sources: Table<PlanSourceRow>,
     pub state: Table<PlanStateRow>,
-    /// Cooperatives whose state changed since the last [`Projection::settle`]: their
-    /// contributions are recomputed once per batch, not once per event.
-    pending: BTreeSet<String>,
+    /// Cooperatives whose state changed since the last [`Projection::settle`] (repeats
+    /// possible): their contributions are recomputed once per batch, not once per event.
+    pending: Vec<String>,
+    /// The province rows of every plan year exist (they are never removed).
+    province_rows: bool,
 }
 
 impl PlanProgress {
@@ -545,6 +547,10 @@ impl PlanProgress {
     }
 
     fn ensure_province_rows(&mut self) {
+        if self.province_rows && !self.rows.is_empty() {
+            return;
+        }
+        self.province_rows = true;
         for year in PLAN_YEARS {
             if self.rows.get(&(year, PROVINCE.to_string())).is_none() {
                 let row = self.new_row(year, PROVINCE);
@@ -914,14 +920,17 @@ impl PlanProgress {
             }
             _ => {}
         }
-        if !self.pending.contains(id) {
-            self.pending.insert(id.clone());
+        if self.pending.last() != Some(id) {
+            self.pending.push(id.clone());
         }
     }
 
     /// Recomputes the contributions of the cooperatives folded since the last time.
     fn settle_cooperatives(&mut self, shared: &Shared) {
-        for id in std::mem::take(&mut self.pending) {
+        let mut pending = std::mem::take(&mut self.pending);
+        pending.sort_unstable();
+        pending.dedup();
+        for id in pending {
             let key = (COOPERATIVE.to_string(), id);
             let desired = match (
                 self.state.get(&key).map(|r| &r.state),

@@ -8,7 +8,7 @@
 use std::time::Duration;
 
 use futures::TryStreamExt;
-use store::{Database, LogRow, StoreError, WriteTx, read_head, read_rows, stream_log};
+use store::{Database, StoreError, WriteTx, read_head, read_rows, stream_entries};
 use tokio::sync::{mpsc, watch};
 
 use crate::event::{DecodeError, ProjectedEvent, decode};
@@ -106,13 +106,13 @@ impl Projector {
         let until = head.min(self.position.saturating_add(limit));
         let start = self.position;
         let db = self.db.clone();
-        let mut rows = stream_log(&db, self.position);
+        let mut rows = stream_entries(&db, self.position);
         let mut pending = 0usize;
         while self.position < until {
-            let Some(row) = rows.try_next().await? else {
+            let Some((_, bytes)) = rows.try_next().await? else {
                 break;
             };
-            let event = decode(&row.bytes, self.position)?;
+            let event = decode(&bytes, self.position)?;
             self.set.apply(&event);
             self.position += 1;
             pending += 1;
@@ -202,7 +202,7 @@ pub async fn replay(
     mut progress: impl FnMut(u64),
 ) -> Result<ProjectionSet, ProjectorError> {
     let head = read_head(db).await?.size;
-    let (chunks, mut raw) = mpsc::channel::<Vec<LogRow>>(4);
+    let (chunks, mut raw) = mpsc::channel::<Vec<(u64, Vec<u8>)>>(4);
     let (decoded, events) = std::sync::mpsc::sync_channel::<Vec<ProjectedEvent>>(4);
     let (folded, mut folded_rx) = mpsc::unbounded_channel::<u64>();
     let decoder = tokio::task::spawn_blocking(move || -> Result<(), DecodeError> {
@@ -211,7 +211,7 @@ pub async fn replay(
             let events = chunk
                 .iter()
                 .enumerate()
-                .map(|(i, row)| decode(&row.bytes, done + i as u64))
+                .map(|(i, (_, bytes))| decode(bytes, done + i as u64))
                 .collect::<Result<Vec<_>, _>>()?;
             done += chunk.len() as u64;
             drop(chunk);
@@ -238,7 +238,7 @@ pub async fn replay(
         set.settle();
         set
     });
-    let mut rows = stream_log(db, 0);
+    let mut rows = stream_entries(db, 0);
     let mut chunk = Vec::with_capacity(CHUNK);
     let mut read = 0u64;
     while read < head {

@@ -1,9 +1,12 @@
 //! A projection table in memory: typed rows by primary key, the changes since the last flush,
 //! conversion to and from database cells, and the table's digest.
 
+use std::collections::hash_map::Entry;
 use std::collections::{BTreeMap, BTreeSet};
+use std::hash::Hash;
 
 use chrono::NaiveDate;
+use foldhash::HashMap;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
@@ -21,7 +24,7 @@ pub trait Row: Serialize + DeserializeOwned + Clone + PartialEq + Send + Sync + 
     /// An internal table (a projection's working state): stored and reloaded, but not part of
     /// the digests, which cover the documented tables.
     const INTERNAL: bool = false;
-    type Key: Ord + Clone + Send + Sync + std::fmt::Debug;
+    type Key: Ord + Hash + Clone + Send + Sync + std::fmt::Debug;
     fn key(&self) -> Self::Key;
     /// The row's cells made directly, for rows whose generic conversion is costly; `None`
     /// (the default) uses the generic one. Must give what [`to_cells`] would, up to the JSON
@@ -194,9 +197,15 @@ fn canonical(value: &Value) -> String {
 }
 
 /// A projection table in memory.
+///
+/// Rows are found by hashing their key (a fold looks rows up several times an event, and
+/// foldhash is several times faster than the standard SipHash on short keys), and
+/// walked in key order through `order` (iteration, cells, digests).
 #[derive(Debug, Clone)]
 pub struct Table<R: Row> {
-    rows: BTreeMap<R::Key, R>,
+    rows: HashMap<R::Key, R>,
+    /// Every key of `rows`, in order.
+    order: BTreeSet<R::Key>,
     /// Whether changes are tracked for flushes (not when replaying into memory).
     untracked: bool,
     /// Keys written since the last flush.
@@ -208,7 +217,8 @@ pub struct Table<R: Row> {
 impl<R: Row> Default for Table<R> {
     fn default() -> Self {
         Table {
-            rows: BTreeMap::new(),
+            rows: HashMap::default(),
+            order: BTreeSet::new(),
             untracked: false,
             changed: BTreeSet::new(),
             removed: BTreeMap::new(),
@@ -220,7 +230,7 @@ impl<R: Row> Table<R> {
     pub fn get<Q>(&self, key: &Q) -> Option<&R>
     where
         R::Key: std::borrow::Borrow<Q>,
-        Q: Ord + ?Sized,
+        Q: Hash + Eq + ?Sized,
     {
         self.rows.get(key)
     }
@@ -240,7 +250,13 @@ impl<R: Row> Table<R> {
             self.changed.insert(key.clone());
             self.removed.remove(&key);
         }
-        self.rows.entry(key).or_insert_with(new)
+        match self.rows.entry(key) {
+            Entry::Occupied(row) => row.into_mut(),
+            Entry::Vacant(slot) => {
+                self.order.insert(slot.key().clone());
+                slot.insert(new())
+            }
+        }
     }
 
     pub fn upsert(&mut self, row: R) {
@@ -249,11 +265,15 @@ impl<R: Row> Table<R> {
             self.changed.insert(key.clone());
             self.removed.remove(&key);
         }
+        if !self.rows.contains_key(&key) {
+            self.order.insert(key.clone());
+        }
         self.rows.insert(key, row);
     }
 
     pub fn remove(&mut self, key: &R::Key) -> Option<R> {
         let row = self.rows.remove(key)?;
+        self.order.remove(key);
         if self.untracked {
             return Some(row);
         }
@@ -265,8 +285,9 @@ impl<R: Row> Table<R> {
         Some(row)
     }
 
+    /// Every row, in key order.
     pub fn iter(&self) -> impl Iterator<Item = &R> {
-        self.rows.values()
+        self.order.iter().filter_map(|key| self.rows.get(key))
     }
 
     pub fn len(&self) -> usize {
@@ -327,13 +348,14 @@ impl<R: Row> AnyTable for Table<R> {
     }
 
     fn cells(&self) -> Box<dyn Iterator<Item = Result<Vec<Cell>, RowError>> + Send + '_> {
-        Box::new(self.rows.values().map(to_cells))
+        Box::new(self.iter().map(to_cells))
     }
 
     fn load(&mut self, rows: Vec<Vec<Cell>>) -> Result<(), RowError> {
         self.clear();
         for cells in rows {
             let row: R = from_cells(cells)?;
+            self.order.insert(row.key());
             self.rows.insert(row.key(), row);
         }
         Ok(())
@@ -341,13 +363,14 @@ impl<R: Row> AnyTable for Table<R> {
 
     fn clear(&mut self) {
         self.rows.clear();
+        self.order.clear();
         self.changed.clear();
         self.removed.clear();
     }
 
     fn digest(&self) -> Result<[u8; 32], RowError> {
         let mut hasher = Sha256::new();
-        for row in self.rows.values() {
+        for row in self.iter() {
             let object = Value::Object(to_object(row)?);
             hasher.update(canonical(&object).as_bytes());
             hasher.update(b"\n");
