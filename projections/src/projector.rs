@@ -19,8 +19,10 @@ use crate::{Digest, Filter, ProjectionSet};
 pub const LIVE: &str = "live";
 /// Entries folded between two commits of the live tables.
 const FLUSH_EVERY: usize = 5_000;
-/// Rows handed to the folding thread at a time.
+/// Rows handed to a decoding thread at a time.
 const CHUNK: usize = 2_048;
+/// Threads decoding entries during a replay (decoding costs about twice the fold).
+const DECODERS: usize = 2;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ProjectorError {
@@ -191,8 +193,9 @@ impl Projector {
 }
 
 /// Folds the log into a fresh [`ProjectionSet`], keeping the events `filter` admits. Reading,
-/// decoding and folding overlap: rows are read here, decoded on a thread of their own and
-/// folded on another, chunk by chunk, in order.
+/// decoding and folding overlap: rows are read here in chunks, dealt in turn to
+/// [`DECODERS`] decoding threads, and folded on a thread of their own, taking the decoded
+/// chunks back in the same turn, so in order.
 ///
 /// # Errors
 /// When the log cannot be read or an entry cannot be decoded.
@@ -202,33 +205,42 @@ pub async fn replay(
     mut progress: impl FnMut(u64),
 ) -> Result<ProjectionSet, ProjectorError> {
     let head = read_head(db).await?.size;
-    let (chunks, mut raw) = mpsc::channel::<Vec<(u64, Vec<u8>)>>(4);
-    let (decoded, events) = std::sync::mpsc::sync_channel::<Vec<ProjectedEvent>>(4);
-    let (folded, mut folded_rx) = mpsc::unbounded_channel::<u64>();
-    let decoder = tokio::task::spawn_blocking(move || -> Result<(), DecodeError> {
-        let mut done = 0u64;
-        while let Some(chunk) = raw.blocking_recv() {
-            let events = chunk
-                .iter()
-                .enumerate()
-                .map(|(i, (_, bytes))| decode(bytes, done + i as u64))
-                .collect::<Result<Vec<_>, _>>()?;
-            done += chunk.len() as u64;
-            drop(chunk);
-            if decoded.send(events).is_err() {
-                break;
+    let mut to_decoders = Vec::new();
+    let mut from_decoders = Vec::new();
+    for _ in 0..DECODERS {
+        let (chunks, mut raw) = mpsc::channel::<(u64, Vec<(u64, Vec<u8>)>)>(2);
+        let (decoded, events) = std::sync::mpsc::sync_channel(2);
+        tokio::task::spawn_blocking(move || {
+            while let Some((first, chunk)) = raw.blocking_recv() {
+                let events: Result<Vec<ProjectedEvent>, DecodeError> = chunk
+                    .iter()
+                    .enumerate()
+                    .map(|(i, (_, bytes))| decode(bytes, first + i as u64))
+                    .collect();
+                drop(chunk);
+                let failed = events.is_err();
+                if decoded.send(events).is_err() || failed {
+                    break;
+                }
             }
-        }
-        Ok(())
-    });
-    let folder = tokio::task::spawn_blocking(move || {
+        });
+        to_decoders.push(chunks);
+        from_decoders.push(events);
+    }
+    let (folded, mut folded_rx) = mpsc::unbounded_channel::<u64>();
+    let folder = tokio::task::spawn_blocking(move || -> Result<ProjectionSet, ProjectorError> {
         let mut set = ProjectionSet::new();
         // Written whole or not at all: no need to track what changed.
         for table in set.tables_mut() {
             table.untrack();
         }
         let mut done = 0u64;
-        for chunk in events {
+        // Chunk k is decoded by decoder k mod DECODERS; a decoder that is done means all are.
+        for turn in 0.. {
+            let Ok(chunk) = from_decoders[turn % DECODERS].recv() else {
+                break;
+            };
+            let chunk = chunk?;
             done += chunk.len() as u64;
             for event in chunk.iter().filter(|e| filter.admits(e)) {
                 set.apply(event);
@@ -236,11 +248,12 @@ pub async fn replay(
             let _ = folded.send(done);
         }
         set.settle();
-        set
+        Ok(set)
     });
     let mut rows = stream_entries(db, 0);
     let mut chunk = Vec::with_capacity(CHUNK);
     let mut read = 0u64;
+    let mut turn = 0usize;
     while read < head {
         let Some(row) = rows.try_next().await? else {
             break;
@@ -249,9 +262,15 @@ pub async fn replay(
         chunk.push(row);
         if chunk.len() == CHUNK {
             let full = std::mem::replace(&mut chunk, Vec::with_capacity(CHUNK));
-            if chunks.send(full).await.is_err() {
+            let first = read - CHUNK as u64;
+            if to_decoders[turn % DECODERS]
+                .send((first, full))
+                .await
+                .is_err()
+            {
                 break;
             }
+            turn += 1;
             while let Ok(done) = folded_rx.try_recv() {
                 progress(done);
             }
@@ -259,12 +278,11 @@ pub async fn replay(
     }
     drop(rows);
     if !chunk.is_empty() {
-        let _ = chunks.send(chunk).await;
+        let first = read - chunk.len() as u64;
+        let _ = to_decoders[turn % DECODERS].send((first, chunk)).await;
     }
-    drop(chunks);
-    // A decoding failure ends the decoder, and so the folder's input, early.
-    decoder.await.map_err(|_| ProjectorError::Folder)??;
-    let set = folder.await.map_err(|_| ProjectorError::Folder)?;
+    drop(to_decoders);
+    let set = folder.await.map_err(|_| ProjectorError::Folder)??;
     progress(read);
     Ok(set)
 }
