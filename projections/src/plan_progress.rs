@@ -10,8 +10,10 @@
 //! Every figure is a sum over `plan_progress_sources`: one row per (year, unit, measure,
 //! subject) with the value the subject (a cooperative, a training class, a budget entry)
 //! contributes and the positions of the entries that establish it. Each subject's
-//! contributions are recomputed from its state (kept in `plan_progress_state`) whenever one
-//! of its events, a unit merger or the region mapping arrives, and the difference applied.
+//! contributions are recomputed from its state (kept in `plan_progress_state`, with a
+//! cooperative's domain state read from the shared `cooperative_state`) whenever a unit merger
+//! or the region mapping arrives, or one of its events (a cooperative's once per batch, at
+//! [`Projection::settle`]), and the difference applied.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::ops::RangeInclusive;
