@@ -194,3 +194,58 @@ impl ProjectionSet {
         Ok(digests)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::table::assert_direct_cells;
+
+    fn entry(position: u64, date: &str, event_type: &str, payload: &str) -> ProjectedEvent {
+        let json = format!(
+            r#"{{"aggregate_id":"5700000011","aggregate_type":"cooperative","event_type":"{event_type}","event_version":"1","metadata":{{"actor":{{"agency":"PTCKH-205","role":"clerk","user_id":"can.bo.dang.ky"}},"effective_date":"{date}"}},"payload":{{"{event_type}":{payload}}},"position":{position},"prev_hash":"00","recorded_at":"2021-01-04T03:00:00Z","sequence":{}}}"#,
+            position + 1
+        );
+        event::decode(json.as_bytes(), position).expect("a test entry")
+    }
+
+    #[test]
+    fn hand_written_cells_equal_the_generic_ones() {
+        let mut set = ProjectionSet::new();
+        // Registered in 2010 and never re-registered: in the 2017 clean-up (dissolution
+        // pipeline) and in every year-end count of the plan.
+        set.apply(&entry(
+            0,
+            "2010-03-01",
+            "CooperativeRegistered",
+            r#"{"certificate_no":"GCN-0","code":"5700000011","content":{"address":{"text":"Thôn Đông\txã \"Bình Khê\"","unit":"193"},"charter_capital":500000000,"name":"HTX Nông nghiệp dịch vụ số 0","representative":{"name":"Nguyễn Văn An","title":"Giám đốc"}},"effective_date":"2010-03-01","governing_law":"Luật HTX 2003","kind":"htx","legacy_reg_no":null,"members":{"associate":0,"member_cooperatives":0,"official":7},"origin":"New"}"#,
+        ));
+        set.apply(&entry(
+            1,
+            "2018-02-06",
+            "MembershipRecorded",
+            r#"{"effective_date":"2018-02-06","members":{"associate":1,"member_cooperatives":0,"official":13}}"#,
+        ));
+        set.settle();
+        let registry = set.get::<registry::Registry>().expect("registry");
+        let dissolution = set
+            .get::<dissolution::DissolutionProgress>()
+            .expect("dissolution");
+        let plan = set.get::<plan_progress::PlanProgress>().expect("plan");
+        let counts = [
+            registry.cooperatives.len(),
+            dissolution.rows.len(),
+            plan.sources.len(),
+            plan.state.len(),
+            set.shared().cooperatives.len(),
+        ];
+        assert_eq!(counts, [1, 1, 4, 1, 1]);
+        registry.cooperatives.iter().for_each(assert_direct_cells);
+        dissolution.rows.iter().for_each(assert_direct_cells);
+        plan.sources.iter().for_each(assert_direct_cells);
+        plan.state.iter().for_each(assert_direct_cells);
+        set.shared()
+            .cooperatives
+            .iter()
+            .for_each(assert_direct_cells);
+    }
+}

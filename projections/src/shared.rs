@@ -68,16 +68,3 @@ impl Shared {
         vec![&mut self.cooperatives]
     }
 }
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn direct_cells_equal_the_generic_ones() {
-        crate::table::assert_direct_cells(&CooperativeStateRow {
-            code: "5700000011".into(),
-            state: Cooperative::default(),
-        });
-    }
-}
