@@ -4,7 +4,7 @@
 use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
 use domain::cooperative::CooperativeEvent;
 use domain::funding::{BudgetLineEvent, SettlementEvent, SupportCaseEvent, TrainingClassEvent};
-use domain::ledger::{Actor, EventMetadata};
+use domain::ledger::Actor;
 use domain::reference::{
     AdministrativeUnitEvent, LegalDocumentEvent, RegionMappingEvent, SupportRuleSetEvent,
 };
@@ -95,7 +95,7 @@ impl<'de> Visitor<'de> for EntryVisitor {
         let mut event_type = None;
         let mut event = None;
         let mut raw_payload: Option<Box<RawValue>> = None;
-        let mut metadata: Option<EventMetadata> = None;
+        let mut metadata: Option<Metadata> = None;
         let mut recorded_at = None;
         while let Some(field) = map.next_key::<Field>()? {
             match field {
@@ -109,7 +109,7 @@ impl<'de> Visitor<'de> for EntryVisitor {
                     None => raw_payload = Some(map.next_value()?),
                 },
                 Field::Metadata => metadata = Some(map.next_value()?),
-                Field::RecordedAt => recorded_at = Some(map.next_value::<DateTime<Utc>>()?),
+                Field::RecordedAt => recorded_at = Some(map.next_value::<LedgerTime>()?.0),
                 Field::Other => {
                     map.next_value::<IgnoredAny>()?;
                 }
@@ -140,6 +140,75 @@ impl<'de> Visitor<'de> for EntryVisitor {
             event,
         })
     }
+}
+
+/// What the projections read of an entry's metadata (the rest, such as the legal basis, is
+/// skipped unread; the chain verifier checks the whole entry).
+#[derive(Deserialize)]
+struct Metadata {
+    actor: Actor,
+    effective_date: NaiveDate,
+}
+
+/// `recorded_at`, read without chrono's general parser in the ledger's own form
+/// (`YYYY-MM-DDTHH:MM:SS.ffffffZ`), with it otherwise.
+struct LedgerTime(DateTime<Utc>);
+
+impl<'de> Deserialize<'de> for LedgerTime {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<LedgerTime, D::Error> {
+        d.deserialize_str(LedgerTimeVisitor)
+    }
+}
+
+struct LedgerTimeVisitor;
+
+impl Visitor<'_> for LedgerTimeVisitor {
+    type Value = LedgerTime;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("an RFC 3339 time")
+    }
+
+    fn visit_str<E: serde::de::Error>(self, text: &str) -> Result<LedgerTime, E> {
+        ledger_time(text)
+            .map(LedgerTime)
+            .ok_or_else(|| E::custom(format!("recorded_at {text:?} is not an RFC 3339 time")))
+    }
+}
+
+fn ledger_time(text: &str) -> Option<DateTime<Utc>> {
+    let b = text.as_bytes();
+    let shape = b.len() == 27
+        && b[4] == b'-'
+        && b[7] == b'-'
+        && b[10] == b'T'
+        && b[13] == b':'
+        && b[16] == b':'
+        && b[19] == b'.'
+        && b[26] == b'Z';
+    let number = |from: usize, to: usize| -> Option<u32> {
+        b[from..to].iter().try_fold(0u32, |n, c| {
+            c.is_ascii_digit().then(|| n * 10 + u32::from(c - b'0'))
+        })
+    };
+    let fast = || {
+        let date = NaiveDate::from_ymd_opt(
+            i32::try_from(number(0, 4)?).ok()?,
+            number(5, 7)?,
+            number(8, 10)?,
+        )?;
+        let time = chrono::NaiveTime::from_hms_micro_opt(
+            number(11, 13)?,
+            number(14, 16)?,
+            number(17, 19)?,
+            number(20, 26)?,
+        )?;
+        Some(date.and_time(time).and_utc())
+    };
+    shape
+        .then(fast)
+        .flatten()
+        .or_else(|| DateTime::parse_from_rfc3339(text).ok().map(|t| t.to_utc()))
 }
 
 /// A payload, read as the event type of its aggregate type.
@@ -206,6 +275,13 @@ mod tests {
         assert_eq!(event.aggregate_id, "5700000501");
         assert_eq!(event.event_type, "MembershipRecorded");
         assert_eq!(event.effective_date.to_string(), "2017-01-02");
+        assert_eq!(event.actor.user_id, "can.bo.dang.ky");
+        assert_eq!(
+            event.recorded_at,
+            "2026-11-26T02:40:08.802738Z"
+                .parse::<DateTime<Utc>>()
+                .unwrap()
+        );
         assert!(matches!(
             event.event,
             DomainEvent::Cooperative(CooperativeEvent::MembershipRecorded { .. })
@@ -218,6 +294,27 @@ mod tests {
         );
         let again = decode(reordered.as_bytes(), 1).expect("keys in another order");
         assert_eq!(format!("{:?}", again.event), format!("{:?}", event.event));
+    }
+
+    #[test]
+    fn ledger_time_reads_the_ledgers_form_and_any_other_rfc_3339_time_as_chrono_does() {
+        for text in [
+            "2026-11-26T02:40:08.802738Z",
+            "2017-01-01T00:00:00.000000Z",
+            "2020-02-29T23:59:59.999999Z",
+            "2017-09-01T08:02:03+07:00",
+            "2016-12-31T23:59:60.500000Z",
+        ] {
+            let chrono = DateTime::parse_from_rfc3339(text).unwrap().to_utc();
+            assert_eq!(ledger_time(text), Some(chrono), "{text}");
+        }
+        for text in [
+            "2017-02-30T00:00:00.000000Z",
+            "2017-01-01T25:00:00.000000Z",
+            "x",
+        ] {
+            assert_eq!(ledger_time(text), None, "{text}");
+        }
     }
 
     #[test]

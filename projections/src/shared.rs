@@ -47,10 +47,13 @@ impl Shared {
     pub fn apply(&mut self, event: &ProjectedEvent) {
         if let DomainEvent::Cooperative(e) = &event.event {
             let id = &event.aggregate_id;
-            let row = self.cooperatives.entry(id.clone(), || CooperativeStateRow {
-                code: id.clone(),
-                state: Cooperative::default(),
-            });
+            let row = match self.cooperatives.get_mut(id) {
+                Some(row) => row,
+                None => self.cooperatives.entry(id.clone(), || CooperativeStateRow {
+                    code: id.clone(),
+                    state: Cooperative::default(),
+                }),
+            };
             row.state.apply(e.clone());
         }
     }
