@@ -406,7 +406,7 @@ impl Projection for BeneficiaryHistory {
         "beneficiary_history"
     }
 
-    fn apply(&mut self, event: &ProjectedEvent) {
+    fn apply(&mut self, event: &ProjectedEvent, _shared: &crate::Shared) {
         match &event.event {
             DomainEvent::SupportCase(e) => self.apply_case(event, e),
             DomainEvent::BudgetLine(e) => self.apply_line(event, e),

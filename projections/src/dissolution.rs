@@ -7,24 +7,26 @@
 //! certificate is revoked, or a dissolution is resolved or decided; and, for the 2017
 //! clean-up, when it was registered before 01/7/2013 and had not re-registered under the 2012
 //! Law by 01/01/2017. Statuses and the six-month date come from the domain's `Cooperative`
-//! state, kept in the hidden table `dissolution_state` with the unit mergers.
+//! state, shared by the projections ([`crate::shared`]); the unit mergers are kept in the hidden
+//! table `dissolution_state`.
 //!
 //! State-funded assets awaiting recovery are not shown: the domain records no asset recovery
 //! (research event `StateAssetRecoveryRequired`, rule FIN-12, is not modelled).
 
 use chrono::{Datelike, NaiveDate};
-use cqrs_es::Aggregate;
 use domain::cooperative::{
     Cooperative, CooperativeEvent, DissolutionCause, DissolutionMode, FindingGround,
     re_registration_rule,
 };
 use domain::reference::AdministrativeUnitEvent;
 use serde::{Deserialize, Serialize};
-use store::{ColumnKind, TableShape};
+use store::{Cell, ColumnKind, TableShape};
 
-use crate::Projection;
 use crate::event::{DomainEvent, ProjectedEvent};
-use crate::table::{AnyTable, Row, Table};
+use crate::table::{
+    AnyTable, Row, Table, date, json, opt_date, opt_int, opt_text, positions, text,
+};
+use crate::{Projection, Shared};
 
 /// The year of the clean-up ("trong năm 2017 … xử lý dứt điểm", plan 31/KH-UBND).
 pub const CLEANUP_YEAR: i32 = 2017;
@@ -178,18 +180,51 @@ impl Row for DissolutionRow {
     fn key(&self) -> String {
         self.code.clone()
     }
+    fn direct_cells(&self) -> Option<Vec<Cell>> {
+        Some(vec![
+            text(&self.code),
+            text(&self.name),
+            text(&self.kind),
+            text(&self.address_unit),
+            text(&self.current_unit),
+            text(&self.status),
+            text(&self.stage),
+            date(self.stage_since),
+            opt_text(self.cause.as_deref()),
+            text(&self.outcome),
+            opt_date(self.outcome_on),
+            Cell::Bool(self.in_cleanup_2017),
+            Cell::Bool(self.inactive_in_2017),
+            Cell::Bool(self.pre_2013_not_re_registered),
+            date(self.registered_on),
+            opt_date(self.re_registered_on),
+            date(self.entered_on),
+            opt_date(self.inactivity_detected_on),
+            opt_int(self.months_inactive),
+            opt_date(self.grounds_found_on),
+            json(&self.grounds)?,
+            opt_date(self.revoked_on),
+            Cell::Bool(self.tax_enforcement),
+            opt_date(self.dissolution_started_on),
+            opt_date(self.published_on),
+            opt_date(self.dissolution_due_on),
+            opt_date(self.ended_on),
+            opt_text(self.dissolution_mode.as_deref()),
+            date(self.last_effective_date),
+            positions(&self.positions),
+        ])
+    }
 }
 
-/// What the projection remembers beyond its rows.
+/// What the projection remembers beyond its rows (the cooperatives' domain state is shared:
+/// [`crate::shared`]).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum Hidden {
-    /// Every cooperative's domain state, in the pipeline or not.
-    Cooperative(Box<Cooperative>),
     /// An administrative unit and the unit it merged into.
     Unit { merged_into: Option<String> },
 }
 
-/// `dissolution_state` (internal): key (`cooperative` | `unit`, id).
+/// `dissolution_state` (internal): key (`unit`, GSO code).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DissolutionStateRow {
     pub kind: String,
@@ -212,9 +247,11 @@ impl Row for DissolutionStateRow {
     fn key(&self) -> (String, String) {
         (self.kind.clone(), self.id.clone())
     }
+    fn direct_cells(&self) -> Option<Vec<Cell>> {
+        Some(vec![text(&self.kind), text(&self.id), json(&self.state)?])
+    }
 }
 
-const COOPERATIVE: &str = "cooperative";
 const UNIT: &str = "unit";
 
 #[derive(Debug, Default)]
@@ -312,22 +349,13 @@ impl DissolutionProgress {
         }
     }
 
-    fn apply_cooperative(&mut self, event: &ProjectedEvent, e: &CooperativeEvent) {
+    fn apply_cooperative(&mut self, event: &ProjectedEvent, e: &CooperativeEvent, shared: &Shared) {
         let code = event.aggregate_id.clone();
-        let key = (COOPERATIVE.to_string(), code.clone());
-        // Taken out of its row (not cloned): it goes back below.
-        let mut coop = match self.state.get_mut(&key).map(|r| &mut r.state) {
-            Some(Hidden::Cooperative(c)) => std::mem::take(&mut **c),
-            _ => Cooperative::default(),
+        let Some(coop) = shared.cooperative(&code) else {
+            return;
         };
-        coop.apply(e.clone());
         let previous = self.rows.get(&code).cloned();
-        let next = self.next_row(previous.clone(), &coop, event, e);
-        self.state.upsert(DissolutionStateRow {
-            kind: COOPERATIVE.into(),
-            id: code.clone(),
-            state: Hidden::Cooperative(Box::new(coop)),
-        });
+        let next = self.next_row(previous.clone(), coop, event, e);
         match next {
             Some(mut row) => {
                 if previous.as_ref() != Some(&row) {
@@ -561,9 +589,9 @@ impl Projection for DissolutionProgress {
         "dissolution_progress"
     }
 
-    fn apply(&mut self, event: &ProjectedEvent) {
+    fn apply(&mut self, event: &ProjectedEvent, shared: &Shared) {
         match &event.event {
-            DomainEvent::Cooperative(e) => self.apply_cooperative(event, e),
+            DomainEvent::Cooperative(e) => self.apply_cooperative(event, e, shared),
             DomainEvent::AdministrativeUnit(e) => self.apply_unit(event, e),
             _ => {}
         }

@@ -839,7 +839,7 @@ impl Projection for FundingBalances {
         "funding_balances"
     }
 
-    fn apply(&mut self, event: &ProjectedEvent) {
+    fn apply(&mut self, event: &ProjectedEvent, _shared: &crate::Shared) {
         // The lookups are rebuilt from the rows after a load (or when the rows changed
         // behind the fold's back).
         if self

@@ -19,11 +19,13 @@ pub mod plan_progress;
 pub mod projector;
 pub mod registry;
 pub mod settlement_checks;
+pub mod shared;
 pub mod table;
 
 use chrono::NaiveDate;
 
 pub use event::{DecodeError, DomainEvent, ProjectedEvent};
+pub use shared::Shared;
 pub use table::{AnyTable, Changes, Row, RowError, Table};
 
 /// One read model: a fold over events into one or more tables.
@@ -31,11 +33,12 @@ pub trait Projection: Send + Sync {
     /// A short name, as `replay` and `projections digest` print it.
     fn name(&self) -> &'static str;
     /// Folds one event in. Events come in position order; a projection ignores what it does
-    /// not read. Never fails: an event the domain accepted is a fact.
-    fn apply(&mut self, event: &ProjectedEvent);
+    /// not read. Never fails: an event the domain accepted is a fact. `shared` already holds
+    /// the event.
+    fn apply(&mut self, event: &ProjectedEvent, shared: &Shared);
     /// Finishes work deferred by `apply` (figures that read many events are computed once per
     /// batch). Called before the tables are read, written or digested.
-    fn settle(&mut self) {}
+    fn settle(&mut self, _shared: &Shared) {}
     fn tables(&self) -> Vec<&dyn AnyTable>;
     fn tables_mut(&mut self) -> Vec<&mut dyn AnyTable>;
     /// Itself, so that readers can reach its typed tables ([`ProjectionSet::get`]).
@@ -98,8 +101,9 @@ pub struct Digest {
     pub sha256: String,
 }
 
-/// Every projection, fed together.
+/// Every projection, fed together, after the state they share.
 pub struct ProjectionSet {
+    shared: Shared,
     projections: Vec<Box<dyn Projection>>,
 }
 
@@ -113,6 +117,7 @@ impl ProjectionSet {
     /// Every projection of the product, empty.
     pub fn new() -> ProjectionSet {
         ProjectionSet {
+            shared: Shared::default(),
             projections: vec![
                 Box::new(registry::Registry::default()),
                 Box::new(dissolution::DissolutionProgress::default()),
@@ -125,16 +130,40 @@ impl ProjectionSet {
     }
 
     pub fn apply(&mut self, event: &ProjectedEvent) {
+        self.shared.apply(event);
         for projection in &mut self.projections {
-            projection.apply(event);
+            projection.apply(event, &self.shared);
         }
     }
 
     /// Finishes deferred work; see [`Projection::settle`].
     pub fn settle(&mut self) {
         for projection in &mut self.projections {
-            projection.settle();
+            projection.settle(&self.shared);
         }
+    }
+
+    /// The state the projections share.
+    pub fn shared(&self) -> &Shared {
+        &self.shared
+    }
+
+    /// Every table: the shared state's, then each projection's.
+    pub fn tables(&self) -> Vec<&dyn AnyTable> {
+        let mut tables = self.shared.tables();
+        for projection in &self.projections {
+            tables.extend(projection.tables());
+        }
+        tables
+    }
+
+    /// Every table, to load, flush or untrack.
+    pub fn tables_mut(&mut self) -> Vec<&mut dyn AnyTable> {
+        let mut tables = self.shared.tables_mut();
+        for projection in &mut self.projections {
+            tables.extend(projection.tables_mut());
+        }
+        tables
     }
 
     pub fn projections(&self) -> &[Box<dyn Projection>] {
@@ -169,5 +198,60 @@ impl ProjectionSet {
             }
         }
         Ok(digests)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::table::assert_direct_cells;
+
+    fn entry(position: u64, date: &str, event_type: &str, payload: &str) -> ProjectedEvent {
+        let json = format!(
+            r#"{{"aggregate_id":"5700000011","aggregate_type":"cooperative","event_type":"{event_type}","event_version":"1","metadata":{{"actor":{{"agency":"PTCKH-205","role":"clerk","user_id":"can.bo.dang.ky"}},"effective_date":"{date}"}},"payload":{{"{event_type}":{payload}}},"position":{position},"prev_hash":"00","recorded_at":"2021-01-04T03:00:00Z","sequence":{}}}"#,
+            position + 1
+        );
+        event::decode(json.as_bytes(), position).expect("a test entry")
+    }
+
+    #[test]
+    fn hand_written_cells_equal_the_generic_ones() {
+        let mut set = ProjectionSet::new();
+        // Registered in 2010 and never re-registered: in the 2017 clean-up (dissolution
+        // pipeline) and in every year-end count of the plan.
+        set.apply(&entry(
+            0,
+            "2010-03-01",
+            "CooperativeRegistered",
+            r#"{"certificate_no":"GCN-0","code":"5700000011","content":{"address":{"text":"Thôn Đông\txã \"Bình Khê\"","unit":"193"},"charter_capital":500000000,"name":"HTX Nông nghiệp dịch vụ số 0","representative":{"name":"Nguyễn Văn An","title":"Giám đốc"}},"effective_date":"2010-03-01","governing_law":"Luật HTX 2003","kind":"htx","legacy_reg_no":null,"members":{"associate":0,"member_cooperatives":0,"official":7},"origin":"New"}"#,
+        ));
+        set.apply(&entry(
+            1,
+            "2018-02-06",
+            "MembershipRecorded",
+            r#"{"effective_date":"2018-02-06","members":{"associate":1,"member_cooperatives":0,"official":13}}"#,
+        ));
+        set.settle();
+        let registry = set.get::<registry::Registry>().expect("registry");
+        let dissolution = set
+            .get::<dissolution::DissolutionProgress>()
+            .expect("dissolution");
+        let plan = set.get::<plan_progress::PlanProgress>().expect("plan");
+        let counts = [
+            registry.cooperatives.len(),
+            dissolution.rows.len(),
+            plan.sources.len(),
+            plan.state.len(),
+            set.shared().cooperatives.len(),
+        ];
+        assert_eq!(counts, [1, 1, 4, 1, 1]);
+        registry.cooperatives.iter().for_each(assert_direct_cells);
+        dissolution.rows.iter().for_each(assert_direct_cells);
+        plan.sources.iter().for_each(assert_direct_cells);
+        plan.state.iter().for_each(assert_direct_cells);
+        set.shared()
+            .cooperatives
+            .iter()
+            .for_each(assert_direct_cells);
     }
 }

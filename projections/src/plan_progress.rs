@@ -10,25 +10,26 @@
 //! Every figure is a sum over `plan_progress_sources`: one row per (year, unit, measure,
 //! subject) with the value the subject (a cooperative, a training class, a budget entry)
 //! contributes and the positions of the entries that establish it. Each subject's
-//! contributions are recomputed from its state (kept in `plan_progress_state`) whenever one
-//! of its events, a unit merger or the region mapping arrives, and the difference applied.
+//! contributions are recomputed from its state (kept in `plan_progress_state`, with a
+//! cooperative's domain state read from the shared `cooperative_state`) whenever a unit merger
+//! or the region mapping arrives, or one of its events (a cooperative's once per batch, at
+//! [`Projection::settle`]), and the difference applied.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::ops::RangeInclusive;
 
 use chrono::{Datelike, NaiveDate};
-use cqrs_es::Aggregate;
 use domain::cooperative::{ContentChange, Cooperative, CooperativeEvent, CooperativeKind, Origin};
 use domain::funding::{
     BudgetLineEvent, BudgetLineId, LEARNERS_PER_CLASS, SupportCategory, TrainingClassEvent,
 };
 use domain::reference::{AdministrativeUnitEvent, Region, RegionMappingEvent, seed};
 use serde::{Deserialize, Serialize};
-use store::{ColumnKind, TableShape};
+use store::{Cell, ColumnKind, TableShape};
 
-use crate::Projection;
 use crate::event::{DomainEvent, ProjectedEvent};
-use crate::table::{AnyTable, Row, Table};
+use crate::table::{AnyTable, Row, Table, date, json, positions, text};
+use crate::{Projection, Shared};
 
 /// The plan's years.
 pub const PLAN_YEARS: RangeInclusive<i32> = 2017..=2020;
@@ -302,12 +303,22 @@ impl Row for PlanSourceRow {
             self.subject.clone(),
         )
     }
+    fn direct_cells(&self) -> Option<Vec<Cell>> {
+        Some(vec![
+            Cell::Int(i64::from(self.year)),
+            text(&self.unit),
+            text(&self.measure),
+            text(&self.subject),
+            Cell::Int(self.value),
+            date(self.effective_date),
+            positions(&self.positions),
+        ])
+    }
 }
 
 /// A cooperative as the plan counts it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CooperativeSubject {
-    pub state: Cooperative,
     /// The address's unit from each date on.
     pub units: Vec<(NaiveDate, String)>,
     /// Every entry of the cooperative: (position, effective date).
@@ -322,7 +333,6 @@ pub struct CooperativeSubject {
 impl CooperativeSubject {
     fn empty() -> Self {
         CooperativeSubject {
-            state: Cooperative::default(),
             units: Vec::new(),
             entries: Vec::new(),
             registered: None,
@@ -389,6 +399,14 @@ impl Row for PlanStateRow {
     fn key(&self) -> (String, String) {
         (self.kind.clone(), self.id.clone())
     }
+    fn direct_cells(&self) -> Option<Vec<Cell>> {
+        Some(vec![
+            text(&self.kind),
+            text(&self.id),
+            json(&self.state)?,
+            json(&self.contributions)?,
+        ])
+    }
 }
 
 const COOPERATIVE: &str = "cooperative";
@@ -414,6 +432,11 @@ pub struct PlanProgress {
     pub rows: Table<PlanProgressRow>,
     pub sources: Table<PlanSourceRow>,
     pub state: Table<PlanStateRow>,
+    /// Cooperatives whose state changed since the last [`Projection::settle`] (repeats
+    /// possible): their contributions are recomputed once per batch, not once per event.
+    pending: Vec<String>,
+    /// The province rows of every plan year exist (they are never removed).
+    province_rows: bool,
 }
 
 impl PlanProgress {
@@ -526,6 +549,10 @@ impl PlanProgress {
     }
 
     fn ensure_province_rows(&mut self) {
+        if self.province_rows && !self.rows.is_empty() {
+            return;
+        }
+        self.province_rows = true;
         for year in PLAN_YEARS {
             if self.rows.get(&(year, PROVINCE.to_string())).is_none() {
                 let row = self.new_row(year, PROVINCE);
@@ -595,8 +622,27 @@ impl PlanProgress {
         }
     }
 
-    /// Replaces the contributions of subject (`kind`, `id`) with `desired`.
+    /// Stores the state of subject (`kind`, `id`) and replaces its contributions with
+    /// `desired`.
     fn resync(&mut self, kind: &str, id: &str, state: Subject, desired: Desired) {
+        let key = (kind.to_string(), id.to_string());
+        let contributions = self
+            .state
+            .get(&key)
+            .map(|r| r.contributions.clone())
+            .unwrap_or_default();
+        self.state.upsert(PlanStateRow {
+            kind: kind.to_string(),
+            id: id.to_string(),
+            state,
+            contributions,
+        });
+        self.set_contributions(kind, id, desired);
+    }
+
+    /// Replaces the contributions of subject (`kind`, `id`), whose state row exists, with
+    /// `desired`.
+    fn set_contributions(&mut self, kind: &str, id: &str, desired: Desired) {
         let key = (kind.to_string(), id.to_string());
         let subject = format!("{kind}:{id}");
         let old: Vec<(i32, String, String)> = self
@@ -608,29 +654,31 @@ impl PlanProgress {
             .keys()
             .map(|(y, u, m)| (*y, u.clone(), m.as_str().to_string()))
             .collect();
-        for (year, unit, measure) in old {
-            if !new.contains(&(year, unit.clone(), measure.clone())) {
-                self.set_source((year, unit, measure, subject.clone()), None);
+        for (year, unit, measure) in &old {
+            if !new.contains(&(*year, unit.clone(), measure.clone())) {
+                self.set_source(
+                    (*year, unit.clone(), measure.clone(), subject.clone()),
+                    None,
+                );
             }
         }
         for ((year, unit, measure), c) in desired {
             let k = (year, unit, measure.as_str().to_string(), subject.clone());
             self.set_source(k, Some(c));
         }
-        self.state.upsert(PlanStateRow {
-            kind: kind.to_string(),
-            id: id.to_string(),
-            state,
-            contributions: new.into_iter().collect(),
-        });
+        if !old.iter().eq(new.iter())
+            && let Some(row) = self.state.get_mut(&key)
+        {
+            row.contributions = new.into_iter().collect();
+        }
     }
 
-    fn cooperative_contributions(&self, s: &CooperativeSubject) -> Desired {
+    fn cooperative_contributions(&self, s: &CooperativeSubject, coop: &Cooperative) -> Desired {
         let mut desired = Desired::new();
-        let Some(kind) = s.state.kind() else {
+        let Some(kind) = coop.kind() else {
             return desired;
         };
-        let Some(facts) = s.state.registration_facts() else {
+        let Some(facts) = coop.registration_facts() else {
             return desired;
         };
         let address_on = |date: NaiveDate| -> Option<&String> {
@@ -665,7 +713,7 @@ impl PlanProgress {
         for year in PLAN_YEARS {
             let end = year_end(year);
             let standing = facts.registered_on <= end
-                && s.state.status_on(end).is_some_and(|st| !st.is_terminal());
+                && coop.status_on(end).is_some_and(|st| !st.is_terminal());
             if standing {
                 let measure = match kind {
                     CooperativeKind::Cooperative => Measure::CooperativesYearEnd,
@@ -769,8 +817,11 @@ impl PlanProgress {
         desired
     }
 
-    fn resync_cooperative(&mut self, id: &str, subject: CooperativeSubject) {
-        let desired = self.cooperative_contributions(&subject);
+    fn resync_cooperative(&mut self, id: &str, subject: CooperativeSubject, shared: &Shared) {
+        let desired = match shared.cooperative(id) {
+            Some(coop) => self.cooperative_contributions(&subject, coop),
+            None => Desired::new(),
+        };
         self.resync(
             COOPERATIVE,
             id,
@@ -785,7 +836,7 @@ impl PlanProgress {
     }
 
     /// After a merger or a new region mapping: every subject again, every row's labels.
-    fn resync_all(&mut self) {
+    fn resync_all(&mut self, shared: &Shared) {
         let subjects: Vec<(String, Subject)> = self
             .state
             .iter()
@@ -794,7 +845,7 @@ impl PlanProgress {
             .collect();
         for (id, subject) in subjects {
             match subject {
-                Subject::Cooperative(s) => self.resync_cooperative(&id, *s),
+                Subject::Cooperative(s) => self.resync_cooperative(&id, *s, shared),
                 Subject::TrainingClass(c) => self.resync_class(&id, c),
                 _ => {}
             }
@@ -825,30 +876,22 @@ impl PlanProgress {
         }
     }
 
+    /// Folds the event into the cooperative's state; its contributions follow at
+    /// [`Projection::settle`].
     fn apply_cooperative(&mut self, event: &ProjectedEvent, e: &CooperativeEvent) {
         use CooperativeEvent as E;
-        let id = event.aggregate_id.clone();
-        // Taken out of its row (not cloned): it goes back when the contributions are set.
-        let taken = match self.state.get_mut(&(COOPERATIVE.to_string(), id.clone())) {
-            Some(PlanStateRow {
-                state: Subject::Cooperative(s),
-                ..
-            }) => Some(std::mem::replace(&mut **s, CooperativeSubject::empty())),
-            _ => None,
+        let id = &event.aggregate_id;
+        let row = self
+            .state
+            .entry((COOPERATIVE.to_string(), id.clone()), || PlanStateRow {
+                kind: COOPERATIVE.to_string(),
+                id: id.clone(),
+                state: Subject::Cooperative(Box::new(CooperativeSubject::empty())),
+                contributions: Vec::new(),
+            });
+        let Subject::Cooperative(s) = &mut row.state else {
+            return;
         };
-        let mut s = match taken {
-            Some(s) => s,
-            None => CooperativeSubject {
-                state: Cooperative::default(),
-                units: Vec::new(),
-                entries: Vec::new(),
-                registered: None,
-                re_registered: None,
-                dissolved: None,
-                models: Vec::new(),
-            },
-        };
-        s.state.apply(e.clone());
         let date = event.effective_date;
         s.entries.push((event.position, date));
         match e {
@@ -879,7 +922,29 @@ impl PlanProgress {
             }
             _ => {}
         }
-        self.resync_cooperative(&id, s);
+        if self.pending.last() != Some(id) {
+            self.pending.push(id.clone());
+        }
+    }
+
+    /// Recomputes the contributions of the cooperatives folded since the last time.
+    fn settle_cooperatives(&mut self, shared: &Shared) {
+        let mut pending = std::mem::take(&mut self.pending);
+        pending.sort_unstable();
+        pending.dedup();
+        for id in pending {
+            let key = (COOPERATIVE.to_string(), id);
+            let desired = match (
+                self.state.get(&key).map(|r| &r.state),
+                shared.cooperative(&key.1),
+            ) {
+                (Some(Subject::Cooperative(s)), Some(coop)) => {
+                    self.cooperative_contributions(s, coop)
+                }
+                _ => continue,
+            };
+            self.set_contributions(COOPERATIVE, &key.1, desired);
+        }
     }
 
     fn apply_class(&mut self, event: &ProjectedEvent, e: &TrainingClassEvent) {
@@ -971,7 +1036,7 @@ impl PlanProgress {
         }
     }
 
-    fn apply_unit(&mut self, event: &ProjectedEvent, e: &AdministrativeUnitEvent) {
+    fn apply_unit(&mut self, event: &ProjectedEvent, e: &AdministrativeUnitEvent, shared: &Shared) {
         use AdministrativeUnitEvent as E;
         let code = event.aggregate_id.clone();
         let key = (UNIT.to_string(), code.clone());
@@ -993,10 +1058,10 @@ impl PlanProgress {
             state: Subject::Unit { name, merged_into },
             contributions: Vec::new(),
         });
-        self.resync_all();
+        self.resync_all(shared);
     }
 
-    fn apply_mapping(&mut self, event: &ProjectedEvent, e: &RegionMappingEvent) {
+    fn apply_mapping(&mut self, event: &ProjectedEvent, e: &RegionMappingEvent, shared: &Shared) {
         let RegionMappingEvent::RegionMappingDefined {
             valid_from,
             assignments,
@@ -1015,7 +1080,7 @@ impl PlanProgress {
             state: Subject::RegionMapping { versions },
             contributions: Vec::new(),
         });
-        self.resync_all();
+        self.resync_all(shared);
     }
 }
 
@@ -1024,7 +1089,7 @@ impl Projection for PlanProgress {
         "plan_progress"
     }
 
-    fn apply(&mut self, event: &ProjectedEvent) {
+    fn apply(&mut self, event: &ProjectedEvent, shared: &Shared) {
         match &event.event {
             DomainEvent::Cooperative(e) => {
                 self.ensure_province_rows();
@@ -1040,14 +1105,18 @@ impl Projection for PlanProgress {
             }
             DomainEvent::AdministrativeUnit(e) => {
                 self.ensure_province_rows();
-                self.apply_unit(event, e);
+                self.apply_unit(event, e, shared);
             }
             DomainEvent::RegionMapping(e) => {
                 self.ensure_province_rows();
-                self.apply_mapping(event, e);
+                self.apply_mapping(event, e, shared);
             }
             _ => {}
         }
+    }
+
+    fn settle(&mut self, shared: &Shared) {
+        self.settle_cooperatives(shared);
     }
 
     fn tables(&self) -> Vec<&dyn AnyTable> {

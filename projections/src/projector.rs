@@ -8,7 +8,7 @@
 use std::time::Duration;
 
 use futures::TryStreamExt;
-use store::{Database, LogRow, StoreError, WriteTx, read_head, read_rows, stream_log};
+use store::{Database, StoreError, WriteTx, read_head, read_rows, stream_entries};
 use tokio::sync::{mpsc, watch};
 
 use crate::event::{DecodeError, ProjectedEvent, decode};
@@ -19,8 +19,10 @@ use crate::{Digest, Filter, ProjectionSet};
 pub const LIVE: &str = "live";
 /// Entries folded between two commits of the live tables.
 const FLUSH_EVERY: usize = 5_000;
-/// Rows handed to the folding thread at a time.
+/// Rows handed to a decoding thread at a time.
 const CHUNK: usize = 2_048;
+/// Threads decoding entries during a replay (decoding costs about twice the fold).
+const DECODERS: usize = 2;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ProjectorError {
@@ -62,11 +64,9 @@ impl Projector {
     pub async fn load(db: &Database) -> Result<Projector, ProjectorError> {
         let position = store::projection_checkpoint(db, LIVE).await?;
         let mut set = ProjectionSet::new();
-        for projection in set.projections_mut() {
-            for table in projection.tables_mut() {
-                let rows = read_rows(db, table.shape()).await?;
-                table.load(rows)?;
-            }
+        for table in set.tables_mut() {
+            let rows = read_rows(db, table.shape()).await?;
+            table.load(rows)?;
         }
         Ok(Projector {
             db: db.clone(),
@@ -108,13 +108,13 @@ impl Projector {
         let until = head.min(self.position.saturating_add(limit));
         let start = self.position;
         let db = self.db.clone();
-        let mut rows = stream_log(&db, self.position);
+        let mut rows = stream_entries(&db, self.position);
         let mut pending = 0usize;
         while self.position < until {
-            let Some(row) = rows.try_next().await? else {
+            let Some((_, bytes)) = rows.try_next().await? else {
                 break;
             };
-            let event = decode(&row.bytes, self.position)?;
+            let event = decode(&bytes, self.position)?;
             self.set.apply(&event);
             self.position += 1;
             pending += 1;
@@ -136,10 +136,8 @@ impl Projector {
     async fn flush(&mut self, crash: Option<CrashPoint>) -> Result<(), ProjectorError> {
         self.set.settle();
         let mut changes: Vec<(&'static store::TableShape, Changes)> = Vec::new();
-        for projection in self.set.projections_mut() {
-            for table in projection.tables_mut() {
-                changes.push((table.shape(), table.take_changes()?));
-            }
+        for table in self.set.tables_mut() {
+            changes.push((table.shape(), table.take_changes()?));
         }
         if crash == Some(CrashPoint::BeforeRows) {
             return Err(ProjectorError::Crashed(CrashPoint::BeforeRows));
@@ -194,9 +192,10 @@ impl Projector {
     }
 }
 
-/// Folds the log into a fresh [`ProjectionSet`], keeping the events `filter` admits. Reading
-/// and folding overlap: rows are read here and decoded (on two threads) and folded on a
-/// thread of their own.
+/// Folds the log into a fresh [`ProjectionSet`], keeping the events `filter` admits. Reading,
+/// decoding and folding overlap: rows are read here in chunks, dealt in turn to
+/// [`DECODERS`] decoding threads, and folded on a thread of their own, taking the decoded
+/// chunks back in the same turn, so in order.
 ///
 /// # Errors
 /// When the log cannot be read or an entry cannot be decoded.
@@ -206,32 +205,55 @@ pub async fn replay(
     mut progress: impl FnMut(u64),
 ) -> Result<ProjectionSet, ProjectorError> {
     let head = read_head(db).await?.size;
-    let (chunks, mut receiver) = mpsc::channel::<Vec<LogRow>>(4);
+    let mut to_decoders = Vec::new();
+    let mut from_decoders = Vec::new();
+    for _ in 0..DECODERS {
+        let (chunks, mut raw) = mpsc::channel::<(u64, Vec<(u64, Vec<u8>)>)>(2);
+        let (decoded, events) = std::sync::mpsc::sync_channel(2);
+        tokio::task::spawn_blocking(move || {
+            while let Some((first, chunk)) = raw.blocking_recv() {
+                let events: Result<Vec<ProjectedEvent>, DecodeError> = chunk
+                    .iter()
+                    .enumerate()
+                    .map(|(i, (_, bytes))| decode(bytes, first + i as u64))
+                    .collect();
+                drop(chunk);
+                let failed = events.is_err();
+                if decoded.send(events).is_err() || failed {
+                    break;
+                }
+            }
+        });
+        to_decoders.push(chunks);
+        from_decoders.push(events);
+    }
     let (folded, mut folded_rx) = mpsc::unbounded_channel::<u64>();
     let folder = tokio::task::spawn_blocking(move || -> Result<ProjectionSet, ProjectorError> {
         let mut set = ProjectionSet::new();
         // Written whole or not at all: no need to track what changed.
-        for projection in set.projections_mut() {
-            for table in projection.tables_mut() {
-                table.untrack();
-            }
+        for table in set.tables_mut() {
+            table.untrack();
         }
         let mut done = 0u64;
-        while let Some(chunk) = receiver.blocking_recv() {
-            for event in decode_chunk(&chunk, done)? {
-                if filter.admits(&event) {
-                    set.apply(&event);
-                }
-            }
+        // Chunk k is decoded by decoder k mod DECODERS; a decoder that is done means all are.
+        for turn in 0.. {
+            let Ok(chunk) = from_decoders[turn % DECODERS].recv() else {
+                break;
+            };
+            let chunk = chunk?;
             done += chunk.len() as u64;
+            for event in chunk.iter().filter(|e| filter.admits(e)) {
+                set.apply(event);
+            }
             let _ = folded.send(done);
         }
         set.settle();
         Ok(set)
     });
-    let mut rows = stream_log(db, 0);
+    let mut rows = stream_entries(db, 0);
     let mut chunk = Vec::with_capacity(CHUNK);
     let mut read = 0u64;
+    let mut turn = 0usize;
     while read < head {
         let Some(row) = rows.try_next().await? else {
             break;
@@ -240,9 +262,15 @@ pub async fn replay(
         chunk.push(row);
         if chunk.len() == CHUNK {
             let full = std::mem::replace(&mut chunk, Vec::with_capacity(CHUNK));
-            if chunks.send(full).await.is_err() {
+            let first = read - CHUNK as u64;
+            if to_decoders[turn % DECODERS]
+                .send((first, full))
+                .await
+                .is_err()
+            {
                 break;
             }
+            turn += 1;
             while let Ok(done) = folded_rx.try_recv() {
                 progress(done);
             }
@@ -250,32 +278,13 @@ pub async fn replay(
     }
     drop(rows);
     if !chunk.is_empty() {
-        let _ = chunks.send(chunk).await;
+        let first = read - chunk.len() as u64;
+        let _ = to_decoders[turn % DECODERS].send((first, chunk)).await;
     }
-    drop(chunks);
+    drop(to_decoders);
     let set = folder.await.map_err(|_| ProjectorError::Folder)??;
     progress(read);
     Ok(set)
-}
-
-/// Decodes a chunk on two threads, keeping the order.
-fn decode_chunk(chunk: &[LogRow], base: u64) -> Result<Vec<ProjectedEvent>, ProjectorError> {
-    let half = chunk.len() / 2;
-    let (first, second) = chunk.split_at(half);
-    let decode_all = |rows: &[LogRow], offset: u64| -> Result<Vec<ProjectedEvent>, DecodeError> {
-        rows.iter()
-            .enumerate()
-            .map(|(i, row)| decode(&row.bytes, base + offset + i as u64))
-            .collect()
-    };
-    let (a, b) = std::thread::scope(|scope| {
-        let other = scope.spawn(|| decode_all(second, half as u64));
-        let a = decode_all(first, 0);
-        (a, other.join())
-    });
-    let mut events = a?;
-    events.extend(b.map_err(|_| ProjectorError::Folder)??);
-    Ok(events)
 }
 
 /// Rebuilds the live projections from position 0: every table emptied and refilled, and the
@@ -306,10 +315,19 @@ pub async fn write_set(
     position: u64,
 ) -> Result<(), ProjectorError> {
     let mut tx = WriteTx::begin(target).await?;
-    for projection in set.projections() {
-        for table in projection.tables() {
-            tx.clear_table(table.shape()).await?;
-            tx.insert_rows(table.shape(), &table.all_cells()?).await?;
+    for table in set.tables() {
+        // Rows become cells as COPY takes them; the first that does not stops the write.
+        let mut failed = None;
+        let rows = table.cells().map_while(|row| match row {
+            Ok(cells) => Some(cells),
+            Err(e) => {
+                failed = Some(e);
+                None
+            }
+        });
+        tx.replace_rows(table.shape(), rows).await?;
+        if let Some(e) = failed {
+            return Err(e.into());
         }
     }
     tx.set_projection_checkpoint(checkpoint_id, position)

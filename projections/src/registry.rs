@@ -3,20 +3,19 @@
 //! now, representative, members, unions and reorganisation lineage; and the administrative
 //! units with their mergers.
 //!
-//! The cooperative's domain state (the `Cooperative` aggregate, as JSON) is kept in the internal
-//! table `registry_state`, so that statuses come from the domain's own rules, never
-//! re-implemented, and the projector can resume from the tables.
+//! The cooperative's domain state (the `Cooperative` aggregate) is read from the shared state
+//! ([`crate::shared`], table `cooperative_state`), so that statuses come from the domain's own
+//! rules, never re-implemented, and the projector can resume from the tables.
 
 use chrono::NaiveDate;
-use cqrs_es::Aggregate;
-use domain::cooperative::{Cooperative, CooperativeEvent, Origin};
+use domain::cooperative::{Cooperative, Origin};
 use domain::reference::AdministrativeUnitEvent;
 use serde::{Deserialize, Serialize};
 use store::{Cell, ColumnKind, TableShape};
 
-use crate::Projection;
 use crate::event::{DomainEvent, ProjectedEvent};
-use crate::table::{AnyTable, Row, Table};
+use crate::table::{AnyTable, Row, Table, date, json, opt_date, positions, text};
+use crate::{Projection, Shared};
 
 /// `registry`: one row per cooperative.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -100,30 +99,37 @@ impl Row for RegistryRow {
     fn key(&self) -> String {
         self.code.clone()
     }
-}
-
-/// `registry_state` (internal): each cooperative's domain state, from which `registry` is read.
-/// Not part of the digests: its encoding is the domain's, not a documented table.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct StateRow {
-    pub code: String,
-    pub state: Cooperative,
-}
-
-impl Row for StateRow {
-    const SHAPE: TableShape = TableShape {
-        name: "registry_state",
-        columns: &[("code", ColumnKind::Text), ("state", ColumnKind::Json)],
-        key_columns: 1,
-    };
-    const INTERNAL: bool = true;
-    type Key = String;
-    fn key(&self) -> String {
-        self.code.clone()
-    }
     fn direct_cells(&self) -> Option<Vec<Cell>> {
-        let state = serde_json::to_string(&self.state).ok()?;
-        Some(vec![Cell::Text(self.code.clone()), Cell::Text(state)])
+        Some(vec![
+            text(&self.code),
+            text(&self.kind),
+            text(&self.name),
+            text(&self.status),
+            text(&self.status_label_vi),
+            Cell::Int(self.status_item),
+            opt_date(self.status_since),
+            text(&self.address),
+            text(&self.address_unit),
+            text(&self.current_unit),
+            text(&self.representative),
+            text(&self.representative_title),
+            Cell::Int(self.charter_capital),
+            Cell::Int(self.members_official),
+            Cell::Int(self.members_associate),
+            Cell::Int(self.member_cooperatives),
+            json(&self.unions)?,
+            text(&self.origin),
+            json(&self.predecessors)?,
+            json(&self.successors)?,
+            json(&self.absorbed)?,
+            opt_date(self.registered_on),
+            opt_date(self.re_registered_on),
+            text(&self.governing_law),
+            text(&self.certificate_no),
+            json(&self.model_years)?,
+            date(self.last_effective_date),
+            positions(&self.positions),
+        ])
     }
 }
 
@@ -167,7 +173,6 @@ impl Row for UnitRow {
 pub struct Registry {
     pub cooperatives: Table<RegistryRow>,
     pub units: Table<UnitRow>,
-    pub states: Table<StateRow>,
 }
 
 impl Registry {
@@ -249,19 +254,17 @@ impl Registry {
         }
     }
 
-    fn apply_cooperative(&mut self, event: &ProjectedEvent, cooperative: &CooperativeEvent) {
+    fn apply_cooperative(&mut self, event: &ProjectedEvent, shared: &Shared) {
+        let Some(state) = shared.cooperative(&event.aggregate_id) else {
+            return;
+        };
         let units = &self.units;
-        if let Some(state) = self.states.get_mut(&event.aggregate_id) {
-            state.state.apply(cooperative.clone());
-            if let Some(row) = self.cooperatives.get_mut(&event.aggregate_id) {
-                row.positions.push(event.position);
-                row.last_effective_date = row.last_effective_date.max(event.effective_date);
-                refresh(row, &state.state, units);
-            }
+        if let Some(row) = self.cooperatives.get_mut(&event.aggregate_id) {
+            row.positions.push(event.position);
+            row.last_effective_date = row.last_effective_date.max(event.effective_date);
+            refresh(row, state, units);
             return;
         }
-        let mut state = Cooperative::default();
-        state.apply(cooperative.clone());
         let Some(code) = state.code().map(|c| c.as_str().to_string()) else {
             return;
         };
@@ -295,9 +298,8 @@ impl Registry {
             last_effective_date: event.effective_date,
             positions: vec![event.position],
         };
-        refresh(&mut row, &state, units);
+        refresh(&mut row, state, units);
         self.cooperatives.upsert(row);
-        self.states.upsert(StateRow { code, state });
     }
 }
 
@@ -371,20 +373,20 @@ impl Projection for Registry {
         "registry"
     }
 
-    fn apply(&mut self, event: &ProjectedEvent) {
+    fn apply(&mut self, event: &ProjectedEvent, shared: &Shared) {
         match &event.event {
-            DomainEvent::Cooperative(e) => self.apply_cooperative(event, e),
+            DomainEvent::Cooperative(_) => self.apply_cooperative(event, shared),
             DomainEvent::AdministrativeUnit(e) => self.apply_unit(event, e),
             _ => {}
         }
     }
 
     fn tables(&self) -> Vec<&dyn AnyTable> {
-        vec![&self.cooperatives, &self.units, &self.states]
+        vec![&self.cooperatives, &self.units]
     }
 
     fn tables_mut(&mut self) -> Vec<&mut dyn AnyTable> {
-        vec![&mut self.cooperatives, &mut self.units, &mut self.states]
+        vec![&mut self.cooperatives, &mut self.units]
     }
 
     fn as_any(&self) -> &dyn std::any::Any {

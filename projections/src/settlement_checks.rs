@@ -940,7 +940,7 @@ impl Projection for SettlementChecks {
         "settlement_checks"
     }
 
-    fn apply(&mut self, event: &ProjectedEvent) {
+    fn apply(&mut self, event: &ProjectedEvent, _shared: &crate::Shared) {
         if let Some(unit_year) = self.fold(event) {
             self.pending.insert(unit_year);
         }
@@ -948,7 +948,7 @@ impl Projection for SettlementChecks {
 
     /// Evaluates the rules of every unit-year folded since the last time: once per batch of
     /// events rather than once per event, since each evaluation reads the whole unit-year.
-    fn settle(&mut self) {
+    fn settle(&mut self, _shared: &crate::Shared) {
         for (unit, year) in std::mem::take(&mut self.pending) {
             let Some(state) = self.states.get(&(unit.clone(), year)) else {
                 continue;

@@ -1,8 +1,12 @@
 //! A projection table in memory: typed rows by primary key, the changes since the last flush,
 //! conversion to and from database cells, and the table's digest.
 
+use std::collections::hash_map::Entry;
 use std::collections::{BTreeMap, BTreeSet};
+use std::hash::Hash;
 
+use chrono::NaiveDate;
+use foldhash::HashMap;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
@@ -20,7 +24,7 @@ pub trait Row: Serialize + DeserializeOwned + Clone + PartialEq + Send + Sync + 
     /// An internal table (a projection's working state): stored and reloaded, but not part of
     /// the digests, which cover the documented tables.
     const INTERNAL: bool = false;
-    type Key: Ord + Clone + Send + Sync + std::fmt::Debug;
+    type Key: Ord + Hash + Clone + Send + Sync + std::fmt::Debug;
     fn key(&self) -> Self::Key;
     /// The row's cells made directly, for rows whose generic conversion is costly; `None`
     /// (the default) uses the generic one. Must give what [`to_cells`] would, up to the JSON
@@ -63,6 +67,11 @@ pub fn to_cells<R: Row>(row: &R) -> Result<Vec<Cell>, RowError> {
     if let Some(cells) = row.direct_cells() {
         return Ok(cells);
     }
+    generic_cells(row)
+}
+
+/// A row as cells through its serde form: what [`Row::direct_cells`] must equal.
+pub(crate) fn generic_cells<R: Row>(row: &R) -> Result<Vec<Cell>, RowError> {
     let mut object = to_object(row)?;
     R::SHAPE
         .columns
@@ -113,15 +122,90 @@ pub fn from_cells<R: Row>(cells: Vec<Cell>) -> Result<R, RowError> {
     })
 }
 
+/// Cells for [`Row::direct_cells`]: a text column.
+pub(crate) fn text(value: &str) -> Cell {
+    Cell::Text(value.to_string())
+}
+
+/// A text column that may be null.
+pub(crate) fn opt_text(value: Option<&str>) -> Cell {
+    value.map_or(Cell::Null, text)
+}
+
+/// A date column (`YYYY-MM-DD`, as serde writes a `NaiveDate`).
+pub(crate) fn date(value: NaiveDate) -> Cell {
+    Cell::Text(value.to_string())
+}
+
+/// A date column that may be null.
+pub(crate) fn opt_date(value: Option<NaiveDate>) -> Cell {
+    value.map_or(Cell::Null, date)
+}
+
+/// An integer column that may be null.
+pub(crate) fn opt_int(value: Option<i64>) -> Cell {
+    value.map_or(Cell::Null, Cell::Int)
+}
+
+/// A JSON column. Lists of numbers and strings come out as RFC 8785 would write them; an
+/// object's keys come in field order (internal tables only, which are never digested).
+pub(crate) fn json<T: Serialize + ?Sized>(value: &T) -> Option<Cell> {
+    serde_json::to_string(value).ok().map(Cell::Text)
+}
+
+/// A list of positions as a JSON column.
+pub(crate) fn positions(list: &[u64]) -> Cell {
+    let mut out = String::with_capacity(list.len() * 8 + 2);
+    out.push('[');
+    for (i, p) in list.iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        out.push_str(&p.to_string());
+    }
+    out.push(']');
+    Cell::Text(out)
+}
+
+/// Checks that a row's direct cells equal its generic ones (JSON columns compared as values).
+#[cfg(test)]
+#[track_caller]
+pub(crate) fn assert_direct_cells<R: Row>(row: &R) {
+    let direct = row.direct_cells().expect("the row has direct cells");
+    let generic = generic_cells(row).expect("generic cells");
+    assert_eq!(
+        direct.len(),
+        generic.len(),
+        "{}: column count",
+        R::SHAPE.name
+    );
+    for ((d, g), (column, kind)) in direct.iter().zip(&generic).zip(R::SHAPE.columns) {
+        match (kind, d, g) {
+            (ColumnKind::Json, Cell::Text(d), Cell::Text(g)) => {
+                let d: Value = serde_json::from_str(d).expect("direct JSON");
+                let g: Value = serde_json::from_str(g).expect("generic JSON");
+                assert_eq!(d, g, "{}.{column}", R::SHAPE.name);
+            }
+            _ => assert_eq!(d, g, "{}.{column}", R::SHAPE.name),
+        }
+    }
+}
+
 fn canonical(value: &Value) -> String {
     let bytes = domain::ledger::to_canonical_vec(value).unwrap_or_default();
     String::from_utf8(bytes).unwrap_or_default()
 }
 
 /// A projection table in memory.
+///
+/// Rows are found by hashing their key (a fold looks rows up several times an event, and
+/// foldhash is several times faster than the standard SipHash on short keys), and
+/// walked in key order through `order` (iteration, cells, digests).
 #[derive(Debug, Clone)]
 pub struct Table<R: Row> {
-    rows: BTreeMap<R::Key, R>,
+    rows: HashMap<R::Key, R>,
+    /// Every key of `rows`, in order.
+    order: BTreeSet<R::Key>,
     /// Whether changes are tracked for flushes (not when replaying into memory).
     untracked: bool,
     /// Keys written since the last flush.
@@ -133,7 +217,8 @@ pub struct Table<R: Row> {
 impl<R: Row> Default for Table<R> {
     fn default() -> Self {
         Table {
-            rows: BTreeMap::new(),
+            rows: HashMap::default(),
+            order: BTreeSet::new(),
             untracked: false,
             changed: BTreeSet::new(),
             removed: BTreeMap::new(),
@@ -142,7 +227,11 @@ impl<R: Row> Default for Table<R> {
 }
 
 impl<R: Row> Table<R> {
-    pub fn get(&self, key: &R::Key) -> Option<&R> {
+    pub fn get<Q>(&self, key: &Q) -> Option<&R>
+    where
+        R::Key: std::borrow::Borrow<Q>,
+        Q: Hash + Eq + ?Sized,
+    {
         self.rows.get(key)
     }
 
@@ -161,7 +250,13 @@ impl<R: Row> Table<R> {
             self.changed.insert(key.clone());
             self.removed.remove(&key);
         }
-        self.rows.entry(key).or_insert_with(new)
+        match self.rows.entry(key) {
+            Entry::Occupied(row) => row.into_mut(),
+            Entry::Vacant(slot) => {
+                self.order.insert(slot.key().clone());
+                slot.insert(new())
+            }
+        }
     }
 
     pub fn upsert(&mut self, row: R) {
@@ -170,11 +265,15 @@ impl<R: Row> Table<R> {
             self.changed.insert(key.clone());
             self.removed.remove(&key);
         }
+        if !self.rows.contains_key(&key) {
+            self.order.insert(key.clone());
+        }
         self.rows.insert(key, row);
     }
 
     pub fn remove(&mut self, key: &R::Key) -> Option<R> {
         let row = self.rows.remove(key)?;
+        self.order.remove(key);
         if self.untracked {
             return Some(row);
         }
@@ -186,8 +285,9 @@ impl<R: Row> Table<R> {
         Some(row)
     }
 
+    /// Every row, in key order.
     pub fn iter(&self) -> impl Iterator<Item = &R> {
-        self.rows.values()
+        self.order.iter().filter_map(|key| self.rows.get(key))
     }
 
     pub fn len(&self) -> usize {
@@ -211,8 +311,12 @@ pub trait AnyTable: Send + Sync {
     fn shape(&self) -> &'static TableShape;
     /// The rows changed and removed since the last call.
     fn take_changes(&mut self) -> Result<Changes, RowError>;
+    /// Every row, in key order, as cells, made as they are taken.
+    fn cells(&self) -> Box<dyn Iterator<Item = Result<Vec<Cell>, RowError>> + Send + '_>;
     /// Every row, in key order, as cells.
-    fn all_cells(&self) -> Result<Vec<Vec<Cell>>, RowError>;
+    fn all_cells(&self) -> Result<Vec<Vec<Cell>>, RowError> {
+        self.cells().collect()
+    }
     /// Replaces the contents with rows read from the database.
     fn load(&mut self, rows: Vec<Vec<Cell>>) -> Result<(), RowError>;
     /// Forgets every row and change.
@@ -243,14 +347,15 @@ impl<R: Row> AnyTable for Table<R> {
         Ok(changes)
     }
 
-    fn all_cells(&self) -> Result<Vec<Vec<Cell>>, RowError> {
-        self.rows.values().map(to_cells).collect()
+    fn cells(&self) -> Box<dyn Iterator<Item = Result<Vec<Cell>, RowError>> + Send + '_> {
+        Box::new(self.iter().map(to_cells))
     }
 
     fn load(&mut self, rows: Vec<Vec<Cell>>) -> Result<(), RowError> {
         self.clear();
         for cells in rows {
             let row: R = from_cells(cells)?;
+            self.order.insert(row.key());
             self.rows.insert(row.key(), row);
         }
         Ok(())
@@ -258,13 +363,14 @@ impl<R: Row> AnyTable for Table<R> {
 
     fn clear(&mut self) {
         self.rows.clear();
+        self.order.clear();
         self.changed.clear();
         self.removed.clear();
     }
 
     fn digest(&self) -> Result<[u8; 32], RowError> {
         let mut hasher = Sha256::new();
-        for row in self.rows.values() {
+        for row in self.iter() {
             let object = Value::Object(to_object(row)?);
             hasher.update(canonical(&object).as_bytes());
             hasher.update(b"\n");

@@ -579,7 +579,11 @@ async fn live_equals_rebuild(ledger: &Ledger) -> (ProjectionSet, Vec<Digest>) {
         assert!(names.contains(&table), "{table} in {names:?}");
     }
     // Internal working state is stored but not digested: digests cover documented tables.
-    for table in ["dissolution_state", "plan_progress_state", "registry_state"] {
+    for table in [
+        "cooperative_state",
+        "dissolution_state",
+        "plan_progress_state",
+    ] {
         assert!(!names.contains(&table), "{table} in {names:?}");
     }
     let set = replay(db, Filter::All, |_| {}).await.expect("replay");

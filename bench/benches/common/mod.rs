@@ -66,6 +66,12 @@ impl ScratchDb {
             .unwrap()
     }
 
+    /// Writes every dirty page out now (`CHECKPOINT`), so that the write-ahead log of one
+    /// measured step is not flushed during the next.
+    pub async fn checkpoint(&mut self) {
+        self.admin.execute("CHECKPOINT").await.unwrap();
+    }
+
     pub async fn drop(mut self) {
         self.admin
             .execute(format!("DROP DATABASE {} WITH (FORCE)", self.name).as_str())

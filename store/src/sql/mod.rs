@@ -378,6 +378,34 @@ pub fn stream_log(db: &Database, from: u64) -> BoxStream<'_, Result<LogRow, Stor
     }
 }
 
+/// Streams the entries' bytes alone in position order, from `from` on: what readers that
+/// decode the entries themselves (the projector) need, without the columns beside them.
+pub fn stream_entries(
+    db: &Database,
+    from: u64,
+) -> BoxStream<'_, Result<(u64, Vec<u8>), StoreError>> {
+    const SQL_PG: &str =
+        "SELECT position, entry FROM ledger_entries WHERE position >= $1 ORDER BY position";
+    const SQL_LITE: &str =
+        "SELECT position, entry FROM ledger_entries WHERE position >= ?1 ORDER BY position";
+    let from = from.min(i64::MAX as u64) as i64;
+    let row = |(position, bytes): (i64, Vec<u8>)| (position.max(0) as u64, bytes);
+    match db {
+        Database::Postgres(pool) => sqlx::query_as::<_, (i64, Vec<u8>)>(SQL_PG)
+            .bind(from)
+            .fetch(pool)
+            .map_ok(row)
+            .map_err(StoreError::from)
+            .boxed(),
+        Database::Sqlite(pool) => sqlx::query_as::<_, (i64, Vec<u8>)>(SQL_LITE)
+            .bind(from)
+            .fetch(pool)
+            .map_ok(row)
+            .map_err(StoreError::from)
+            .boxed(),
+    }
+}
+
 impl From<(i64, String, String, i64, Vec<u8>, Vec<u8>)> for LogRow {
     fn from(
         (position, aggregate_type, aggregate_id, sequence, bytes, leaf_hash): (

@@ -57,7 +57,10 @@ fn copy_text_row(out: &mut Vec<u8>, row: &[Cell]) {
         }
         match cell {
             Cell::Null => out.extend_from_slice(b"\\N"),
-            Cell::Int(v) => out.extend_from_slice(v.to_string().as_bytes()),
+            Cell::Int(v) => {
+                use std::io::Write;
+                let _ = write!(out, "{v}");
+            }
             Cell::Bool(v) => out.push(if *v { b't' } else { b'f' }),
             Cell::Text(text) => {
                 for &b in text.as_bytes() {
@@ -245,15 +248,6 @@ impl WriteTx {
         self.write_rows(shape, rows, true).await
     }
 
-    /// Inserts `rows` into a table known not to hold their keys (just emptied).
-    pub async fn insert_rows(
-        &mut self,
-        shape: &TableShape,
-        rows: &[Vec<Cell>],
-    ) -> Result<(), StoreError> {
-        self.write_rows(shape, rows, false).await
-    }
-
     async fn write_rows(
         &mut self,
         shape: &TableShape,
@@ -264,24 +258,6 @@ impl WriteTx {
             return Ok(());
         }
         match self {
-            WriteTx::Postgres(tx) if !replace => {
-                // Into a table known not to hold these keys: COPY, PostgreSQL's bulk path.
-                let names: Vec<&str> = shape.columns.iter().map(|(n, _)| *n).collect();
-                let statement = format!("COPY {} ({}) FROM STDIN", shape.name, names.join(", "));
-                let mut copy = tx.copy_in_raw(&statement).await?;
-                let mut buffer = Vec::with_capacity(COPY_BUFFER);
-                for row in rows {
-                    copy_text_row(&mut buffer, row);
-                    if buffer.len() >= COPY_BUFFER {
-                        copy.send(std::mem::take(&mut buffer)).await?;
-                        buffer.reserve(COPY_BUFFER);
-                    }
-                }
-                if !buffer.is_empty() {
-                    copy.send(buffer).await?;
-                }
-                copy.finish().await?;
-            }
             WriteTx::Postgres(tx) => {
                 let sql = unnest_sql(shape, replace);
                 for chunk in rows.chunks(PG_ROWS_PER_STATEMENT) {
@@ -297,6 +273,56 @@ impl WriteTx {
                         .build()
                         .execute(&mut **tx)
                         .await?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Replaces every row of a projection table with `rows` (full rows, in the shape's column
+    /// order, keys distinct), taking them as they come: on PostgreSQL `TRUNCATE` and one
+    /// `COPY … FREEZE`, each megabyte sent while the server loads the one before, so making
+    /// rows here and loading them there overlap; on SQLite `DELETE` and multi-row inserts.
+    ///
+    /// `TRUNCATE` holds the table's exclusive lock until the transaction ends: readers wait
+    /// for the commit instead of reading the old rows meanwhile.
+    pub async fn replace_rows(
+        &mut self,
+        shape: &TableShape,
+        rows: impl Iterator<Item = Vec<Cell>> + Send,
+    ) -> Result<(), StoreError> {
+        match self {
+            WriteTx::Postgres(tx) => {
+                sqlx::query(&format!("TRUNCATE {}", shape.name))
+                    .execute(&mut **tx)
+                    .await?;
+                let names: Vec<&str> = shape.columns.iter().map(|(n, _)| *n).collect();
+                let statement = format!(
+                    "COPY {} ({}) FROM STDIN WITH (FREEZE)",
+                    shape.name,
+                    names.join(", ")
+                );
+                let mut copy = tx.copy_in_raw(&statement).await?;
+                let mut buffer = Vec::with_capacity(COPY_BUFFER);
+                for row in rows {
+                    copy_text_row(&mut buffer, &row);
+                    if buffer.len() >= COPY_BUFFER {
+                        copy.send(std::mem::take(&mut buffer)).await?;
+                        buffer.reserve(COPY_BUFFER);
+                    }
+                }
+                if !buffer.is_empty() {
+                    copy.send(buffer).await?;
+                }
+                copy.finish().await?;
+            }
+            WriteTx::Sqlite(_) => {
+                self.clear_table(shape).await?;
+                let per_statement = (MAX_PARAMETERS / shape.columns.len().max(1)).max(1);
+                let mut rows = rows.peekable();
+                while rows.peek().is_some() {
+                    let chunk: Vec<Vec<Cell>> = rows.by_ref().take(per_statement).collect();
+                    self.write_rows(shape, &chunk, false).await?;
                 }
             }
         }
