@@ -590,7 +590,11 @@ async fn an_inspector_checks_one_entry_offline_from_a_proof_file() {
     // PRIVATE+KEY+<name>+<key id>+<base64>: the base64 may itself hold '+' (taking the text
     // after the last '+' once left a few characters that the output held by chance).
     let secret = secret.trim_end().splitn(5, '+').nth(4).unwrap().to_string();
-    assert_eq!(secret.len(), 44, "base64 of 0x01 and a 32-byte seed: {secret}");
+    assert_eq!(
+        secret.len(),
+        44,
+        "base64 of 0x01 and a 32-byte seed: {secret}"
+    );
     assert!(!text.contains(&secret), "key generate printed the secret");
 
     append(&ledger, 0, 6).await;
