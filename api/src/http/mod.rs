@@ -328,9 +328,18 @@ pub async fn start(
 ) -> anyhow::Result<Running> {
     let head = ledger.appender().head();
     let state = AppState::new(ledger, keys.clone(), options.max_lag, |_| {}).await?;
+    let metrics = state.metrics.clone();
     let mut background = vec![
         state.live.clone().follow(head, options.poll),
         state.people.clone().keep_current(),
+        // The recorder keeps each histogram sample until upkeep folds it into the buckets:
+        // without it, memory grows between scrapes of /metrics.
+        tokio::spawn(async move {
+            loop {
+                tokio::time::sleep(Duration::from_secs(5)).await;
+                metrics.run_upkeep();
+            }
+        }),
     ];
     if let Some(keys) = keys.filter(|k| k.origin().is_some()) {
         background.push(store::checkpoint::spawn_checkpointer(
