@@ -14,12 +14,9 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use api::http::{self, ServeOptions};
-use api::programme::{Programme, execute};
-use chrono::NaiveDate;
-use common::{ScratchDb, scale};
-use domain::command::Command as DomainCommand;
-use domain::ledger::{Actor, EventMetadata, Role};
-use domain::people::{PersonAction, token_hash};
+use api::programme::Programme;
+use common::{ScratchDb, person, scale};
+use domain::ledger::Role;
 use fantoccini::ClientBuilder;
 use serde_json::{Value, json};
 use store::{Ledger, SystemClock};
@@ -28,40 +25,6 @@ use store::{Ledger, SystemClock};
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 const LOADS: usize = 7;
-
-async fn dashboard_person(programme: &Programme) -> String {
-    let admin = Actor::new("os:bench", Role::Admin, None);
-    let date = NaiveDate::from_ymd_opt(2020, 12, 31).unwrap();
-    let metadata = EventMetadata::new(admin.clone(), date);
-    let user = "bench.dashboard";
-    let add = PersonAction::Add {
-        user: user.to_string(),
-        full_name: user.to_string(),
-        role: Role::Dashboard,
-        agency: None,
-    };
-    execute(
-        &programme.people,
-        user,
-        DomainCommand::new(date, admin.clone(), add),
-        &metadata,
-    )
-    .await
-    .unwrap();
-    let token = "htx_bench-dashboard".to_string();
-    let issue = PersonAction::IssueToken {
-        token_hash: token_hash(&token),
-    };
-    execute(
-        &programme.people,
-        user,
-        DomainCommand::new(date, admin, issue),
-        &metadata,
-    )
-    .await
-    .unwrap();
-    token
-}
 
 /// One cold load: a new browser (empty cache), the token put in sessionStorage from a page
 /// that loads no asset (`/healthz`), then `/`.
@@ -133,7 +96,12 @@ async fn main() {
     api::scenario::run(&demo, &options, |_| {}).await.unwrap();
     demo.programme.ledger.database().close().await;
     let ledger = Ledger::open(&db.url, Arc::new(SystemClock)).await.unwrap();
-    let token = dashboard_person(&Programme::new(ledger.clone())).await;
+    let token = person(
+        &Programme::new(ledger.clone()),
+        "bench.dashboard",
+        Role::Dashboard,
+    )
+    .await;
     let head = store::read_head(ledger.database()).await.unwrap().size;
     println!("demo scenario at scale {}: {head} entries", options.scale);
     let serve = ServeOptions {

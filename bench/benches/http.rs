@@ -11,12 +11,9 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use api::http::{self, ServeOptions};
-use api::programme::{Programme, execute};
-use chrono::NaiveDate;
-use common::{ScratchDb, scale};
-use domain::command::Command;
-use domain::ledger::{Actor, EventMetadata, Role};
-use domain::people::{PersonAction, token_hash};
+use api::programme::Programme;
+use common::{ScratchDb, person, scale};
+use domain::ledger::Role;
 use serde_json::json;
 use store::{Ledger, SystemClock};
 
@@ -26,39 +23,6 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 const CONNECTIONS: usize = 32;
 const WARM_UP: Duration = Duration::from_secs(2);
 const MEASURE: Duration = Duration::from_secs(10);
-
-async fn person(programme: &Programme, user: &str, role: Role) -> String {
-    let admin = Actor::new("os:bench", Role::Admin, None);
-    let date = NaiveDate::from_ymd_opt(2020, 12, 31).unwrap();
-    let metadata = EventMetadata::new(admin.clone(), date);
-    let add = PersonAction::Add {
-        user: user.to_string(),
-        full_name: user.to_string(),
-        role,
-        agency: None,
-    };
-    execute(
-        &programme.people,
-        user,
-        Command::new(date, admin.clone(), add),
-        &metadata,
-    )
-    .await
-    .unwrap();
-    let token = format!("htx_bench-{user}");
-    let issue = PersonAction::IssueToken {
-        token_hash: token_hash(&token),
-    };
-    execute(
-        &programme.people,
-        user,
-        Command::new(date, admin, issue),
-        &metadata,
-    )
-    .await
-    .unwrap();
-    token
-}
 
 struct Measured {
     requests: usize,

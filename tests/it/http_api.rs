@@ -6,10 +6,7 @@ use std::sync::Arc;
 
 use api::http::routes::{self, Endpoint};
 use api::programme::Programme;
-use domain::cooperative::{
-    Address, CooperativeAction, CooperativeKind, MemberCounts, Origin, RegistrationContent,
-    Representative,
-};
+use domain::cooperative::{CooperativeAction, MemberCounts};
 use domain::funding::{BudgetLineAction, BudgetLineId, SupportCategory};
 use domain::ledger::{Entry, Role};
 use reqwest::Method;
@@ -39,24 +36,7 @@ fn body_of<A: serde::Serialize>(action: &A, effective_date: &str) -> Value {
 }
 
 fn registration(n: u32, unit: &str, members: u32) -> CooperativeAction {
-    CooperativeAction::Register {
-        code: code(n).as_str().to_string(),
-        kind: CooperativeKind::Cooperative,
-        content: RegistrationContent {
-            name: format!("HTX Thử {n}"),
-            address: Address::new("Thôn Đông", unit),
-            representative: Representative::new("Nguyễn Văn An", "Giám đốc"),
-            charter_capital: d(500_000_000),
-        },
-        members: MemberCounts {
-            official: members,
-            associate: 0,
-            member_cooperatives: 0,
-        },
-        certificate_no: format!("GCN-{}", code(n).as_str()),
-        legacy_reg_no: None,
-        origin: Origin::New,
-    }
+    crate::support::programme::registration(&code(n), unit, members, &format!("HTX Thử {n}"))
 }
 
 fn concrete(path: &str) -> String {

@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use chrono::NaiveDate;
 use cqrs_es::{Aggregate, AggregateError, CqrsFramework};
@@ -28,7 +28,7 @@ use store::service::RememberedResponse;
 use super::auth::Authenticated;
 use super::problem::Problem;
 use super::routes::{AggregateKind, CommandSpec};
-use super::{AppState, MAX_BODY_BYTES, RequestId};
+use super::{AppState, MAX_BODY_BYTES, RequestId, with_content_type};
 use crate::programme::execute;
 
 /// The header naming a command's idempotency key.
@@ -305,14 +305,6 @@ async fn entries_marked(
     Ok(Vec::new())
 }
 
-fn json_response(status: StatusCode, body: String, content_type: &'static str) -> Response {
-    let mut response = (status, body).into_response();
-    response
-        .headers_mut()
-        .insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
-    response
-}
-
 /// An idempotency key as sent: 1 to 200 visible ASCII characters.
 fn idempotency_key(headers: &HeaderMap) -> Result<Option<String>, Problem> {
     let Some(value) = headers.get(IDEMPOTENCY_KEY) else {
@@ -391,7 +383,7 @@ async fn handle_inner(
             "application/json"
         };
         let status = StatusCode::from_u16(first.status).unwrap_or(StatusCode::OK);
-        let mut response = json_response(status, first.response, content_type);
+        let mut response = with_content_type(status, first.response, content_type);
         response
             .headers_mut()
             .insert(IDEMPOTENT_REPLAYED, HeaderValue::from_static("true"));
@@ -448,7 +440,7 @@ fn accepted(spec: &CommandSpec, id: &str, entries: Vec<WrittenEntry>) -> Respons
         entries,
     };
     let text = serde_json::to_string(&body).unwrap_or_default();
-    json_response(StatusCode::OK, text, "application/json")
+    with_content_type(StatusCode::OK, text, "application/json")
 }
 
 async fn execute_and_answer(

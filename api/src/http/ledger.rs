@@ -12,19 +12,11 @@ use store::verify::{Finding, verify_ledger};
 use store::{SystemClock, tree};
 use tlog::proof_file::ProofFile;
 
-use super::AppState;
 use super::problem::Problem;
+use super::{AppState, with_content_type};
 
 /// The most entries one `entries` request returns.
 pub const MAX_ENTRIES: u64 = 10_000;
-
-fn text(status: StatusCode, body: String, content_type: &'static str) -> Response {
-    let mut response = (status, body).into_response();
-    response
-        .headers_mut()
-        .insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
-    response
-}
 
 const PLAIN: &str = "text/plain; charset=utf-8";
 
@@ -33,7 +25,7 @@ pub async fn latest_checkpoint(state: &AppState) -> Result<Response, Problem> {
     let latest = checkpoint::latest(state.db()).await?.ok_or_else(|| {
         Problem::not_found("no checkpoint has been signed yet / chưa có điểm kiểm tra nào được ký")
     })?;
-    Ok(text(StatusCode::OK, latest.note, PLAIN))
+    Ok(with_content_type(StatusCode::OK, latest.note, PLAIN))
 }
 
 /// `POST /api/v1/ledger/checkpoint`: signs a checkpoint of the whole log now.
@@ -51,7 +43,7 @@ pub async fn sign_checkpoint(state: &AppState) -> Result<Response, Problem> {
             } else {
                 StatusCode::OK
             };
-            Ok(text(status, signed.checkpoint.note, PLAIN))
+            Ok(with_content_type(status, signed.checkpoint.note, PLAIN))
         }
         Err(CheckpointError::Store(error)) => Err(error.into()),
         Err(error @ (CheckpointError::NoSigningKey | CheckpointError::Signing(_))) => {
@@ -150,7 +142,7 @@ pub async fn proof(
         proof: hashes,
         checkpoint_note: signed.note,
     };
-    let mut response = text(StatusCode::OK, file.to_text(), PLAIN);
+    let mut response = with_content_type(StatusCode::OK, file.to_text(), PLAIN);
     let disposition = format!("attachment; filename=\"entry-{position}.tlog-proof\"");
     if let Ok(value) = HeaderValue::from_str(&disposition) {
         response

@@ -41,6 +41,20 @@ use crate::programme::Programme;
 /// The largest request body accepted (413 beyond).
 pub const MAX_BODY_BYTES: usize = 256 * 1024;
 
+/// A response of `body` with its content type.
+pub fn with_content_type(
+    status: axum::http::StatusCode,
+    body: impl Into<axum::body::Body>,
+    content_type: &'static str,
+) -> axum::response::Response {
+    let mut response = (status, body.into()).into_response();
+    response.headers_mut().insert(
+        axum::http::header::CONTENT_TYPE,
+        axum::http::HeaderValue::from_static(content_type),
+    );
+    response
+}
+
 /// The request's id, as logged and returned in `x-request-id`.
 #[derive(Debug, Clone)]
 pub struct RequestId(pub String);

@@ -155,3 +155,44 @@ pub async fn fill(ledger: &Ledger, target: u64) {
         size += n;
     }
 }
+
+/// Adds `user` in `role` to the ledger and issues it the token `htx_bench-<user>`.
+pub async fn person(
+    programme: &api::programme::Programme,
+    user: &str,
+    role: domain::ledger::Role,
+) -> String {
+    use domain::command::Command;
+    use domain::ledger::{Actor, EventMetadata, Role};
+    use domain::people::{PersonAction, token_hash};
+    let admin = Actor::new("os:bench", Role::Admin, None);
+    let date = chrono::NaiveDate::from_ymd_opt(2020, 12, 31).unwrap();
+    let metadata = EventMetadata::new(admin.clone(), date);
+    let add = PersonAction::Add {
+        user: user.to_string(),
+        full_name: user.to_string(),
+        role,
+        agency: None,
+    };
+    api::programme::execute(
+        &programme.people,
+        user,
+        Command::new(date, admin.clone(), add),
+        &metadata,
+    )
+    .await
+    .unwrap();
+    let token = format!("htx_bench-{user}");
+    let issue = PersonAction::IssueToken {
+        token_hash: token_hash(&token),
+    };
+    api::programme::execute(
+        &programme.people,
+        user,
+        Command::new(date, admin, issue),
+        &metadata,
+    )
+    .await
+    .unwrap();
+    token
+}

@@ -133,16 +133,14 @@ pub async fn publish_rule_set(programme: &Programme, cap: i64) -> RuleSetId {
     id
 }
 
-/// Registers cooperative `code` on `date` in district `unit` with `members` official members.
-pub async fn register(
-    programme: &Programme,
+/// The registration of cooperative `code` in district `unit` with `members` official members.
+pub fn registration(
     code: &CooperativeCode,
-    date: NaiveDate,
     unit: &str,
     members: u32,
     name: &str,
-) {
-    let action = CooperativeAction::Register {
+) -> CooperativeAction {
+    CooperativeAction::Register {
         code: code.as_str().to_string(),
         kind: CooperativeKind::Cooperative,
         content: RegistrationContent {
@@ -159,7 +157,19 @@ pub async fn register(
         certificate_no: format!("GCN-{}", code.as_str()),
         legacy_reg_no: None,
         origin: Origin::New,
-    };
+    }
+}
+
+/// Registers cooperative `code` on `date` in district `unit` with `members` official members.
+pub async fn register(
+    programme: &Programme,
+    code: &CooperativeCode,
+    date: NaiveDate,
+    unit: &str,
+    members: u32,
+    name: &str,
+) {
+    let action = registration(code, unit, members, name);
     accept(
         &programme.cooperatives,
         code.as_str(),
