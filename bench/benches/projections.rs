@@ -65,6 +65,7 @@ fn history(n: u64) -> Vec<NewEvent> {
             address: Address::new("Thôn Đông, xã Bình Khê", UNITS[(n % 14) as usize]),
             representative: Representative::new("Nguyễn Văn An", "Giám đốc"),
             charter_capital: Dong::new(500_000_000).unwrap(),
+            sector: None,
         },
         members: members(n),
         certificate_no: format!("GCN-{n}"),

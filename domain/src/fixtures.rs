@@ -54,6 +54,7 @@ pub fn content() -> RegistrationContent {
         address: Address::new("Thôn Đông, xã Yên Đức", "205"),
         representative: Representative::new("Nguyễn Văn An", "Giám đốc"),
         charter_capital: d(500_000_000),
+        sector: None,
     }
 }
 

@@ -253,5 +253,19 @@ mod tests {
             .cooperatives
             .iter()
             .for_each(assert_direct_cells);
+
+        // Registered without a sector (an old-style entry): NULL; then a change records one.
+        assert_eq!(registry.cooperatives.iter().next().unwrap().sector, None);
+        set.apply(&entry(
+            2,
+            "2018-03-01",
+            "RegistrationContentChanged",
+            r#"{"change":{"Sector":"fishing"},"decided_on":"2018-02-20","effective_date":"2018-03-01"}"#,
+        ));
+        set.settle();
+        let registry = set.get::<registry::Registry>().expect("registry");
+        let row = registry.cooperatives.iter().next().unwrap();
+        assert_eq!(row.sector.as_deref(), Some("fishing"));
+        registry.cooperatives.iter().for_each(assert_direct_cells);
     }
 }

@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 use store::{Cell, ColumnKind, TableShape};
 
 use crate::event::{DomainEvent, ProjectedEvent};
-use crate::table::{AnyTable, Row, Table, date, json, opt_date, positions, text};
+use crate::table::{AnyTable, Row, Table, date, json, opt_date, opt_text, positions, text};
 use crate::{Projection, Shared};
 
 /// `registry`: one row per cooperative.
@@ -24,6 +24,9 @@ pub struct RegistryRow {
     /// `htx` or `lien-hiep-htx`.
     pub kind: String,
     pub name: String,
+    /// The main sector's stored name (`agriculture`, `fishing`, …); `None` when the
+    /// registration recorded none (entries made before the registry recorded sectors).
+    pub sector: Option<String>,
     /// The status code (`active`, `dissolved`, …) after the latest change.
     pub status: String,
     /// The status as dangkykinhdoanh.gov.vn names it.
@@ -67,6 +70,7 @@ impl Row for RegistryRow {
             ("code", ColumnKind::Text),
             ("kind", ColumnKind::Text),
             ("name", ColumnKind::Text),
+            ("sector", ColumnKind::Text),
             ("status", ColumnKind::Text),
             ("status_label_vi", ColumnKind::Text),
             ("status_item", ColumnKind::Int),
@@ -104,6 +108,7 @@ impl Row for RegistryRow {
             text(&self.code),
             text(&self.kind),
             text(&self.name),
+            opt_text(self.sector.as_deref()),
             text(&self.status),
             text(&self.status_label_vi),
             Cell::Int(self.status_item),
@@ -272,6 +277,7 @@ impl Registry {
             code: code.clone(),
             kind: String::new(),
             name: String::new(),
+            sector: None,
             status: String::new(),
             status_label_vi: String::new(),
             status_item: 0,
@@ -324,6 +330,7 @@ fn refresh(row: &mut RegistryRow, state: &Cooperative, units: &Table<UnitRow>) {
     }
     if let Some(content) = state.content() {
         row.name.clone_from(&content.name);
+        row.sector = content.sector.map(|s| s.as_str().to_string());
         row.address.clone_from(&content.address.text);
         if row.address_unit != content.address.unit || row.current_unit.is_empty() {
             row.address_unit.clone_from(&content.address.unit);

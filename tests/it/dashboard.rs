@@ -358,6 +358,36 @@ async fn the_dashboard_in_chromium_shows_the_demo_as_the_api_does() {
         figure(&text(&client, "[data-testid=registry-count]").await),
         live["total"].as_i64().unwrap()
     );
+    // The sector filter reads the registry's `sector` column: only Thủy sản rows, some.
+    script(
+        &client,
+        "const s = document.querySelector('[data-testid=filter-sector]');
+         s.value = 'fishing'; s.dispatchEvent(new Event('change'));",
+    )
+    .await;
+    let sectors = script(
+        &client,
+        "return [...document.querySelectorAll('[data-testid=registry-row] td:nth-child(5)')].map(td => td.textContent)",
+    )
+    .await;
+    let sectors = sectors.as_array().unwrap();
+    assert!(!sectors.is_empty(), "no cooperative of the fishing sector");
+    assert!(
+        sectors.iter().all(|s| s.as_str().unwrap() == "Thủy sản"),
+        "{sectors:?}"
+    );
+    let fishing = figure(&text(&client, "[data-testid=registry-count]").await);
+    assert!(fishing > 0 && fishing < live["total"].as_i64().unwrap());
+    script(
+        &client,
+        "const s = document.querySelector('[data-testid=filter-sector]');
+         s.value = ''; s.dispatchEvent(new Event('change'));",
+    )
+    .await;
+    assert_eq!(
+        figure(&text(&client, "[data-testid=registry-count]").await),
+        live["total"].as_i64().unwrap()
+    );
 
     // As of 31/12/2017: the 2017 registry.
     type_into(&client, "asof-input", "31/12/2017").await;

@@ -82,6 +82,7 @@ async fn register_union(p: &Programme, n: u32, date: NaiveDate, unit: &str) {
             address: domain::cooperative::Address::new("Phường Hồng Gai", unit),
             representative: domain::cooperative::Representative::new("Trần Thị Bình", "Chủ tịch"),
             charter_capital: d(1_000_000_000),
+            sector: None,
         },
         members: MemberCounts {
             official: 0,

@@ -246,6 +246,35 @@ async fn reports_state_their_checkpoint_match_the_projections_and_recompute_from
         progress.cooperatives_year_end
     );
     assert_eq!(total[5].parse::<i64>().unwrap(), progress.new_registrations);
+    // By sector: each row's counts are the registry rows of that sector (NULL: "not-recorded"),
+    // and the totals are the registry's.
+    let by_sector = csv_section(&bytes, "by_sector");
+    let (total, rows) = by_sector.split_last().unwrap();
+    assert_eq!(total[0], TOTAL);
+    let listed: i64 = total[2].parse::<i64>().unwrap() + total[3].parse::<i64>().unwrap();
+    assert_eq!(listed, registry.cooperatives.len() as i64);
+    for row in rows {
+        let of_sector: Vec<_> = registry
+            .cooperatives
+            .iter()
+            .filter(|r| r.sector.as_deref().unwrap_or("not-recorded") == row[0])
+            .collect();
+        let htx = of_sector.iter().filter(|r| r.kind == "htx").count() as i64;
+        let unions = of_sector.len() as i64 - htx;
+        let active = of_sector.iter().filter(|r| r.status == "active").count() as i64;
+        assert_eq!(row[2].parse::<i64>().unwrap(), htx, "{row:?}");
+        assert_eq!(row[3].parse::<i64>().unwrap(), unions, "{row:?}");
+        assert_eq!(row[5].parse::<i64>().unwrap(), active, "{row:?}");
+    }
+    assert!(
+        rows.iter()
+            .any(|r| r[0] == "agriculture" && r[2].parse::<i64>().unwrap() > 0),
+        "the demo records sectors"
+    );
+    assert_eq!(
+        total[4].parse::<i64>().unwrap(),
+        progress.cooperatives_year_end
+    );
 
     // 3. Plan, JSON: the targets section against plan_progress's province rows.
     let plan_path = dir.path().join("plan.json");

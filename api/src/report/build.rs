@@ -2,6 +2,7 @@
 
 use std::collections::BTreeMap;
 
+use domain::cooperative::Sector;
 use projections::ProjectionSet;
 use projections::funding_balances::FundingBalances;
 use projections::plan_progress::{PROVINCE, PlanProgress, PlanProgressRow};
@@ -421,6 +422,67 @@ fn periodic(set: &ProjectionSet, period: Period) -> Parts {
         true,
     );
 
+    // By sector: every sector the domain lists, in its order, then those recorded none.
+    const NOT_RECORDED: &str = "not-recorded";
+    let mut sectors: BTreeMap<String, [i64; 4]> = BTreeMap::new();
+    for r in &cooperatives {
+        let key = r.sector.clone().unwrap_or_else(|| NOT_RECORDED.to_string());
+        let s = sectors.entry(key).or_default();
+        s[0] += i64::from(r.kind == "htx");
+        s[1] += i64::from(r.kind != "htx");
+        s[2] += i64::from(standing(r) && r.kind == "htx");
+        s[3] += i64::from(r.status == "active");
+    }
+    let mut ordered: Vec<(String, String)> = Sector::ALL
+        .iter()
+        .map(|s| (s.as_str().to_string(), s.label_vi().to_string()))
+        .collect();
+    ordered.extend(
+        sectors
+            .keys()
+            .filter(|k| Sector::parse(k).is_none() && k.as_str() != NOT_RECORDED)
+            .map(|k| (k.clone(), k.clone())),
+    );
+    ordered.push((
+        NOT_RECORDED.to_string(),
+        "chưa ghi / not recorded".to_string(),
+    ));
+    let columns = vec![
+        column("sector", "Ngành nghề (mã)", "Sector", CellKind::Text),
+        column(
+            "label_vi",
+            "Ngành nghề",
+            "Sector (Vietnamese)",
+            CellKind::Text,
+        ),
+        column("htx", "Số HTX", "Cooperatives", CellKind::Count),
+        column("unions", "Số liên hiệp HTX", "Unions", CellKind::Count),
+        column(
+            "htx_standing",
+            "HTX đang tồn tại",
+            "Cooperatives standing",
+            CellKind::Count,
+        ),
+        column("active", "Đang hoạt động", "Active", CellKind::Count),
+    ];
+    let rows = ordered
+        .into_iter()
+        .map(|(key, label)| {
+            let counts = sectors.get(&key).copied().unwrap_or_default();
+            let mut row = vec![Cell::Text(key), Cell::Text(label)];
+            row.extend(counts.into_iter().map(Cell::Int));
+            row
+        })
+        .collect();
+    let by_sector = section(
+        "by_sector",
+        "Số HTX theo ngành nghề cuối kỳ",
+        "Cooperatives by sector at the period's end",
+        columns,
+        rows,
+        true,
+    );
+
     // Training (year to date).
     let progress = set
         .get::<PlanProgress>()
@@ -557,7 +619,7 @@ fn periodic(set: &ProjectionSet, period: Period) -> Parts {
             period.end().format("%d/%m/%Y")
         ),
         "Địa bàn: đơn vị hiện hành tại ngày cuối kỳ (sau sáp nhập) / district: the unit the address belongs to at the period's end.".to_string(),
-        "Ngành nghề: sổ cái không ghi ngành nghề của HTX nên báo cáo không chia theo ngành / sector: the ledger records no sector for a cooperative, so the report has no breakdown by sector.".to_string(),
+        "Ngành nghề: ngành nghề chính đã đăng ký; \"chưa ghi\" là HTX đăng ký trước khi sổ ghi ngành nghề / sector: the main sector registered; \"not recorded\" counts cooperatives registered before the registry recorded sectors.".to_string(),
     ];
     (
         format!(
@@ -574,7 +636,7 @@ fn periodic(set: &ProjectionSet, period: Period) -> Parts {
             parameter("to", period.end().format("%d/%m/%Y").to_string()),
         ],
         notes,
-        vec![summary, by_status, by_district, training],
+        vec![summary, by_status, by_district, by_sector, training],
     )
 }
 

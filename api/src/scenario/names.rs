@@ -27,6 +27,20 @@ impl Sector {
     /// How common each sector is among the province's cooperatives (per mille, roughly).
     pub const WEIGHTS: [u32; 7] = [38, 7, 5, 10, 8, 16, 16];
 
+    /// The sector the registry records for a cooperative of this sector.
+    pub fn recorded(self) -> domain::cooperative::Sector {
+        use domain::cooperative::Sector as Recorded;
+        match self {
+            Sector::Agriculture => Recorded::Agriculture,
+            Sector::MarketManagement => Recorded::MarketManagement,
+            Sector::SchoolServices => Recorded::SchoolServices,
+            Sector::CleanVegetables => Recorded::CleanVegetables,
+            Sector::Sanitation => Recorded::Sanitation,
+            Sector::Fishing => Recorded::Fishing,
+            Sector::Trade => Recorded::TradeAndServices,
+        }
+    }
+
     /// The words of a cooperative's name.
     pub fn in_name(self) -> &'static str {
         match self {

@@ -11,7 +11,7 @@ use crate::document::DocumentNumber;
 use crate::money::Dong;
 use crate::text::nfc;
 
-use super::status::CooperativeKind;
+use super::status::{CooperativeKind, Sector};
 
 pub type CooperativeCommand = Command<CooperativeAction>;
 
@@ -78,6 +78,10 @@ pub struct RegistrationContent {
     pub address: Address,
     pub representative: Representative,
     pub charter_capital: Dong,
+    /// The main sector (ngành nghề chính). Absent from entries recorded before the registry
+    /// recorded sectors, and then not serialised, so those entries re-encode to the same bytes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sector: Option<Sector>,
 }
 
 /// One item of registered content, changed or corrected.
@@ -88,6 +92,7 @@ pub enum ContentChange {
     Address(Address),
     Representative(Representative),
     CharterCapital(Dong),
+    Sector(Sector),
 }
 
 impl ContentChange {
@@ -97,12 +102,14 @@ impl ContentChange {
             ContentChange::Address(_) => "address",
             ContentChange::Representative(_) => "representative",
             ContentChange::CharterCapital(_) => "charter_capital",
+            ContentChange::Sector(_) => "sector",
         }
     }
 
-    /// The same field's current value in `content`.
-    pub fn current_in(&self, content: &RegistrationContent) -> ContentChange {
-        match self {
+    /// The same field's current value in `content`; `None` for a sector not recorded (an
+    /// entry made before the registry recorded sectors).
+    pub fn current_in(&self, content: &RegistrationContent) -> Option<ContentChange> {
+        Some(match self {
             ContentChange::Name(_) => ContentChange::Name(content.name.clone()),
             ContentChange::Address(_) => ContentChange::Address(content.address.clone()),
             ContentChange::Representative(_) => {
@@ -111,7 +118,8 @@ impl ContentChange {
             ContentChange::CharterCapital(_) => {
                 ContentChange::CharterCapital(content.charter_capital)
             }
-        }
+            ContentChange::Sector(_) => ContentChange::Sector(content.sector?),
+        })
     }
 
     pub(crate) fn apply_to(&self, content: &mut RegistrationContent) {
@@ -120,6 +128,7 @@ impl ContentChange {
             ContentChange::Address(address) => content.address = address.clone(),
             ContentChange::Representative(r) => content.representative = r.clone(),
             ContentChange::CharterCapital(c) => content.charter_capital = *c,
+            ContentChange::Sector(sector) => content.sector = Some(*sector),
         }
     }
 }

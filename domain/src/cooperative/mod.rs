@@ -35,7 +35,9 @@ pub use state::{
     Cooperative, DissolutionCause, DissolutionFacts, FindingGround, OcopRating,
     PendingReorganisation, RegistrationFacts, RegistrySnapshot,
 };
-pub use status::{CooperativeKind, CooperativeStatus, StatusHistory, StatusPeriod, Transition};
+pub use status::{
+    CooperativeKind, CooperativeStatus, Sector, StatusHistory, StatusPeriod, Transition,
+};
 
 use cqrs_es::Aggregate;
 use cqrs_es::event_sink::EventSink;

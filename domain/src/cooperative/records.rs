@@ -27,7 +27,7 @@ fn normalised(change: ContentChange) -> ContentChange {
         ContentChange::Representative(r) => {
             ContentChange::Representative(Representative::new(&r.name, &r.title))
         }
-        capital @ ContentChange::CharterCapital(_) => capital,
+        other @ (ContentChange::CharterCapital(_) | ContentChange::Sector(_)) => other,
     }
 }
 
@@ -93,7 +93,12 @@ pub(super) async fn correct(
 ) -> Decision {
     let registration = coop.registered()?;
     let corrected = normalised(corrected);
-    let previous = corrected.current_in(&registration.content);
+    // A sector never recorded has nothing to correct: it is recorded by a change of content.
+    let Some(previous) = corrected.current_in(&registration.content) else {
+        return Err(CooperativeError::NothingToCorrect {
+            field: corrected.field().to_string(),
+        });
+    };
     if previous == corrected {
         return Err(CooperativeError::NothingToCorrect {
             field: corrected.field().to_string(),

@@ -113,6 +113,7 @@ pub(super) fn normalised(content: RegistrationContent) -> RegistrationContent {
             &content.representative.title,
         ),
         charter_capital: content.charter_capital,
+        sector: content.sector,
     }
 }
 

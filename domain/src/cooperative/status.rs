@@ -17,6 +17,45 @@ listed_enum! {
 }
 
 listed_enum! {
+    /// A cooperative's main sector (ngành nghề, lĩnh vực hoạt động chính), as plan 31/KH-UBND
+    /// names them, and `Other` for any sector the plan does not name.
+    pub enum Sector {
+        /// Nông nghiệp.
+        Agriculture => "agriculture",
+        /// Quản lý chợ.
+        MarketManagement => "market-management",
+        /// Dịch vụ trường học.
+        SchoolServices => "school-services",
+        /// Rau an toàn.
+        CleanVegetables => "clean-vegetables",
+        /// Vệ sinh môi trường.
+        Sanitation => "sanitation",
+        /// Thủy sản.
+        Fishing => "fishing",
+        /// Thương mại dịch vụ.
+        TradeAndServices => "trade-and-services",
+        /// Khác: a sector the plan does not name.
+        Other => "other",
+    }
+}
+
+impl Sector {
+    /// The sector as the plan names it.
+    pub const fn label_vi(self) -> &'static str {
+        match self {
+            Sector::Agriculture => "Nông nghiệp",
+            Sector::MarketManagement => "Quản lý chợ",
+            Sector::SchoolServices => "Dịch vụ trường học",
+            Sector::CleanVegetables => "Rau an toàn",
+            Sector::Sanitation => "Vệ sinh môi trường",
+            Sector::Fishing => "Thủy sản",
+            Sector::TradeAndServices => "Thương mại dịch vụ",
+            Sector::Other => "Khác",
+        }
+    }
+}
+
+listed_enum! {
     /// A cooperative's legal status. Items 4 and 6 of Điều 27 are split by cause so the
     /// registry can show why a cooperative is winding up or has ended.
     pub enum CooperativeStatus {

@@ -3,7 +3,7 @@
 
 use crate::cooperative::{
     Address, AnnualInformation, ContentChange, CooperativeAction as C, CooperativeKind,
-    DissolutionMode, Origin, ReorganisationKind, Representative,
+    DissolutionMode, Origin, RegistrationContent, ReorganisationKind, Representative, Sector,
 };
 use crate::fixtures::{clerk, code, content, d, day, doc, members, union_members};
 use crate::funding::{
@@ -76,6 +76,22 @@ pub(super) fn cooperative() -> Vec<C> {
         C::ChangeRegisteredContent {
             change: ContentChange::CharterCapital(d(800_000_000)),
             decided_on: day(2020, 1, 2),
+        },
+        C::ChangeRegisteredContent {
+            change: ContentChange::Sector(Sector::CleanVegetables),
+            decided_on: day(2020, 6, 1),
+        },
+        C::Register {
+            code: code(9).to_string(),
+            kind: cooperative,
+            content: RegistrationContent {
+                sector: Some(Sector::Fishing),
+                ..content()
+            },
+            members: members(7),
+            certificate_no: "5701000129".into(),
+            legacy_reg_no: None,
+            origin: Origin::New,
         },
         C::CorrectRecord {
             corrected: ContentChange::Representative(Representative::new(

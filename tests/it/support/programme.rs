@@ -148,6 +148,7 @@ pub fn registration(
             address: Address::new("Thôn Đông", unit),
             representative: Representative::new("Nguyễn Văn An", "Giám đốc"),
             charter_capital: d(500_000_000),
+            sector: Some(domain::cooperative::Sector::Agriculture),
         },
         members: MemberCounts {
             official: members,

@@ -153,22 +153,13 @@ export async function plan(ctx, root) {
 
 // --- Registry ------------------------------------------------------------------------
 
-const SECTORS = [
-  ["agriculture", "Nông nghiệp"],
-  ["market", "Quản lý chợ"],
-  ["school", "Dịch vụ trường học"],
-  ["vegetables", "Rau an toàn"],
-  ["sanitation", "Vệ sinh môi trường"],
-  ["fishing", "Thủy sản"],
-  ["trade", "Thương mại dịch vụ"],
-].map(([key, words]) => [key, f.fold(words)]);
+/** The sectors the registry records (`registry.sector`, the domain's stored names), in the
+ * domain's order; a cooperative registered before sectors were recorded has none. */
+const SECTORS = ["agriculture", "market-management", "school-services", "clean-vegetables", "sanitation", "fishing", "trade-and-services", "other"];
+const NO_SECTOR = "not-recorded";
 
-/** The sector a cooperative's registered name says (the registry has no sector column). */
-export function sectorOf(name) {
-  const folded = f.fold(name);
-  const found = SECTORS.find(([, words]) => folded.includes(words));
-  return found ? found[0] : "other";
-}
+/** The sector filter's key of a registry row: its `sector` column, or "not recorded". */
+export const sectorOf = (row) => row.sector || NO_SECTOR;
 
 const statusLabel = (row) => (lang() === "vi" && row.status_label_vi ? row.status_label_vi : t(`status.${row.status}`));
 
@@ -176,7 +167,7 @@ const PAGE = 50;
 
 export async function registry(ctx, root) {
   const answer = await api.rows("registry", "registry", { as_of_date: ctx.asOf });
-  const all = answer.rows.map((r) => ({ ...r, _folded: f.fold(`${r.code} ${r.name} ${r.address} ${r.representative}`), _sector: sectorOf(r.name) }));
+  const all = answer.rows.map((r) => ({ ...r, _folded: f.fold(`${r.code} ${r.name} ${r.address} ${r.representative}`), _sector: sectorOf(r) }));
   const filters = ctx.registryFilters;
   const option = (value, label) => h("option", { value }, label);
   const uniq = (values) => [...new Set(values)].filter((v) => v !== null && v !== undefined && v !== "").sort();
@@ -185,7 +176,7 @@ export async function registry(ctx, root) {
   const district = h("select", { "data-testid": "filter-district" }, option("", t("all.districts")), uniq(all.map((r) => r.current_unit)).map((u) => option(u, `${unitName(ctx, u)} (${u})`)));
   const statuses = new Map(all.map((r) => [r.status, t(`status.${r.status}`)]));
   const status = h("select", { "data-testid": "filter-status" }, option("", t("all.statuses")), [...statuses].sort().map(([code, label]) => option(code, label)));
-  const sector = h("select", { "data-testid": "filter-sector" }, option("", t("all.sectors")), [...SECTORS.map(([k]) => k), "other"].map((k) => option(k, t(`sector.${k}`))));
+  const sector = h("select", { "data-testid": "filter-sector" }, option("", t("all.sectors")), [...SECTORS, NO_SECTOR].map((k) => option(k, t(`sector.${k}`))));
   district.value = filters.district || "";
   status.value = filters.status || "";
   sector.value = filters.sector || "";
@@ -259,7 +250,6 @@ export async function registry(ctx, root) {
       pager,
     ),
     section("registry.byStatus", chartBox),
-    h("p", { class: "note" }, t("registry.sectorNote")),
   );
 }
 

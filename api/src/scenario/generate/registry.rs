@@ -137,6 +137,7 @@ fn registration(world: &World, coop: usize, rng: &mut Rng, origin: Origin, legac
             address: Address::new(&format!("Thôn {village}, {}", place_of(&c.name)), unit),
             representative: Representative::new(&person(rng), "Giám đốc"),
             charter_capital: dong(rng.between(10, 200) * 10_000_000),
+            sector: Some(c.sector.recorded()),
         },
         members: MemberCounts {
             official: c.members,
@@ -518,6 +519,7 @@ fn unions(world: &mut World) -> Result<(), ScenarioError> {
                     "Chủ tịch Hội đồng quản trị",
                 ),
                 charter_capital: dong(2_000_000_000),
+                sector: Some(Sector::Agriculture.recorded()),
             },
             members: MemberCounts {
                 official: 0,

@@ -204,3 +204,101 @@ fn an_address_correction_is_checked_on_the_date_the_address_took_effect() {
             date: day(2017, 9, 1),
         });
 }
+
+#[test]
+fn a_sector_is_recorded_changed_and_corrected() {
+    use crate::cooperative::{Cooperative, Sector};
+    use cqrs_es::Aggregate;
+
+    let registered = E::CooperativeRegistered {
+        code: code(1),
+        kind: crate::cooperative::CooperativeKind::Cooperative,
+        content: crate::cooperative::RegistrationContent {
+            sector: Some(Sector::Fishing),
+            ..content()
+        },
+        members: members(7),
+        certificate_no: "GCN-01".into(),
+        legacy_reg_no: None,
+        origin: crate::cooperative::Origin::New,
+        governing_law: crate::cooperative::law_on(day(2017, 9, 1)).citation.into(),
+        effective_date: day(2017, 9, 1),
+    };
+    let mut coop = Cooperative::default();
+    coop.apply(registered.clone());
+    assert_eq!(coop.content().unwrap().sector, Some(Sector::Fishing));
+    coop.apply(E::RegistrationContentChanged {
+        change: ContentChange::Sector(Sector::TradeAndServices),
+        decided_on: day(2018, 1, 1),
+        effective_date: day(2018, 1, 5),
+    });
+    assert_eq!(
+        coop.content().unwrap().sector,
+        Some(Sector::TradeAndServices)
+    );
+
+    seeded()
+        .given(vec![registered])
+        .when(cmd(
+            day(2018, 1, 5),
+            A::CorrectRecord {
+                corrected: ContentChange::Sector(Sector::Agriculture),
+                reason: "nhập sai".into(),
+            },
+        ))
+        .then_expect_events(vec![E::RegistrationRecordCorrected {
+            previous: ContentChange::Sector(Sector::Fishing),
+            corrected: ContentChange::Sector(Sector::Agriculture),
+            reason: "nhập sai".into(),
+            effective_date: day(2018, 1, 5),
+        }]);
+    // No sector recorded (an entry from before sectors): it is recorded by a change of
+    // content, not corrected.
+    seeded()
+        .given(vec![htx(1)])
+        .when(cmd(
+            day(2018, 1, 5),
+            A::CorrectRecord {
+                corrected: ContentChange::Sector(Sector::Agriculture),
+                reason: "nhập sai".into(),
+            },
+        ))
+        .then_expect_error(Error::NothingToCorrect {
+            field: "sector".into(),
+        });
+}
+
+#[test]
+fn an_entry_without_sector_decodes_and_re_encodes_to_the_same_bytes() {
+    use crate::cooperative::Sector;
+    use crate::ledger::to_canonical_vec;
+
+    // The payload of a registration recorded before the registry recorded sectors.
+    let old = r#"{"CooperativeRegistered":{"certificate_no":"GCN-01","code":"CODE","content":{"address":{"text":"Thôn Đông, xã Yên Đức","unit":"205"},"charter_capital":500000000,"name":"Hợp tác xã Nông nghiệp Yên Đức","representative":{"name":"Nguyễn Văn An","title":"Giám đốc"}},"effective_date":"2017-09-01","governing_law":"LAW","kind":"htx","legacy_reg_no":null,"members":{"associate":0,"member_cooperatives":0,"official":7},"origin":"New"}}"#
+        .replace("CODE", code(1).as_str())
+        .replace("LAW", crate::cooperative::law_on(day(2017, 9, 1)).citation);
+    let old = old.as_str();
+    let value: serde_json::Value = serde_json::from_str(old).unwrap();
+    assert_eq!(
+        to_canonical_vec(&value).unwrap(),
+        old.as_bytes(),
+        "the sample is canonical"
+    );
+    let event: E = serde_json::from_value(value).unwrap();
+    let E::CooperativeRegistered { content, .. } = &event else {
+        panic!("a registration");
+    };
+    assert_eq!(content.sector, None);
+    let again = to_canonical_vec(&serde_json::to_value(&event).unwrap()).unwrap();
+    assert_eq!(std::str::from_utf8(&again).unwrap(), old);
+
+    // With a sector, it is written by its stored name.
+    let mut with_sector = serde_json::to_value(&event).unwrap();
+    with_sector["CooperativeRegistered"]["content"]["sector"] = "clean-vegetables".into();
+    let decoded: E = serde_json::from_value(with_sector.clone()).unwrap();
+    let E::CooperativeRegistered { content, .. } = &decoded else {
+        panic!("a registration");
+    };
+    assert_eq!(content.sector, Some(Sector::CleanVegetables));
+    assert_eq!(serde_json::to_value(&decoded).unwrap(), with_sector);
+}
