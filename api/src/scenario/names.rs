@@ -2,75 +2,38 @@
 //! district-level unit of 2017, people's names, OCOP products. Names are generated from these
 //! lists; none is a real cooperative.
 
-/// The sectors plan 31/KH-UBND names (section I and II), as they appear in cooperative names.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Sector {
-    Agriculture,
-    MarketManagement,
-    SchoolServices,
-    CleanVegetables,
-    Sanitation,
-    Fishing,
-    Trade,
-}
+use domain::cooperative::Sector;
 
-impl Sector {
-    pub const ALL: [Sector; 7] = [
-        Sector::Agriculture,
-        Sector::MarketManagement,
-        Sector::SchoolServices,
-        Sector::CleanVegetables,
-        Sector::Sanitation,
-        Sector::Fishing,
-        Sector::Trade,
-    ];
-    /// How common each sector is among the province's cooperatives (per mille, roughly).
-    pub const WEIGHTS: [u32; 7] = [38, 7, 5, 10, 8, 16, 16];
+/// The sectors the scenario draws (the domain's [`Sector`]s the plan names, in sections I and
+/// II; none is drawn as `Other`), their name words being the domain's own label.
+pub const SECTORS: [Sector; 7] = [
+    Sector::Agriculture,
+    Sector::MarketManagement,
+    Sector::SchoolServices,
+    Sector::CleanVegetables,
+    Sector::Sanitation,
+    Sector::Fishing,
+    Sector::TradeAndServices,
+];
+/// How common each of [`SECTORS`] is among the province's cooperatives (per mille, roughly).
+pub const SECTOR_WEIGHTS: [u32; 7] = [38, 7, 5, 10, 8, 16, 16];
 
-    /// The sector the registry records for a cooperative of this sector.
-    pub fn recorded(self) -> domain::cooperative::Sector {
-        use domain::cooperative::Sector as Recorded;
-        match self {
-            Sector::Agriculture => Recorded::Agriculture,
-            Sector::MarketManagement => Recorded::MarketManagement,
-            Sector::SchoolServices => Recorded::SchoolServices,
-            Sector::CleanVegetables => Recorded::CleanVegetables,
-            Sector::Sanitation => Recorded::Sanitation,
-            Sector::Fishing => Recorded::Fishing,
-            Sector::Trade => Recorded::TradeAndServices,
-        }
-    }
-
-    /// The words of a cooperative's name.
-    pub fn in_name(self) -> &'static str {
-        match self {
-            Sector::Agriculture => "Nông nghiệp",
-            Sector::MarketManagement => "Quản lý chợ",
-            Sector::SchoolServices => "Dịch vụ trường học",
-            Sector::CleanVegetables => "Rau an toàn",
-            Sector::Sanitation => "Vệ sinh môi trường",
-            Sector::Fishing => "Thủy sản",
-            Sector::Trade => "Thương mại dịch vụ",
-        }
-    }
-
-    /// OCOP products a cooperative of this sector may have rated.
-    pub fn products(self) -> &'static [&'static str] {
-        match self {
-            Sector::Agriculture => &[
-                "Chè Đường Hoa",
-                "Miến dong Bình Liêu",
-                "Ba kích tím",
-                "Mật ong hoa rừng",
-                "Gà Tiên Yên",
-                "Trà hoa vàng",
-                "Gạo nếp cái hoa vàng",
-            ],
-            Sector::Fishing => &["Chả mực", "Nước mắm", "Sá sùng khô", "Tôm he", "Hàu sữa"],
-            Sector::CleanVegetables => &["Rau an toàn", "Nấm sò", "Dưa lưới"],
-            Sector::Trade => &["Rượu mơ", "Bánh gio", "Bánh gật gù"],
-            _ => &[],
-        }
+/// OCOP products a cooperative of `sector` may have rated.
+pub fn products(sector: Sector) -> &'static [&'static str] {
+    match sector {
+        Sector::Agriculture => &[
+            "Chè Đường Hoa",
+            "Miến dong Bình Liêu",
+            "Ba kích tím",
+            "Mật ong hoa rừng",
+            "Gà Tiên Yên",
+            "Trà hoa vàng",
+            "Gạo nếp cái hoa vàng",
+        ],
+        Sector::Fishing => &["Chả mực", "Nước mắm", "Sá sùng khô", "Tôm he", "Hàu sữa"],
+        Sector::CleanVegetables => &["Rau an toàn", "Nấm sò", "Dưa lưới"],
+        Sector::TradeAndServices => &["Rượu mơ", "Bánh gio", "Bánh gật gù"],
+        _ => &[],
     }
 }
 

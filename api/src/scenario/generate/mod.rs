@@ -19,10 +19,10 @@ use domain::funding::BudgetLineAction;
 use domain::ledger::{Actor, Role};
 
 use super::ScenarioError;
-use super::names::Sector;
 use super::params::{Counts, FIRST_YEAR, LAST_YEAR, MAX_SCALE, MIN_SCALE};
 use super::rng::Rng;
 use super::step::{Expect, Step, StepCommand, recorded_at};
+use domain::cooperative::Sector;
 
 /// The last year the ledger records in: settlements of 2020 are approved in 2021.
 pub const SETTLEMENT_YEAR: i32 = LAST_YEAR + 1;
@@ -250,7 +250,7 @@ impl World {
 
     /// "HTX {sector} {place}", numbered when the name is taken.
     pub fn new_name(&mut self, prefix: &str, sector: Sector, place: &str) -> String {
-        let base = format!("{prefix} {} {place}", sector.in_name());
+        let base = format!("{prefix} {} {place}", sector.label_vi());
         let n = self.names.entry(base.clone()).or_insert(0);
         *n += 1;
         if *n == 1 { base } else { format!("{base} {n}") }

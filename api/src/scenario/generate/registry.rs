@@ -8,7 +8,7 @@ use domain::code::CooperativeCode;
 use domain::cooperative::{
     Address, AnnualInformation, ContentChange, CooperativeAction as A, CooperativeKind,
     DissolutionMode, MemberCounts, Origin, RegistrationContent, ReorganisationKind as K,
-    Representative,
+    Representative, Sector,
 };
 use domain::document::DocumentNumber;
 use domain::money::Dong;
@@ -18,7 +18,9 @@ use domain::rules::RuleCode;
 use super::people::clerk;
 use super::{Coop, Fate, Rank, World, add_months, after, by, day, some_day};
 use crate::scenario::ScenarioError;
-use crate::scenario::names::{DISTRICTS, GIVEN_NAMES, MIDDLE_NAMES, SURNAMES, Sector};
+use crate::scenario::names::{
+    DISTRICTS, GIVEN_NAMES, MIDDLE_NAMES, SECTOR_WEIGHTS, SECTORS, SURNAMES, products,
+};
 use crate::scenario::params::{FIRST_YEAR, UNION_MEMBERS};
 use crate::scenario::rng::Rng;
 use crate::scenario::step::StepCommand;
@@ -106,7 +108,7 @@ fn with_finding(world: &mut World, coop: usize, on: NaiveDate, action: A, _rule:
 fn new_coop(world: &mut World, rng: &mut Rng, registered_on: NaiveDate, fate: Fate) -> usize {
     let weights: Vec<u32> = DISTRICTS.iter().map(|(_, w, _)| *w).collect();
     let (unit, _, places) = DISTRICTS[rng.weighted(&weights)];
-    let sector = Sector::ALL[rng.weighted(&Sector::WEIGHTS)];
+    let sector = SECTORS[rng.weighted(&SECTOR_WEIGHTS)];
     let place = *rng.pick(places);
     let name = world.new_name("HTX", sector, place);
     let code = world.new_code();
@@ -137,7 +139,7 @@ fn registration(world: &World, coop: usize, rng: &mut Rng, origin: Origin, legac
             address: Address::new(&format!("Thôn {village}, {}", place_of(&c.name)), unit),
             representative: Representative::new(&person(rng), "Giám đốc"),
             charter_capital: dong(rng.between(10, 200) * 10_000_000),
-            sector: Some(c.sector.recorded()),
+            sector: Some(c.sector),
         },
         members: MemberCounts {
             official: c.members,
@@ -519,7 +521,7 @@ fn unions(world: &mut World) -> Result<(), ScenarioError> {
                     "Chủ tịch Hội đồng quản trị",
                 ),
                 charter_capital: dong(2_000_000_000),
-                sector: Some(Sector::Agriculture.recorded()),
+                sector: Some(Sector::Agriculture),
             },
             members: MemberCounts {
                 official: 0,
@@ -752,11 +754,11 @@ fn ocop(world: &mut World, year: i32) {
     let mut rng = world.rng("ocop", year);
     let pool: Vec<usize> = stable(world, day(year, 1, 1), None)
         .into_iter()
-        .filter(|i| !world.coops[*i].sector.products().is_empty())
+        .filter(|i| !products(world.coops[*i].sector).is_empty())
         .collect();
     for i in draw(&mut rng, &pool, world.counts.ocop_per_year as usize) {
         let on = some_day(&mut rng, day(year, 6, 3), day(year, 11, 29));
-        let product = *rng.pick(world.coops[i].sector.products());
+        let product = *rng.pick(products(world.coops[i].sector));
         let rate = A::RateOcopProduct {
             product: product.to_string(),
             stars: if rng.chance(25) { 4 } else { 3 },
