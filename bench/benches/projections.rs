@@ -21,7 +21,7 @@ use domain::cooperative::{
 use domain::ledger::{Actor, EventMetadata, Role};
 use domain::money::Dong;
 use projections::Filter;
-use projections::projector::{self, Projector};
+use projections::projector;
 use store::{AppendRequest, Ledger, NewEvent, SystemClock};
 
 use common::ScratchDb;
@@ -285,9 +285,11 @@ async fn follow_while_appending(
     more: u64,
 ) -> Lag {
     let database = ledger.database();
-    let mut projector = Projector::load(database).await.unwrap();
-    projector.catch_up(|_| {}).await.unwrap();
-    let follower = projector.follow(head, poll);
+    // The service's follower (the same one `htx-ledger serve` runs).
+    let follower = api::http::reads::LiveProjections::start(database, head.clone(), |_| {})
+        .await
+        .unwrap()
+        .follow(head, poll);
     let writing = {
         let ledger = ledger.clone();
         tokio::spawn(async move { append(&ledger, first, first + more, 8).await })

@@ -5,11 +5,9 @@
 //! in the writer's process and is lost if that process stops): it reads the log by position
 //! from its own checkpoint, so it misses nothing and counts nothing twice.
 
-use std::time::Duration;
-
 use futures::TryStreamExt;
 use store::{Database, StoreError, WriteTx, read_head, read_rows, stream_entries};
-use tokio::sync::{mpsc, watch};
+use tokio::sync::mpsc;
 
 use crate::event::{DecodeError, ProjectedEvent, decode};
 use crate::table::{Changes, RowError};
@@ -158,37 +156,6 @@ impl Projector {
         }
         tx.commit().await?;
         Ok(())
-    }
-
-    /// Follows the log: folds new entries as soon as `head` says the log grew, and at least
-    /// every `poll` (for writers in other processes). Runs until aborted; failures are
-    /// logged, the projections reloaded from their last commit, and retried.
-    pub fn follow(
-        mut self,
-        mut head: watch::Receiver<u64>,
-        poll: Duration,
-    ) -> tokio::task::JoinHandle<()> {
-        tokio::spawn(async move {
-            loop {
-                if let Err(error) = self.catch_up(|_| {}).await {
-                    tracing::error!(%error, "projector failed; reloading from its checkpoint");
-                    tokio::time::sleep(poll).await;
-                    match Projector::load(&self.db).await {
-                        Ok(fresh) => self = fresh,
-                        Err(error) => tracing::error!(%error, "projector cannot reload"),
-                    }
-                    continue;
-                }
-                let position = self.position;
-                // Wake when the appender moves the head past what is folded, or on the poll.
-                let woken = tokio::time::timeout(poll, head.wait_for(|size| *size > position));
-                let closed = matches!(woken.await, Ok(Err(_)));
-                if closed {
-                    // The appender is gone (another process writes): poll only.
-                    tokio::time::sleep(poll).await;
-                }
-            }
-        })
     }
 }
 

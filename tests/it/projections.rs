@@ -360,10 +360,12 @@ async fn the_projector_follows_the_log_as_it_grows() {
     let test = TestLedger::postgres().await;
     let programme = Programme::new(test.ledger.clone());
     let db = test.ledger.database().clone();
-    let follower = Projector::load(&db)
+    // The service's follower (the same one `htx-ledger serve` runs).
+    let head = test.ledger.appender().head();
+    let follower = api::http::reads::LiveProjections::start(&db, head.clone(), |_| {})
         .await
         .unwrap()
-        .follow(test.ledger.appender().head(), Duration::from_secs(30));
+        .follow(head, Duration::from_secs(30));
     registry_scenario(&programme, None).await;
     let head = store::read_head(&db).await.unwrap().size;
     let mut position = 0;
