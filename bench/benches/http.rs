@@ -143,12 +143,7 @@ async fn main() {
         options.scale,
         filled.elapsed().as_secs_f64()
     );
-    let serve = ServeOptions {
-        bind: "127.0.0.1:0".parse().unwrap(),
-        max_lag: 10_000,
-        poll: Duration::from_millis(500),
-        checkpoint_every: Duration::from_secs(3600),
-    };
+    let serve = ServeOptions::local(Duration::from_millis(500));
     let running = http::start(ledger, None, &serve, false).await.unwrap();
     let base = format!("http://{}", running.addr);
     let codes: Vec<String> = {

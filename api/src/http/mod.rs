@@ -289,6 +289,19 @@ pub struct ServeOptions {
     pub checkpoint_every: Duration,
 }
 
+impl ServeOptions {
+    /// On 127.0.0.1 at a port the system picks, polling every `poll`, signing rarely (an
+    /// hour): for tests and benchmarks that start the service in-process.
+    pub fn local(poll: Duration) -> ServeOptions {
+        ServeOptions {
+            bind: SocketAddr::from(([127, 0, 0, 1], 0)),
+            max_lag: 10_000,
+            poll,
+            checkpoint_every: Duration::from_secs(3600),
+        }
+    }
+}
+
 /// A running service: its address, and the handle to stop it.
 pub struct Running {
     pub addr: SocketAddr,

@@ -77,12 +77,7 @@ impl TestServer {
         let vkey = super::keys::write_key(keys.path(), 7);
         let ring = Arc::new(KeyRing::load(keys.path()).expect("the key folder loads"));
         let tokens = add_people(&Programme::new(test.ledger.clone())).await;
-        let options = ServeOptions {
-            bind: "127.0.0.1:0".parse().expect("an address"),
-            max_lag: 10_000,
-            poll: Duration::from_millis(100),
-            checkpoint_every: Duration::from_secs(3600),
-        };
+        let options = ServeOptions::local(Duration::from_millis(100));
         let running = http::start(test.ledger.clone(), Some(ring), &options, false)
             .await
             .expect("the service starts");
