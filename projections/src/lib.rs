@@ -9,7 +9,9 @@
 //!   transaction), replays and rebuilds.
 //!
 //! A projection keeps all its state in its tables (internal tables where needed), so that the
-//! projector can stop anywhere and resume from the tables and its checkpoint.
+//! projector can stop anywhere and resume from the tables and its checkpoint; the one state
+//! they share, each cooperative's domain state ([`shared`]), is refolded from the log's
+//! cooperative entries below the checkpoint instead.
 
 pub mod beneficiary_history;
 pub mod dissolution;
@@ -148,22 +150,17 @@ impl ProjectionSet {
         &self.shared
     }
 
-    /// Every table: the shared state's, then each projection's.
+    /// Every table, projection by projection.
     pub fn tables(&self) -> Vec<&dyn AnyTable> {
-        let mut tables = self.shared.tables();
-        for projection in &self.projections {
-            tables.extend(projection.tables());
-        }
-        tables
+        self.projections.iter().flat_map(|p| p.tables()).collect()
     }
 
     /// Every table, to load, flush or untrack.
     pub fn tables_mut(&mut self) -> Vec<&mut dyn AnyTable> {
-        let mut tables = self.shared.tables_mut();
-        for projection in &mut self.projections {
-            tables.extend(projection.tables_mut());
-        }
-        tables
+        self.projections
+            .iter_mut()
+            .flat_map(|p| p.tables_mut())
+            .collect()
     }
 
     pub fn projections(&self) -> &[Box<dyn Projection>] {
@@ -214,6 +211,57 @@ mod tests {
         event::decode(json.as_bytes(), position).expect("a test entry")
     }
 
+    /// docs/projections.md: a year-end count is established by the registration, the status
+    /// changes and the address changes up to 31/12, not by every entry of the cooperative.
+    #[test]
+    fn a_year_end_count_is_traced_to_the_registration_and_the_status_and_address_changes() {
+        let mut set = ProjectionSet::new();
+        set.apply(&entry(
+            0,
+            "2010-03-01",
+            "CooperativeRegistered",
+            r#"{"certificate_no":"GCN-0","code":"5700000011","content":{"address":{"text":"Thôn Đông","unit":"193"},"charter_capital":500000000,"name":"HTX số 0","representative":{"name":"Nguyễn Văn An","title":"Giám đốc"}},"effective_date":"2010-03-01","governing_law":"Luật HTX 2003","kind":"htx","legacy_reg_no":null,"members":{"associate":0,"member_cooperatives":0,"official":7},"origin":"New"}"#,
+        ));
+        set.apply(&entry(
+            1,
+            "2018-02-06",
+            "MembershipRecorded",
+            r#"{"effective_date":"2018-02-06","members":{"associate":1,"member_cooperatives":0,"official":13}}"#,
+        ));
+        set.apply(&entry(
+            2,
+            "2019-05-01",
+            "BusinessSuspended",
+            r#"{"effective_date":"2019-05-01","until":"2019-08-01"}"#,
+        ));
+        set.apply(&entry(
+            3,
+            "2019-09-01",
+            "RegistrationContentChanged",
+            r#"{"change":{"Address":{"text":"Thôn Tây","unit":"205"}},"decided_on":"2019-08-20","effective_date":"2019-09-01"}"#,
+        ));
+        set.apply(&entry(
+            4,
+            "2019-10-01",
+            "MembershipRecorded",
+            r#"{"effective_date":"2019-10-01","members":{"associate":1,"member_cooperatives":0,"official":15}}"#,
+        ));
+        set.settle();
+        let plan = set.get::<plan_progress::PlanProgress>().expect("plan");
+        let year_end = |year: i32| -> (String, Vec<u64>) {
+            let row = plan
+                .sources
+                .iter()
+                .find(|r| r.year == year && r.measure == "cooperatives_year_end")
+                .expect("a year-end source");
+            (row.unit.clone(), row.positions.clone())
+        };
+        assert_eq!(year_end(2017), ("193".to_string(), vec![0]));
+        assert_eq!(year_end(2018), ("193".to_string(), vec![0]));
+        assert_eq!(year_end(2019), ("205".to_string(), vec![0, 2, 3]));
+        assert_eq!(year_end(2020), ("205".to_string(), vec![0, 2, 3]));
+    }
+
     #[test]
     fn hand_written_cells_equal_the_generic_ones() {
         let mut set = ProjectionSet::new();
@@ -242,17 +290,13 @@ mod tests {
             dissolution.rows.len(),
             plan.sources.len(),
             plan.state.len(),
-            set.shared().cooperatives.len(),
+            set.shared().len(),
         ];
         assert_eq!(counts, [1, 1, 4, 1, 1]);
         registry.cooperatives.iter().for_each(assert_direct_cells);
         dissolution.rows.iter().for_each(assert_direct_cells);
         plan.sources.iter().for_each(assert_direct_cells);
         plan.state.iter().for_each(assert_direct_cells);
-        set.shared()
-            .cooperatives
-            .iter()
-            .for_each(assert_direct_cells);
 
         // Registered without a sector (an old-style entry): NULL; then a change records one.
         assert_eq!(registry.cooperatives.iter().next().unwrap().sector, None);

@@ -11,7 +11,7 @@
 //! subject) with the value the subject (a cooperative, a training class, a budget entry)
 //! contributes and the positions of the entries that establish it. Each subject's
 //! contributions are recomputed from its state (kept in `plan_progress_state`, with a
-//! cooperative's domain state read from the shared `cooperative_state`) whenever a unit merger
+//! cooperative's domain state read from the shared state) whenever a unit merger
 //! or the region mapping arrives, or one of its events (a cooperative's once per batch, at
 //! [`Projection::settle`]), and the difference applied.
 
@@ -321,8 +321,12 @@ impl Row for PlanSourceRow {
 pub struct CooperativeSubject {
     /// The address's unit from each date on.
     pub units: Vec<(NaiveDate, String)>,
-    /// Every entry of the cooperative: (position, effective date).
-    pub entries: Vec<(u64, NaiveDate)>,
+    /// The entries that establish whether and where it stands on a date: its registration,
+    /// status changes and address changes, as (position, effective date).
+    pub standing: Vec<(u64, NaiveDate)>,
+    /// How many status periods its domain state had after the last event folded: an event
+    /// that adds one changes its status.
+    pub status_periods: usize,
     pub registered: Option<(u64, NaiveDate)>,
     pub re_registered: Option<(u64, NaiveDate)>,
     pub dissolved: Option<(u64, NaiveDate)>,
@@ -334,7 +338,8 @@ impl CooperativeSubject {
     fn empty() -> Self {
         CooperativeSubject {
             units: Vec::new(),
-            entries: Vec::new(),
+            standing: Vec::new(),
+            status_periods: 0,
             registered: None,
             re_registered: None,
             dissolved: None,
@@ -563,18 +568,15 @@ impl PlanProgress {
 
     /// Adds `delta` (and `count` sources) to `measure` of the row and of the province row.
     fn add(&mut self, year: i32, unit: &str, measure: Measure, delta: i64, count: i64) {
-        let mut units = vec![PROVINCE.to_string()];
-        if unit != PROVINCE {
-            units.push(unit.to_string());
-        }
-        for u in units {
-            let key = (year, u.clone());
-            if self.rows.get(&key).is_none() {
-                let fresh = self.new_row(year, &u);
-                self.rows.upsert(fresh);
-            }
-            let Some(row) = self.rows.get_mut(&key) else {
-                continue;
+        let district = (unit != PROVINCE).then_some(unit);
+        for u in std::iter::once(PROVINCE).chain(district) {
+            let key = (year, u.to_string());
+            let row = match self.rows.get_mut(&key) {
+                Some(row) => row,
+                None => {
+                    let fresh = self.new_row(year, u);
+                    self.rows.entry(key.clone(), || fresh)
+                }
             };
             *measure.of_mut(row) += delta;
             row.sources += count;
@@ -599,26 +601,33 @@ impl PlanProgress {
         let Some(measure) = Measure::parse(&key.2) else {
             return;
         };
-        let existing = self.sources.get(&key).cloned();
-        let wanted = contribution.map(|c| PlanSourceRow {
-            year: key.0,
-            unit: key.1.clone(),
-            measure: key.2.clone(),
-            subject: key.3.clone(),
-            value: c.value,
-            effective_date: c.effective_date,
-            positions: c.positions,
-        });
-        if existing == wanted {
+        let unchanged = match (self.sources.get(&key), &contribution) {
+            (Some(old), Some(c)) => {
+                old.value == c.value
+                    && old.effective_date == c.effective_date
+                    && old.positions == c.positions
+            }
+            (None, None) => true,
+            _ => false,
+        };
+        if unchanged {
             return;
         }
-        if let Some(old) = existing {
-            self.sources.remove(&key);
+        if let Some(old) = self.sources.remove(&key) {
             self.add(old.year, &old.unit, measure, -old.value, -1);
         }
-        if let Some(new) = wanted {
-            self.add(new.year, &new.unit, measure, new.value, 1);
-            self.sources.upsert(new);
+        if let Some(c) = contribution {
+            self.add(key.0, &key.1, measure, c.value, 1);
+            let (year, unit, measure, subject) = key;
+            self.sources.upsert(PlanSourceRow {
+                year,
+                unit,
+                measure,
+                subject,
+                value: c.value,
+                effective_date: c.effective_date,
+                positions: c.positions,
+            });
         }
     }
 
@@ -720,7 +729,7 @@ impl PlanProgress {
                     CooperativeKind::Union => Measure::UnionsYearEnd,
                 };
                 let own = s
-                    .entries
+                    .standing
                     .iter()
                     .filter(|(_, d)| *d <= end)
                     .map(|(p, _)| *p)
@@ -878,9 +887,12 @@ impl PlanProgress {
 
     /// Folds the event into the cooperative's state; its contributions follow at
     /// [`Projection::settle`].
-    fn apply_cooperative(&mut self, event: &ProjectedEvent, e: &CooperativeEvent) {
+    fn apply_cooperative(&mut self, event: &ProjectedEvent, e: &CooperativeEvent, shared: &Shared) {
         use CooperativeEvent as E;
         let id = &event.aggregate_id;
+        let status_periods = shared
+            .cooperative(id)
+            .map_or(0, |c| c.status_history().periods().len());
         let row = self
             .state
             .entry((COOPERATIVE.to_string(), id.clone()), || PlanStateRow {
@@ -893,7 +905,21 @@ impl PlanProgress {
             return;
         };
         let date = event.effective_date;
-        s.entries.push((event.position, date));
+        let changes_status = status_periods > s.status_periods;
+        s.status_periods = status_periods;
+        let changes_address = matches!(
+            e,
+            E::RegistrationContentChanged {
+                change: ContentChange::Address(_),
+                ..
+            } | E::RegistrationRecordCorrected {
+                corrected: ContentChange::Address(_),
+                ..
+            }
+        );
+        if changes_status || changes_address || matches!(e, E::CooperativeRegistered { .. }) {
+            s.standing.push((event.position, date));
+        }
         match e {
             E::CooperativeRegistered { content, .. } => {
                 s.units = vec![(date, content.address.unit.clone())];
@@ -1093,7 +1119,7 @@ impl Projection for PlanProgress {
         match &event.event {
             DomainEvent::Cooperative(e) => {
                 self.ensure_province_rows();
-                self.apply_cooperative(event, e);
+                self.apply_cooperative(event, e, shared);
             }
             DomainEvent::TrainingClass(e) => {
                 self.ensure_province_rows();

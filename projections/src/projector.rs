@@ -5,13 +5,18 @@
 //! in the writer's process and is lost if that process stops): it reads the log by position
 //! from its own checkpoint, so it misses nothing and counts nothing twice.
 
+use std::sync::Arc;
+
 use futures::TryStreamExt;
-use store::{Database, StoreError, WriteTx, read_head, read_rows, stream_entries};
+use futures::stream::BoxStream;
+use store::{
+    Database, StoreError, WriteTx, read_head, read_rows, stream_entries, stream_entries_of_type,
+};
 use tokio::sync::mpsc;
 
 use crate::event::{DecodeError, ProjectedEvent, decode};
 use crate::table::{Changes, RowError};
-use crate::{Digest, Filter, ProjectionSet};
+use crate::{Digest, Filter, ProjectionSet, Shared};
 
 /// The checkpoint id of the live projections.
 pub const LIVE: &str = "live";
@@ -19,8 +24,12 @@ pub const LIVE: &str = "live";
 const FLUSH_EVERY: usize = 5_000;
 /// Rows handed to a decoding thread at a time.
 const CHUNK: usize = 2_048;
-/// Threads decoding entries during a replay (decoding costs about twice the fold).
+/// Threads decoding entries during a replay (decoding costs about as much as the fold).
 const DECODERS: usize = 2;
+/// Chunks folded between two settlements of deferred work during a replay: often enough that
+/// it overlaps the decoding instead of waiting for the end, rarely enough that a subject met
+/// in many chunks is not recomputed after each.
+const SETTLE_EVERY: usize = 16;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ProjectorError {
@@ -32,7 +41,7 @@ pub enum ProjectorError {
     Row(#[from] RowError),
     #[error("stopped at {0:?} (simulated crash)")]
     Crashed(CrashPoint),
-    #[error("the folding thread failed")]
+    #[error("a thread folding or ordering the projections failed")]
     Folder,
 }
 
@@ -55,7 +64,8 @@ pub struct Projector {
 }
 
 impl Projector {
-    /// Loads the live projections: every row and the checkpoint.
+    /// Loads the live projections: every row and the checkpoint, and the shared state refolded
+    /// from the log's cooperative entries below the checkpoint.
     ///
     /// # Errors
     /// When the tables cannot be read.
@@ -66,6 +76,10 @@ impl Projector {
             let rows = read_rows(db, table.shape()).await?;
             table.load(rows)?;
         }
+        // The shared domain state is not stored: each cooperative's events below the
+        // checkpoint, folded again.
+        let cooperatives = stream_entries_of_type(db, "cooperative", position);
+        set.shared = fold_rows(cooperatives, Shared::default(), Shared::apply, |_| {}).await?;
         Ok(Projector {
             db: db.clone(),
             set,
@@ -159,30 +173,59 @@ impl Projector {
     }
 }
 
-/// Folds the log into a fresh [`ProjectionSet`], keeping the events `filter` admits. Reading,
-/// decoding and folding overlap: rows are read here in chunks, dealt in turn to
-/// [`DECODERS`] decoding threads, and folded on a thread of their own, taking the decoded
-/// chunks back in the same turn, so in order.
+/// Folds the log into a fresh [`ProjectionSet`], keeping the events `filter` admits.
 ///
 /// # Errors
 /// When the log cannot be read or an entry cannot be decoded.
 pub async fn replay(
     db: &Database,
     filter: Filter,
-    mut progress: impl FnMut(u64),
+    progress: impl FnMut(u64),
 ) -> Result<ProjectionSet, ProjectorError> {
     let head = read_head(db).await?.size;
+    let mut set = ProjectionSet::new();
+    // Written whole or not at all: no need to track what changed.
+    for table in set.tables_mut() {
+        table.untrack();
+    }
+    let mut folded = 0usize;
+    let fold = move |set: &mut ProjectionSet, event: &ProjectedEvent| {
+        if filter.admits(event) {
+            set.apply(event);
+        }
+        folded += 1;
+        if folded.is_multiple_of(SETTLE_EVERY * CHUNK) {
+            set.settle();
+        }
+    };
+    // Entries appended meanwhile are left for the next catch-up.
+    let rows = stream_entries(db, 0)
+        .try_take_while(move |(position, _)| std::future::ready(Ok(*position < head)));
+    let mut set = fold_rows(Box::pin(rows), set, fold, progress).await?;
+    set.settle();
+    Ok(set)
+}
+
+/// Reads `rows`, decodes them and folds them in position order into `state` with `fold`.
+/// Reading, decoding and folding overlap: rows are read here in chunks, dealt in turn to
+/// [`DECODERS`] decoding threads, and folded on a thread of their own, taking the decoded
+/// chunks back in the same turn, so in order. `progress` gets the number of entries folded.
+async fn fold_rows<T: Send + 'static>(
+    mut rows: BoxStream<'_, Result<(u64, Vec<u8>), StoreError>>,
+    state: T,
+    mut fold: impl FnMut(&mut T, &ProjectedEvent) + Send + 'static,
+    mut progress: impl FnMut(u64),
+) -> Result<T, ProjectorError> {
     let mut to_decoders = Vec::new();
     let mut from_decoders = Vec::new();
     for _ in 0..DECODERS {
-        let (chunks, mut raw) = mpsc::channel::<(u64, Vec<(u64, Vec<u8>)>)>(2);
-        let (decoded, events) = std::sync::mpsc::sync_channel(2);
+        let (chunks, mut raw) = mpsc::channel::<Vec<(u64, Vec<u8>)>>(4);
+        let (decoded, events) = std::sync::mpsc::sync_channel(16);
         tokio::task::spawn_blocking(move || {
-            while let Some((first, chunk)) = raw.blocking_recv() {
+            while let Some(chunk) = raw.blocking_recv() {
                 let events: Result<Vec<ProjectedEvent>, DecodeError> = chunk
                     .iter()
-                    .enumerate()
-                    .map(|(i, (_, bytes))| decode(bytes, first + i as u64))
+                    .map(|(position, bytes)| decode(bytes, *position))
                     .collect();
                 drop(chunk);
                 let failed = events.is_err();
@@ -195,12 +238,8 @@ pub async fn replay(
         from_decoders.push(events);
     }
     let (folded, mut folded_rx) = mpsc::unbounded_channel::<u64>();
-    let folder = tokio::task::spawn_blocking(move || -> Result<ProjectionSet, ProjectorError> {
-        let mut set = ProjectionSet::new();
-        // Written whole or not at all: no need to track what changed.
-        for table in set.tables_mut() {
-            table.untrack();
-        }
+    let folder = tokio::task::spawn_blocking(move || -> Result<T, ProjectorError> {
+        let mut state = state;
         let mut done = 0u64;
         // Chunk k is decoded by decoder k mod DECODERS; a decoder that is done means all are.
         for turn in 0.. {
@@ -209,32 +248,20 @@ pub async fn replay(
             };
             let chunk = chunk?;
             done += chunk.len() as u64;
-            for event in chunk.iter().filter(|e| filter.admits(e)) {
-                set.apply(event);
+            for event in &chunk {
+                fold(&mut state, event);
             }
             let _ = folded.send(done);
         }
-        set.settle();
-        Ok(set)
+        Ok(state)
     });
-    let mut rows = stream_entries(db, 0);
     let mut chunk = Vec::with_capacity(CHUNK);
-    let mut read = 0u64;
     let mut turn = 0usize;
-    while read < head {
-        let Some(row) = rows.try_next().await? else {
-            break;
-        };
-        read += 1;
+    while let Some(row) = rows.try_next().await? {
         chunk.push(row);
         if chunk.len() == CHUNK {
             let full = std::mem::replace(&mut chunk, Vec::with_capacity(CHUNK));
-            let first = read - CHUNK as u64;
-            if to_decoders[turn % DECODERS]
-                .send((first, full))
-                .await
-                .is_err()
-            {
+            if to_decoders[turn % DECODERS].send(full).await.is_err() {
                 break;
             }
             turn += 1;
@@ -245,13 +272,14 @@ pub async fn replay(
     }
     drop(rows);
     if !chunk.is_empty() {
-        let first = read - chunk.len() as u64;
-        let _ = to_decoders[turn % DECODERS].send((first, chunk)).await;
+        let _ = to_decoders[turn % DECODERS].send(chunk).await;
     }
     drop(to_decoders);
-    let set = folder.await.map_err(|_| ProjectorError::Folder)??;
-    progress(read);
-    Ok(set)
+    let state = folder.await.map_err(|_| ProjectorError::Folder)??;
+    while let Ok(done) = folded_rx.try_recv() {
+        progress(done);
+    }
+    Ok(state)
 }
 
 /// Rebuilds the live projections from position 0: every table emptied and refilled, and the
@@ -265,9 +293,21 @@ pub async fn rebuild(
 ) -> Result<ProjectionSet, ProjectorError> {
     let head = read_head(db).await?.size;
     let set = replay(db, Filter::AsOfPosition(head.saturating_sub(1)), progress).await?;
-    let set = if head == 0 { ProjectionSet::new() } else { set };
-    write_set(db, &set, LIVE, head).await?;
-    Ok(set)
+    let set = Arc::new(if head == 0 { ProjectionSet::new() } else { set });
+    // Rows are written in key order: each table's order is sorted on a thread of its own
+    // while the tables before it are written (the database, not this side, sets the pace).
+    let sorting = {
+        let set = set.clone();
+        tokio::task::spawn_blocking(move || {
+            for table in set.tables() {
+                table.prepare_order();
+            }
+        })
+    };
+    let written = write_set(db, &set, LIVE, head).await;
+    sorting.await.map_err(|_| ProjectorError::Folder)?;
+    written?;
+    Arc::try_unwrap(set).map_err(|_| ProjectorError::Folder)
 }
 
 /// Writes a projection set's tables into `target` (a separate database, e.g. an SQLite file

@@ -4,8 +4,8 @@
 //! units with their mergers.
 //!
 //! The cooperative's domain state (the `Cooperative` aggregate) is read from the shared state
-//! ([`crate::shared`], table `cooperative_state`), so that statuses come from the domain's own
-//! rules, never re-implemented, and the projector can resume from the tables.
+//! ([`crate::shared`]), so that statuses come from the domain's own rules, never
+//! re-implemented.
 
 use chrono::NaiveDate;
 use domain::cooperative::{Cooperative, Origin};

@@ -1,73 +1,54 @@
 //! What several projections read, folded once per event before them: each cooperative's
-//! domain state (the `Cooperative` aggregate), kept in the internal table `cooperative_state`.
+//! domain state (the `Cooperative` aggregate).
 //!
 //! The registry, the dissolution pipeline and plan progress all read statuses, dates and
 //! lineage from the domain's own state. Folding it once here, rather than once in each of
-//! them, is a third of the work and a third of the rows to store.
+//! them, is a third of the work.
+//!
+//! It is not stored. A cooperative's domain state is the fold of its own events, which the log
+//! keeps, so the projector refolds it from the cooperative entries below its checkpoint when it
+//! loads ([`crate::projector::Projector::load`]) instead of writing every changed
+//! cooperative's state (about 1.5 kB of JSON each) at every flush and rebuild.
 
 use cqrs_es::Aggregate;
 use domain::cooperative::Cooperative;
-use serde::{Deserialize, Serialize};
-use store::{Cell, ColumnKind, TableShape};
+use foldhash::HashMap;
 
 use crate::event::{DomainEvent, ProjectedEvent};
-use crate::table::{AnyTable, Row, Table, json, text};
-
-/// `cooperative_state` (internal): each cooperative's domain state, by aggregate id (its code).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct CooperativeStateRow {
-    pub code: String,
-    pub state: Cooperative,
-}
-
-impl Row for CooperativeStateRow {
-    const SHAPE: TableShape = TableShape {
-        name: "cooperative_state",
-        columns: &[("code", ColumnKind::Text), ("state", ColumnKind::Json)],
-        key_columns: 1,
-    };
-    const INTERNAL: bool = true;
-    type Key = String;
-    fn key(&self) -> String {
-        self.code.clone()
-    }
-    fn direct_cells(&self) -> Option<Vec<Cell>> {
-        Some(vec![text(&self.code), json(&self.state)?])
-    }
-}
 
 /// The state shared by the projections, as of the event being folded.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, PartialEq)]
 pub struct Shared {
-    pub cooperatives: Table<CooperativeStateRow>,
+    cooperatives: HashMap<String, Cooperative>,
 }
 
 impl Shared {
-    /// Folds one event in; the projections then see the state after it.
+    /// Folds one event in; the projections then see the state after it. Only cooperative
+    /// events change it, each its own aggregate's state.
     pub fn apply(&mut self, event: &ProjectedEvent) {
         if let DomainEvent::Cooperative(e) = &event.event {
-            let id = &event.aggregate_id;
-            let row = match self.cooperatives.get_mut(id) {
-                Some(row) => row,
-                None => self.cooperatives.entry(id.clone(), || CooperativeStateRow {
-                    code: id.clone(),
-                    state: Cooperative::default(),
-                }),
+            let state = match self.cooperatives.get_mut(&event.aggregate_id) {
+                Some(state) => state,
+                None => self
+                    .cooperatives
+                    .entry(event.aggregate_id.clone())
+                    .or_default(),
             };
-            row.state.apply(e.clone());
+            state.apply(e.clone());
         }
     }
 
     /// The domain state of the cooperative with this aggregate id.
     pub fn cooperative(&self, id: &str) -> Option<&Cooperative> {
-        self.cooperatives.get(id).map(|row| &row.state)
+        self.cooperatives.get(id)
     }
 
-    pub fn tables(&self) -> Vec<&dyn AnyTable> {
-        vec![&self.cooperatives]
+    /// How many cooperatives it holds.
+    pub fn len(&self) -> usize {
+        self.cooperatives.len()
     }
 
-    pub fn tables_mut(&mut self) -> Vec<&mut dyn AnyTable> {
-        vec![&mut self.cooperatives]
+    pub fn is_empty(&self) -> bool {
+        self.cooperatives.is_empty()
     }
 }

@@ -38,7 +38,7 @@ pub use sql::WriteTx;
 pub use sql::checkpoints::StoredCheckpoint;
 pub use sql::projection::{Cell, ColumnKind, TableShape, projection_checkpoint, read_rows};
 pub use sql::service;
-pub use sql::{Head, LogRow, read_head, stream_entries, stream_log};
+pub use sql::{Head, LogRow, read_head, stream_entries, stream_entries_of_type, stream_log};
 
 /// The ledger: its database and the task that appends to it.
 #[derive(Clone)]

@@ -406,6 +406,38 @@ pub fn stream_entries(
     }
 }
 
+/// Streams the entries of one aggregate type below position `below`, in position order, as
+/// their bytes alone: what a reader refolding those aggregates' states needs (the projector's
+/// shared cooperative state, when it loads).
+pub fn stream_entries_of_type<'a>(
+    db: &'a Database,
+    aggregate_type: &'a str,
+    below: u64,
+) -> BoxStream<'a, Result<(u64, Vec<u8>), StoreError>> {
+    const SQL_PG: &str = "SELECT position, entry FROM ledger_entries \
+                          WHERE aggregate_type = $1 AND position < $2 ORDER BY position";
+    const SQL_LITE: &str = "SELECT position, entry FROM ledger_entries \
+                            WHERE aggregate_type = ?1 AND position < ?2 ORDER BY position";
+    let below = below.min(i64::MAX as u64) as i64;
+    let row = |(position, bytes): (i64, Vec<u8>)| (position.max(0) as u64, bytes);
+    match db {
+        Database::Postgres(pool) => sqlx::query_as::<_, (i64, Vec<u8>)>(SQL_PG)
+            .bind(aggregate_type)
+            .bind(below)
+            .fetch(pool)
+            .map_ok(row)
+            .map_err(StoreError::from)
+            .boxed(),
+        Database::Sqlite(pool) => sqlx::query_as::<_, (i64, Vec<u8>)>(SQL_LITE)
+            .bind(aggregate_type)
+            .bind(below)
+            .fetch(pool)
+            .map_ok(row)
+            .map_err(StoreError::from)
+            .boxed(),
+    }
+}
+
 impl From<(i64, String, String, i64, Vec<u8>, Vec<u8>)> for LogRow {
     fn from(
         (position, aggregate_type, aggregate_id, sequence, bytes, leaf_hash): (
