@@ -182,6 +182,15 @@ async fn main() {
         rows = rebuilt_set.tables().iter().map(|t| t.row_count()).sum();
     }
     let load_after = load_average();
+    // What the service does at start: every stored row read, the shared cooperative state
+    // refolded from the log's cooperative entries (it is not stored).
+    let mut loads = Vec::new();
+    for _ in 0..RUNS {
+        let started = Instant::now();
+        let loaded = projector::Projector::load(database).await.unwrap();
+        loads.push(started.elapsed());
+        assert_eq!(loaded.position(), entries);
+    }
 
     // Lag: a follower on the live tables while 8 writers append more at full speed, woken by
     // the appender (in-process), then one that only polls (as for a writer in another process).
@@ -236,6 +245,14 @@ async fn main() {
         "| of which: rows to cells ({cells} rows), ms / writing them, ms | {:.0} / {:.0} |",
         converted.as_secs_f64() * 1e3,
         written.as_secs_f64() * 1e3
+    );
+    println!(
+        "| loading the live projections (rows read, shared state refolded), ms, {RUNS} runs | {} |",
+        loads
+            .iter()
+            .map(|d| format!("{:.0}", d.as_secs_f64() * 1e3))
+            .collect::<Vec<_>>()
+            .join(" / ")
     );
     for (how, lag) in [
         ("woken by the appender (poll 200 ms)", woken),

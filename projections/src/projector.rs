@@ -71,15 +71,21 @@ impl Projector {
     /// When the tables cannot be read.
     pub async fn load(db: &Database) -> Result<Projector, ProjectorError> {
         let position = store::projection_checkpoint(db, LIVE).await?;
+        // The shared domain state is not stored: each cooperative's events below the
+        // checkpoint, folded again while the tables are read.
+        let refold = {
+            let db = db.clone();
+            tokio::spawn(async move {
+                let cooperatives = stream_entries_of_type(&db, "cooperative", position);
+                fold_rows(cooperatives, Shared::default(), Shared::apply, |_| {}).await
+            })
+        };
         let mut set = ProjectionSet::new();
         for table in set.tables_mut() {
             let rows = read_rows(db, table.shape()).await?;
             table.load(rows)?;
         }
-        // The shared domain state is not stored: each cooperative's events below the
-        // checkpoint, folded again.
-        let cooperatives = stream_entries_of_type(db, "cooperative", position);
-        set.shared = fold_rows(cooperatives, Shared::default(), Shared::apply, |_| {}).await?;
+        set.shared = refold.await.map_err(|_| ProjectorError::Folder)??;
         Ok(Projector {
             db: db.clone(),
             set,
