@@ -48,34 +48,39 @@ const PG_ROWS_PER_STATEMENT: usize = 20_000;
 /// Bytes sent to COPY at a time.
 const COPY_BUFFER: usize = 1 << 20;
 
-/// One row in COPY's text format: tab-separated, `\N` for NULL, with backslash, tab, newline
-/// and carriage return escaped.
-fn copy_text_row(out: &mut Vec<u8>, row: &[Cell]) {
-    for (i, cell) in row.iter().enumerate() {
-        if i > 0 {
-            out.push(b'\t');
-        }
+/// The start of COPY's binary format: the signature, then no flags and no header extension.
+const COPY_BINARY_HEADER: &[u8] = b"PGCOPY\n\xff\r\n\0\0\0\0\0\0\0\0\0";
+/// The end of COPY's binary format: a field count of -1.
+const COPY_BINARY_TRAILER: [u8; 2] = (-1i16).to_be_bytes();
+
+/// One row in COPY's binary format: its field count, then each field as its length (-1 for
+/// NULL) and its bytes, in the columns' types: `bigint` as 8 bytes big-endian, `boolean` as one
+/// byte, `text` as its UTF-8 bytes. Nothing is escaped or parsed on either side, as the text
+/// format would (the projection tables have these three column types only).
+fn copy_binary_row(out: &mut Vec<u8>, row: &[Cell]) -> Result<(), StoreError> {
+    let too_long =
+        |what: &str| StoreError::Refused(format!("a projection row has too many {what} for COPY"));
+    let fields = i16::try_from(row.len()).map_err(|_| too_long("columns"))?;
+    out.extend_from_slice(&fields.to_be_bytes());
+    for cell in row {
         match cell {
-            Cell::Null => out.extend_from_slice(b"\\N"),
+            Cell::Null => out.extend_from_slice(&(-1i32).to_be_bytes()),
             Cell::Int(v) => {
-                use std::io::Write;
-                let _ = write!(out, "{v}");
+                out.extend_from_slice(&8i32.to_be_bytes());
+                out.extend_from_slice(&v.to_be_bytes());
             }
-            Cell::Bool(v) => out.push(if *v { b't' } else { b'f' }),
+            Cell::Bool(v) => {
+                out.extend_from_slice(&1i32.to_be_bytes());
+                out.push(u8::from(*v));
+            }
             Cell::Text(text) => {
-                for &b in text.as_bytes() {
-                    match b {
-                        b'\\' => out.extend_from_slice(b"\\\\"),
-                        b'\t' => out.extend_from_slice(b"\\t"),
-                        b'\n' => out.extend_from_slice(b"\\n"),
-                        b'\r' => out.extend_from_slice(b"\\r"),
-                        other => out.push(other),
-                    }
-                }
+                let length = i32::try_from(text.len()).map_err(|_| too_long("bytes in a cell"))?;
+                out.extend_from_slice(&length.to_be_bytes());
+                out.extend_from_slice(text.as_bytes());
             }
         }
     }
-    out.push(b'\n');
+    Ok(())
 }
 
 /// `INSERT … SELECT * FROM unnest($1::bigint[], $2::text[], …)`, one array a column.
@@ -281,7 +286,7 @@ impl WriteTx {
 
     /// Replaces every row of a projection table with `rows` (full rows, in the shape's column
     /// order, keys distinct), taking them as they come: on PostgreSQL `TRUNCATE` and one
-    /// `COPY … FREEZE`, each megabyte sent while the server loads the one before, so making
+    /// binary `COPY … FREEZE`, each megabyte sent while the server loads the one before, so making
     /// rows here and loading them there overlap; on SQLite `DELETE` and multi-row inserts.
     ///
     /// `TRUNCATE` holds the table's exclusive lock until the transaction ends: readers wait
@@ -298,22 +303,25 @@ impl WriteTx {
                     .await?;
                 let names: Vec<&str> = shape.columns.iter().map(|(n, _)| *n).collect();
                 let statement = format!(
-                    "COPY {} ({}) FROM STDIN WITH (FREEZE)",
+                    "COPY {} ({}) FROM STDIN WITH (FORMAT binary, FREEZE)",
                     shape.name,
                     names.join(", ")
                 );
                 let mut copy = tx.copy_in_raw(&statement).await?;
                 let mut buffer = Vec::with_capacity(COPY_BUFFER);
+                buffer.extend_from_slice(COPY_BINARY_HEADER);
                 for row in rows {
-                    copy_text_row(&mut buffer, &row);
+                    if let Err(e) = copy_binary_row(&mut buffer, &row) {
+                        copy.abort(e.to_string()).await?;
+                        return Err(e);
+                    }
                     if buffer.len() >= COPY_BUFFER {
                         copy.send(std::mem::take(&mut buffer)).await?;
                         buffer.reserve(COPY_BUFFER);
                     }
                 }
-                if !buffer.is_empty() {
-                    copy.send(buffer).await?;
-                }
+                buffer.extend_from_slice(&COPY_BINARY_TRAILER);
+                copy.send(buffer).await?;
                 copy.finish().await?;
             }
             WriteTx::Sqlite(_) => {
@@ -473,21 +481,32 @@ mod tests {
     use super::*;
 
     #[test]
-    fn copy_text_escapes_what_the_format_reserves() {
+    fn copy_binary_rows_are_lengths_and_bytes() {
         let mut out = Vec::new();
-        copy_text_row(
+        copy_binary_row(
             &mut out,
             &[
-                Cell::Text("a\tb\nc\\d\re ấp".into()),
+                Cell::Text("a\tb ấp".into()),
                 Cell::Null,
                 Cell::Int(-42),
                 Cell::Bool(true),
                 Cell::Text(String::new()),
             ],
-        );
+        )
+        .unwrap();
+        let mut expected = vec![0, 5];
+        expected.extend([0, 0, 0, 8]);
+        expected.extend("a\tb ấp".as_bytes());
+        expected.extend([0xff, 0xff, 0xff, 0xff]);
+        expected.extend([0, 0, 0, 8]);
+        expected.extend((-42i64).to_be_bytes());
+        expected.extend([0, 0, 0, 1, 1]);
+        expected.extend([0, 0, 0, 0]);
+        assert_eq!(out, expected);
         assert_eq!(
-            String::from_utf8(out).unwrap(),
-            "a\\tb\\nc\\\\d\\re ấp\t\\N\t-42\tt\t\n"
+            COPY_BINARY_HEADER.len(),
+            19,
+            "11-byte signature, flags, extension"
         );
     }
 }
