@@ -1021,8 +1021,23 @@ impl LogPayments {
 /// # Errors
 /// When the tables or the log cannot be read.
 pub async fn reconcile(db: &Database) -> Result<Vec<Difference>, ProjectorError> {
+    Ok(reconcile_at(db).await?.1)
+}
+
+/// As [`reconcile`], with the checkpoint (the number of entries) the stored tables were read
+/// at, in the same snapshot as their rows.
+///
+/// # Errors
+/// When the tables or the log cannot be read.
+pub async fn reconcile_at(db: &Database) -> Result<(u64, Vec<Difference>), ProjectorError> {
     use futures::TryStreamExt;
-    let checkpoint = store::projection_checkpoint(db, LIVE).await?;
+    // The checkpoint and the rows of one moment, even while the live projector flushes.
+    let mut snapshot =
+        store::ProjectionSnapshot::begin(db, &[&BalanceRow::SHAPE, &MovementRow::SHAPE]).await?;
+    let checkpoint = snapshot.checkpoint(LIVE).await?;
+    let balances = snapshot.rows(&BalanceRow::SHAPE).await?;
+    let movements = snapshot.rows(&MovementRow::SHAPE).await?;
+    snapshot.finish().await?;
     let mut log = LogPayments::default();
     let mut rows = store::stream_log(db, 0);
     while let Some(row) = rows.try_next().await? {
@@ -1042,12 +1057,12 @@ pub async fn reconcile(db: &Database) -> Result<Vec<Difference>, ProjectorError>
     }
     drop(rows);
     let mut stored: std::collections::BTreeMap<BalanceKey, i64> = Default::default();
-    for cells in store::read_rows(db, &BalanceRow::SHAPE).await? {
+    for cells in balances {
         let row: BalanceRow = from_cells(cells)?;
         stored.insert(row.key(), row.paid);
     }
     let mut moved: std::collections::BTreeMap<BalanceKey, i64> = Default::default();
-    for cells in store::read_rows(db, &MovementRow::SHAPE).await? {
+    for cells in movements {
         let m: MovementRow = from_cells(cells)?;
         *moved.entry(m.balance_key()).or_default() += m.d_paid;
     }
@@ -1073,5 +1088,5 @@ pub async fn reconcile(db: &Database) -> Result<Vec<Difference>, ProjectorError>
             }
         }
     }
-    Ok(differences)
+    Ok((checkpoint, differences))
 }

@@ -10,7 +10,8 @@ use std::sync::Arc;
 use futures::TryStreamExt;
 use futures::stream::BoxStream;
 use store::{
-    Database, StoreError, WriteTx, read_head, read_rows, stream_entries, stream_entries_of_type,
+    Database, ProjectionSnapshot, StoreError, TableShape, WriteTx, read_head, stream_entries,
+    stream_entries_of_type,
 };
 use tokio::sync::mpsc;
 
@@ -64,15 +65,19 @@ pub struct Projector {
 }
 
 impl Projector {
-    /// Loads the live projections: every row and the checkpoint, and the shared state refolded
-    /// from the log's cooperative entries below the checkpoint.
+    /// Loads the live projections: every row and the checkpoint, read as of one moment, and the
+    /// shared state refolded from the log's cooperative entries below the checkpoint.
     ///
     /// # Errors
     /// When the tables cannot be read.
     pub async fn load(db: &Database) -> Result<Projector, ProjectorError> {
-        let position = store::projection_checkpoint(db, LIVE).await?;
+        let mut set = ProjectionSet::new();
+        // The checkpoint and the rows of one moment, whatever commits meanwhile.
+        let shapes: Vec<&TableShape> = set.tables().iter().map(|t| t.shape()).collect();
+        let mut snapshot = ProjectionSnapshot::begin(db, &shapes).await?;
+        let position = snapshot.checkpoint(LIVE).await?;
         // The shared domain state is not stored: each cooperative's events below the
-        // checkpoint, folded again while the tables are read.
+        // checkpoint (the log's entries never change), folded again while the tables are read.
         let refold = {
             let db = db.clone();
             tokio::spawn(async move {
@@ -80,11 +85,11 @@ impl Projector {
                 fold_rows(cooperatives, Shared::default(), Shared::apply, |_| {}).await
             })
         };
-        let mut set = ProjectionSet::new();
         for table in set.tables_mut() {
-            let rows = read_rows(db, table.shape()).await?;
+            let rows = snapshot.rows(table.shape()).await?;
             table.load(rows)?;
         }
+        snapshot.finish().await?;
         set.shared = refold.await.map_err(|_| ProjectorError::Folder)??;
         Ok(Projector {
             db: db.clone(),

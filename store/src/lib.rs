@@ -36,7 +36,9 @@ pub use event_store::{
 pub use lookups::{LedgerLookups, ProgrammeStores};
 pub use sql::WriteTx;
 pub use sql::checkpoints::StoredCheckpoint;
-pub use sql::projection::{Cell, ColumnKind, TableShape, projection_checkpoint, read_rows};
+pub use sql::projection::{
+    Cell, ColumnKind, ProjectionSnapshot, TableShape, projection_checkpoint, read_rows,
+};
 pub use sql::service;
 pub use sql::{Head, LogRow, read_head, stream_entries, stream_entries_of_type, stream_log};
 

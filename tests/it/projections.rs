@@ -245,6 +245,59 @@ async fn a_projector_stopped_anywhere_resumes_to_the_digests_of_a_clean_rebuild_
     crash_and_resume(&TestLedger::sqlite().await).await;
 }
 
+/// A load reads its checkpoint and its rows as of one moment. Here a rebuild commits while the
+/// load waits for the tables the rebuild holds: reading the checkpoint first and the rows
+/// after gave the rebuild's rows with the checkpoint before it, and folding on from that
+/// checkpoint counted the entries in between twice.
+#[tokio::test]
+async fn a_load_while_a_rebuild_commits_reads_the_checkpoint_and_rows_of_one_moment() {
+    let test = TestLedger::postgres().await;
+    let programme = Programme::new(test.ledger.clone());
+    registry_scenario(&programme, None).await;
+    let db = test.ledger.database();
+    let head = store::read_head(db).await.unwrap().size;
+    // The live projections stop half-way.
+    let mut projector = Projector::load(db).await.unwrap();
+    projector
+        .catch_up_with(head / 2, None, |_| {})
+        .await
+        .unwrap();
+    assert_eq!(projector.position(), head / 2);
+    drop(projector);
+    // A rebuild to the head, its transaction held open once every table is replaced.
+    let rebuilt = projector::replay(db, Filter::All, |_| {}).await.unwrap();
+    let mut rebuild = store::WriteTx::begin(db).await.unwrap();
+    for table in rebuilt.tables() {
+        let rows = table.all_cells().unwrap();
+        rebuild
+            .replace_rows(table.shape(), rows.into_iter())
+            .await
+            .unwrap();
+    }
+    rebuild
+        .set_projection_checkpoint(projector::LIVE, head)
+        .await
+        .unwrap();
+    let loading = tokio::spawn({
+        let db = db.clone();
+        async move { Projector::load(&db).await }
+    });
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert!(
+        !loading.is_finished(),
+        "the load waits for the tables the rebuild holds"
+    );
+    rebuild.commit().await.unwrap();
+    let mut loaded = loading.await.unwrap().unwrap();
+    assert_eq!(
+        loaded.position(),
+        head,
+        "the checkpoint of the rows it read"
+    );
+    loaded.catch_up(|_| {}).await.unwrap();
+    assert_eq!(loaded.set().digests().unwrap(), rebuilt.digests().unwrap());
+}
+
 #[tokio::test]
 async fn the_registry_as_of_31_12_2017_by_position_and_by_date() {
     let test = TestLedger::sqlite().await;

@@ -107,8 +107,7 @@ pub async fn digest(url: &str) -> anyhow::Result<Outcome> {
 /// reconciliation): exit 0 when every figure agrees, 1 naming each difference.
 pub async fn reconcile(url: &str) -> anyhow::Result<Outcome> {
     let db = open(url).await?;
-    let position = store::projection_checkpoint(&db, projector::LIVE).await?;
-    let differences = projections::funding_balances::reconcile(&db).await?;
+    let (position, differences) = projections::funding_balances::reconcile_at(&db).await?;
     if differences.is_empty() {
         println!(
             "đối chiếu khớp / reconciled: the stored paid balances equal the payment entries of the log's first {position} entries"

@@ -450,16 +450,21 @@ where
         .collect()
 }
 
-/// Every row of a projection table, in primary key order.
-pub async fn read_rows(db: &Database, shape: &TableShape) -> Result<Vec<Vec<Cell>>, StoreError> {
+/// `SELECT` of every column of a table, in key order.
+fn select_all_sql(shape: &TableShape) -> String {
     let names: Vec<&str> = shape.columns.iter().map(|(n, _)| *n).collect();
     let keys = &names[..shape.key_columns];
-    let sql = format!(
+    format!(
         "SELECT {} FROM {} ORDER BY {}",
         names.join(", "),
         shape.name,
         keys.join(", ")
-    );
+    )
+}
+
+/// Every row of a projection table, in primary key order.
+pub async fn read_rows(db: &Database, shape: &TableShape) -> Result<Vec<Vec<Cell>>, StoreError> {
+    let sql = select_all_sql(shape);
     match db {
         Database::Postgres(pool) => sqlx::query(&sql)
             .fetch_all(pool)
@@ -473,6 +478,98 @@ pub async fn read_rows(db: &Database, shape: &TableShape) -> Result<Vec<Vec<Cell
             .iter()
             .map(|r| decode(r, shape))
             .collect(),
+    }
+}
+
+/// The stored projections as of one moment: their checkpoints and rows read in one read-only
+/// transaction, so that they agree even when a flush or a rebuild commits meanwhile (rows
+/// newer than the checkpoint would be folded twice by whoever resumes from it).
+///
+/// On PostgreSQL the transaction is `REPEATABLE READ` and first locks the tables it will read
+/// (`ACCESS SHARE`): `TRUNCATE` is not MVCC-safe, so a rebuild committed after the snapshot
+/// was taken would show its tables empty; with the lock, the snapshot is taken once a rebuild
+/// in progress has committed, and a rebuild that starts later waits for the reading to end.
+/// On SQLite one read transaction sees one snapshot (WAL).
+pub struct ProjectionSnapshot(SnapshotTx);
+
+enum SnapshotTx {
+    Postgres(sqlx::Transaction<'static, Postgres>),
+    Sqlite(sqlx::Transaction<'static, Sqlite>),
+}
+
+impl ProjectionSnapshot {
+    /// Begins the snapshot of `tables` (and of the checkpoints).
+    ///
+    /// # Errors
+    /// When the database cannot be reached.
+    pub async fn begin(
+        db: &Database,
+        tables: &[&TableShape],
+    ) -> Result<ProjectionSnapshot, StoreError> {
+        Ok(ProjectionSnapshot(match db {
+            Database::Postgres(pool) => {
+                let mut tx = pool.begin().await?;
+                sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+                    .execute(&mut *tx)
+                    .await?;
+                if !tables.is_empty() {
+                    let names: Vec<&str> = tables.iter().map(|t| t.name).collect();
+                    let lock = format!("LOCK TABLE {} IN ACCESS SHARE MODE", names.join(", "));
+                    sqlx::query(&lock).execute(&mut *tx).await?;
+                }
+                SnapshotTx::Postgres(tx)
+            }
+            Database::Sqlite(pool) => SnapshotTx::Sqlite(pool.begin().await?),
+        }))
+    }
+
+    /// The position the projections named `id` had reached (0 when never written).
+    pub async fn checkpoint(&mut self, id: &str) -> Result<u64, StoreError> {
+        const SQL_PG: &str = "SELECT position FROM projection_checkpoint WHERE id = $1";
+        const SQL_LITE: &str = "SELECT position FROM projection_checkpoint WHERE id = ?1";
+        let position: Option<i64> = match &mut self.0 {
+            SnapshotTx::Postgres(tx) => {
+                sqlx::query_scalar(SQL_PG)
+                    .bind(id)
+                    .fetch_optional(&mut **tx)
+                    .await?
+            }
+            SnapshotTx::Sqlite(tx) => {
+                sqlx::query_scalar(SQL_LITE)
+                    .bind(id)
+                    .fetch_optional(&mut **tx)
+                    .await?
+            }
+        };
+        position.map_or(Ok(0), |p| to_u64(p, "projection checkpoint"))
+    }
+
+    /// Every row of a table, in key order.
+    pub async fn rows(&mut self, shape: &TableShape) -> Result<Vec<Vec<Cell>>, StoreError> {
+        let sql = select_all_sql(shape);
+        match &mut self.0 {
+            SnapshotTx::Postgres(tx) => sqlx::query(&sql)
+                .fetch_all(&mut **tx)
+                .await?
+                .iter()
+                .map(|r| decode(r, shape))
+                .collect(),
+            SnapshotTx::Sqlite(tx) => sqlx::query(&sql)
+                .fetch_all(&mut **tx)
+                .await?
+                .iter()
+                .map(|r| decode(r, shape))
+                .collect(),
+        }
+    }
+
+    /// Ends the snapshot (the transaction wrote nothing).
+    pub async fn finish(self) -> Result<(), StoreError> {
+        match self.0 {
+            SnapshotTx::Postgres(tx) => tx.commit().await?,
+            SnapshotTx::Sqlite(tx) => tx.commit().await?,
+        }
+        Ok(())
     }
 }
 
