@@ -404,23 +404,10 @@ impl WriteTx {
 
 /// How many entries the projections named `id` hold (0 before the first run).
 pub async fn projection_checkpoint(db: &Database, id: &str) -> Result<u64, StoreError> {
-    const SQL_PG: &str = "SELECT position FROM projection_checkpoint WHERE id = $1";
-    const SQL_LITE: &str = "SELECT position FROM projection_checkpoint WHERE id = ?1";
-    let position: Option<i64> = match db {
-        Database::Postgres(pool) => {
-            sqlx::query_scalar(SQL_PG)
-                .bind(id)
-                .fetch_optional(pool)
-                .await?
-        }
-        Database::Sqlite(pool) => {
-            sqlx::query_scalar(SQL_LITE)
-                .bind(id)
-                .fetch_optional(pool)
-                .await?
-        }
-    };
-    position.map_or(Ok(0), |p| to_u64(p, "projection checkpoint"))
+    let mut snapshot = ProjectionSnapshot::begin(db, &[]).await?;
+    let position = snapshot.checkpoint(id).await?;
+    snapshot.finish().await?;
+    Ok(position)
 }
 
 fn decode<R: Row>(row: &R, shape: &TableShape) -> Result<Vec<Cell>, StoreError>
@@ -464,21 +451,10 @@ fn select_all_sql(shape: &TableShape) -> String {
 
 /// Every row of a projection table, in primary key order.
 pub async fn read_rows(db: &Database, shape: &TableShape) -> Result<Vec<Vec<Cell>>, StoreError> {
-    let sql = select_all_sql(shape);
-    match db {
-        Database::Postgres(pool) => sqlx::query(&sql)
-            .fetch_all(pool)
-            .await?
-            .iter()
-            .map(|r| decode(r, shape))
-            .collect(),
-        Database::Sqlite(pool) => sqlx::query(&sql)
-            .fetch_all(pool)
-            .await?
-            .iter()
-            .map(|r| decode(r, shape))
-            .collect(),
-    }
+    let mut snapshot = ProjectionSnapshot::begin(db, &[shape]).await?;
+    let rows = snapshot.rows(shape).await?;
+    snapshot.finish().await?;
+    Ok(rows)
 }
 
 /// The stored projections as of one moment: their checkpoints and rows read in one read-only
