@@ -303,6 +303,8 @@ pub async fn rebuild(
     progress: impl FnMut(u64),
 ) -> Result<ProjectionSet, ProjectorError> {
     let head = read_head(db).await?.size;
+    // The replay reads its own head, which entries appended since may have moved: the filter
+    // (and the empty set for an empty log) keep exactly the `head` entries the checkpoint says.
     let set = replay(db, Filter::AsOfPosition(head.saturating_sub(1)), progress).await?;
     let set = Arc::new(if head == 0 { ProjectionSet::new() } else { set });
     // Rows are written in key order: each table's order is sorted on a thread of its own
