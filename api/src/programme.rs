@@ -3,7 +3,8 @@
 
 use std::sync::Arc;
 
-use cqrs_es::{Aggregate, AggregateError, CqrsFramework};
+use cqrs_es::{AggregateError, CqrsFramework};
+use domain::address::Addressed;
 use domain::cooperative::Cooperative;
 use domain::funding::{BudgetLine, Settlement, SupportCase, TrainingClass};
 use domain::ledger::EventMetadata;
@@ -55,8 +56,13 @@ impl Programme {
 /// aggregate changed between load and append (each retry re-checks every rule on the new
 /// state). A business refusal is returned at once.
 ///
+/// Before anything is loaded, `id` must be a well-formed id of `A` and every field of the
+/// command that names the aggregate must name `id` ([`Addressed::check_address`]): one
+/// identity per command, whoever sends it.
+///
 /// # Errors
-/// The aggregate's refusal, a conflict that persisted, or a store error.
+/// The aggregate's refusal (an address refusal among them), a conflict that persisted, or a
+/// store error.
 pub async fn execute<A>(
     cqrs: &CqrsFramework<A, LedgerStore<A>>,
     id: &str,
@@ -64,9 +70,10 @@ pub async fn execute<A>(
     metadata: &EventMetadata,
 ) -> Result<(), AggregateError<A::Error>>
 where
-    A: Aggregate + Clone,
+    A: Addressed + Clone,
     A::Command: Clone,
 {
+    A::check_address(id, &command).map_err(AggregateError::UserError)?;
     let mut attempt = 0;
     loop {
         match cqrs

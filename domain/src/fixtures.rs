@@ -11,6 +11,7 @@ use crate::cooperative::{
 use crate::document::DocumentNumber;
 use crate::ledger::{Actor, Role};
 use crate::money::Dong;
+pub use crate::testing::ExpectRefusal;
 
 pub fn day(y: i32, m: u32, d: u32) -> NaiveDate {
     NaiveDate::from_ymd_opt(y, m, d).unwrap()

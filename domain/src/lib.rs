@@ -12,6 +12,7 @@
 //! - [`services`]: the cross-aggregate lookups the store implements; [`testing`]: an
 //!   in-memory implementation of them.
 
+pub mod address;
 pub mod catalogue;
 pub mod code;
 pub mod command;

@@ -14,6 +14,7 @@ use serde::{Deserialize, Serialize};
 use crate::command::Command;
 use crate::ledger::Role;
 use crate::listed::listed_enum;
+use crate::rules::{Refused, RuleCode, RuleError};
 use crate::text::nfc;
 
 pub type PersonCommand = Command<PersonAction>;
@@ -89,6 +90,9 @@ impl DomainEvent for PersonEvent {
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum PersonError {
+    /// The command names another aggregate than the one it is sent to, or a malformed id.
+    #[error("{0}")]
+    Address(#[from] crate::address::AddressError),
     #[error(
         "chỉ quản trị viên được quản lý người dùng / only an administrator manages people (actor role: {0})"
     )]
@@ -109,6 +113,16 @@ pub enum PersonError {
     TokenExists,
     #[error("không có token đang hiệu lực phù hợp / no matching active token")]
     NoActiveToken,
+}
+
+/// People are not governed by a rule of the programme: their refusals name none.
+impl RuleError for PersonError {
+    fn rule(&self) -> Option<RuleCode> {
+        match self {
+            PersonError::Address(error) => error.rule(),
+            _ => None,
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -172,7 +186,7 @@ impl Aggregate for Person {
     const TYPE: &'static str = "person";
     type Command = PersonCommand;
     type Event = PersonEvent;
-    type Error = PersonError;
+    type Error = Refused<PersonError>;
     type Services = ();
 
     async fn handle(
@@ -181,6 +195,45 @@ impl Aggregate for Person {
         _services: &Self::Services,
         sink: &EventSink<Self>,
     ) -> Result<(), Self::Error> {
+        let date = command.effective_date;
+        self.decide_and_write(command, sink)
+            .await
+            .map_err(|e| Refused::new(date, e))
+    }
+
+    fn apply(&mut self, event: Self::Event) {
+        match event {
+            PersonEvent::PersonAdded {
+                user,
+                full_name,
+                role,
+                agency,
+                ..
+            } => {
+                self.record = Some(PersonRecord {
+                    user,
+                    full_name,
+                    role,
+                    agency,
+                });
+            }
+            PersonEvent::TokenIssued { token_hash, .. } => {
+                self.tokens.insert(token_hash, true);
+            }
+            PersonEvent::TokenRevoked { token_hash, .. } => {
+                self.tokens.insert(token_hash, false);
+            }
+        }
+    }
+}
+
+impl Person {
+    /// Decides `command` and writes its events to `sink`.
+    async fn decide_and_write(
+        &mut self,
+        command: PersonCommand,
+        sink: &EventSink<Self>,
+    ) -> Result<(), PersonError> {
         if command.actor.role != Role::Admin {
             return Err(PersonError::NotAdministrator(command.actor.role.as_str()));
         }
@@ -248,31 +301,6 @@ impl Aggregate for Person {
         sink.write(event, self).await;
         Ok(())
     }
-
-    fn apply(&mut self, event: Self::Event) {
-        match event {
-            PersonEvent::PersonAdded {
-                user,
-                full_name,
-                role,
-                agency,
-                ..
-            } => {
-                self.record = Some(PersonRecord {
-                    user,
-                    full_name,
-                    role,
-                    agency,
-                });
-            }
-            PersonEvent::TokenIssued { token_hash, .. } => {
-                self.tokens.insert(token_hash, true);
-            }
-            PersonEvent::TokenRevoked { token_hash, .. } => {
-                self.tokens.insert(token_hash, false);
-            }
-        }
-    }
 }
 
 #[cfg(test)]
@@ -281,6 +309,7 @@ mod tests {
 
     use super::*;
     use crate::ledger::Actor;
+    use crate::testing::ExpectRefusal;
 
     type Fixture = TestFramework<Person>;
 
@@ -338,7 +367,7 @@ mod tests {
         Fixture::with(())
             .given(vec![added()])
             .when(clerk)
-            .then_expect_error(PersonError::NotAdministrator("clerk"));
+            .then_expect_refusal(PersonError::NotAdministrator("clerk"));
     }
 
     #[test]
@@ -351,20 +380,20 @@ mod tests {
                 role: Role::Clerk,
                 agency: None,
             }))
-            .then_expect_error(PersonError::InvalidName("Cán Bộ".into()));
+            .then_expect_refusal(PersonError::InvalidName("Cán Bộ".into()));
         Fixture::with(())
             .given(vec![added()])
             .when(admin(PersonAction::IssueToken {
                 token_hash: "not-a-hash".into(),
             }))
-            .then_expect_error(PersonError::InvalidTokenHash);
+            .then_expect_refusal(PersonError::InvalidTokenHash);
         Fixture::with(())
             .given(vec![added()])
             .when(admin(PersonAction::RevokeToken {
                 token_hash: None,
                 reason: "rời cơ quan".into(),
             }))
-            .then_expect_error(PersonError::NoActiveToken);
+            .then_expect_refusal(PersonError::NoActiveToken);
     }
 
     #[test]

@@ -230,3 +230,24 @@ impl FundingLookup for InMemoryLookups {
         Ok(self.get::<Settlement>(&id.to_id()).snapshot())
     }
 }
+
+/// `then_expect_refusal(reason)`: what cqrs-es's `then_expect_error` is for an aggregate whose
+/// error is a [`crate::rules::Refused`]: the command was refused for `reason` (whatever its
+/// date).
+pub trait ExpectRefusal<E> {
+    #[track_caller]
+    fn then_expect_refusal(self, reason: E);
+}
+
+impl<A, E> ExpectRefusal<E> for cqrs_es::test::AggregateResultValidator<A>
+where
+    A: Aggregate<Error = crate::rules::Refused<E>>,
+    E: crate::rules::RuleError + PartialEq + std::fmt::Debug,
+{
+    fn then_expect_refusal(self, reason: E) {
+        match self.inspect_result() {
+            Err(refused) => assert_eq!(refused.reason, reason),
+            Ok(events) => panic!("expected the refusal {reason:?}, got the events {events:?}"),
+        }
+    }
+}

@@ -906,6 +906,26 @@ fn row(
     }
 }
 
+/// The date whose legal basis a unit-year's check cites: the fiscal year's last day, or for
+/// advances not cleared (FIN-06) the end of its adjustment period, 31/01 of the next year.
+fn check_date(rule: RuleCode, year: i32) -> NaiveDate {
+    let date = match rule {
+        RuleCode::Fin06 => NaiveDate::from_ymd_opt(year + 1, 1, 31),
+        _ => NaiveDate::from_ymd_opt(year, 12, 31),
+    };
+    date.unwrap_or(NaiveDate::MAX)
+}
+
+/// The settlement articles of the State Budget Law governing fiscal year `year`: Luật NSNN
+/// 83/2015 for the budget years 2017-2025, Luật NSNN 89/2025 from 2026 (research §3.3).
+fn reconciliation_basis(year: i32) -> &'static str {
+    if year >= 2026 {
+        "Luật NSNN 89/2025/QH15 (quyết toán) [K]"
+    } else {
+        "Luật NSNN 83/2015/QH13 Điều 65-68 (quyết toán) [K]"
+    }
+}
+
 /// Every check of one unit-year.
 pub fn evaluate_all(unit: &str, year: i32, state: &UnitYearState) -> Vec<CheckRow> {
     let mut rows: Vec<CheckRow> = RULES
@@ -918,7 +938,7 @@ pub fn evaluate_all(unit: &str, year: i32, state: &UnitYearState) -> Vec<CheckRo
                 state,
                 rule.as_str(),
                 format!("{vi} / {en}"),
-                rule.legal_basis(),
+                rule.legal_basis_on(check_date(rule, year)),
                 evaluate(rule, year, state),
             )
         })
@@ -929,7 +949,7 @@ pub fn evaluate_all(unit: &str, year: i32, state: &UnitYearState) -> Vec<CheckRo
         state,
         RECONCILIATION,
         "Đối chiếu bút toán thanh toán với số đã chi / payment entries reconciled with the paid balance".into(),
-        "Luật NSNN 83/2015/QH13 Điều 65-68 (quyết toán) [K]",
+        reconciliation_basis(year),
         reconcile_in_fold(state),
     ));
     rows

@@ -9,8 +9,8 @@ use domain::code::CooperativeCode;
 use domain::cooperative::{
     Cooperative, CooperativeAction as A, CooperativeStatus as S, DissolutionMode, MemberCounts,
 };
-use domain::funding::{BudgetLineError, BudgetLineId, SupportCategory};
-use domain::rules::RuleCode;
+use domain::funding::{BudgetLineId, SupportCategory};
+use domain::rules::{Refused, RuleCode, RuleError};
 use store::export::export_jsonl;
 use store::verify::verify_log;
 
@@ -45,23 +45,25 @@ async fn record(programme: &Programme, n: u32, date: chrono::NaiveDate, action: 
 
 /// Asserts that `result` is a refusal under `rule` whose message names the rule, and returns
 /// the message.
-fn refusal<E: std::error::Error>(
-    result: Result<(), AggregateError<E>>,
-    rule_of: impl Fn(&E) -> Option<RuleCode>,
-    rule: RuleCode,
-) -> String {
+fn refusal<E: RuleError>(result: Result<(), AggregateError<Refused<E>>>, rule: RuleCode) -> String {
     let error = match result {
         Err(AggregateError::UserError(error)) => error,
         other => panic!("expected a refusal under {rule}, got {other:?}"),
     };
-    assert_eq!(rule_of(&error), Some(rule), "{error}");
+    assert_eq!(error.rule(), Some(rule), "{error}");
     let message = error.to_string();
     let (vi, en) = rule.name();
     assert!(
         message.starts_with(&format!("{rule} {vi} / {en}")),
         "{message}"
     );
-    assert!(message.contains(rule.legal_basis()), "{message}");
+    assert!(
+        message.ends_with(&format!(
+            "(căn cứ / legal basis: {})",
+            rule.legal_basis_on(error.effective_date)
+        )),
+        "{message}"
+    );
     message
 }
 
@@ -147,7 +149,7 @@ async fn replay_cleanup(test: &TestLedger) -> Vec<u8> {
     let size = head_size(&p.ledger).await;
     let too_early = by(&clerk(), day(2018, 5, 14), elapsed.clone());
     let result = run(&p.cooperatives, code(4).as_str(), too_early).await;
-    let message = refusal(result, |e| e.rule(), RuleCode::Reg06);
+    let message = refusal(result, RuleCode::Reg06);
     assert!(
         message.contains("2018-05-15"),
         "names the earliest day: {message}"
@@ -161,20 +163,23 @@ async fn replay_cleanup(test: &TestLedger) -> Vec<u8> {
     let size = head_size(&p.ledger).await;
     let late = payment(&trang_an, 10_000_000, "GRDT-0002", day(2017, 12, 28));
     let result = run(&p.budget_lines, &line().to_id(), late).await;
-    let message = refusal(result, BudgetLineError::rule, RuleCode::Fin04);
+    let message = refusal(result, RuleCode::Fin04);
     assert!(message.contains(code(3).as_str()), "{message}");
+    // Paid on 28/12/2017: judged under the 2012 Law and its decree, not the law of 2024.
+    assert!(message.contains("NĐ 193/2013/NĐ-CP"), "{message}");
+    assert!(!message.contains("92/2024"), "{message}");
     assert_eq!(head_size(&p.ledger).await, size, "a refusal writes nothing");
     // Nor may a cooperative re-register twice, or a dissolved one hold a meeting.
     let again = by(&clerk(), day(2017, 12, 1), re_register);
     let result = run(&p.cooperatives, code(1).as_str(), again).await;
-    refusal(result, |e| e.rule(), RuleCode::Reg05);
+    refusal(result, RuleCode::Reg05);
     let meeting = by(
         &clerk(),
         day(2018, 1, 5),
         A::RecordGeneralMeeting { annual: true },
     );
     let result = run(&p.cooperatives, code(2).as_str(), meeting).await;
-    refusal(result, |e| e.rule(), RuleCode::Reg04);
+    refusal(result, RuleCode::Reg04);
     assert_eq!(head_size(&p.ledger).await, size, "refusals write nothing");
 
     // Statuses on the last day of 2017 and after the six months.
@@ -237,7 +242,16 @@ async fn replay_cleanup(test: &TestLedger) -> Vec<u8> {
     let (yen_duc, _) = cooperatives.load_current(code(1).as_str()).await.unwrap();
     let late = &yen_duc.findings()[0];
     assert_eq!(late.effective_date, day(2017, 10, 2));
-    assert_eq!(late.legal_basis, RuleCode::Reg05.legal_basis());
+    assert_eq!(
+        late.legal_basis,
+        RuleCode::Reg05.legal_basis_on(day(2017, 10, 2))
+    );
+    assert!(
+        late.legal_basis.contains("Luật HTX 2012"),
+        "{}",
+        late.legal_basis
+    );
+    assert!(!late.legal_basis.contains("2023"), "{}", late.legal_basis);
     assert!(late.detail.contains("2016-07-01"), "{}", late.detail);
 
     let verified = verify_log(p.ledger.database(), |_| {})

@@ -10,7 +10,7 @@ use domain::funding::{
     BudgetLine, BudgetLineCommand, BudgetLineError, BudgetLineEvent, BudgetLineId, EntryKind,
     Purpose, SupportCategory,
 };
-use domain::rules::RuleCode;
+use domain::rules::{Refused, RuleCode};
 use store::verify::verify_log;
 use store::{Ledger, stream_log};
 use tokio::sync::Barrier;
@@ -38,7 +38,7 @@ enum Outcome {
     },
     Refused {
         rounds: usize,
-        error: BudgetLineError,
+        error: Refused<BudgetLineError>,
     },
 }
 
@@ -138,7 +138,7 @@ async fn concurrent_payments_never_overspend_the_allocation_and_refusals_name_fi
             "names the allocation: {message}"
         );
         assert!(
-            matches!(error, BudgetLineError::AllocationExceeded { recipient, paid, .. }
+            matches!(&error.reason, BudgetLineError::AllocationExceeded { recipient, paid, .. }
                 if recipient == "205" && *paid == d(FIT as i64 * AMOUNT)),
             "{error:?}"
         );
@@ -163,7 +163,7 @@ async fn concurrent_payments_never_overspend_the_allocation_and_refusals_name_fi
         "{error}"
     );
     assert!(matches!(
-        error,
+        error.reason,
         BudgetLineError::BeneficiaryNotActive {
             status: Some(CooperativeStatus::Suspended),
             ..

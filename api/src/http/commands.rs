@@ -11,13 +11,10 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use chrono::NaiveDate;
 use cqrs_es::{Aggregate, AggregateError, CqrsFramework};
+use domain::address::Addressed;
 use domain::command::Command;
-use domain::cooperative::CooperativeError;
-use domain::funding::{BudgetLineError, SettlementError, SupportCaseError, TrainingClassError};
 use domain::ledger::{Entry, EventMetadata};
-use domain::people::PersonError;
-use domain::reference::ReferenceError;
-use domain::rules::RuleCode;
+use domain::rules::{Refused, RuleError};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
@@ -26,6 +23,7 @@ use store::LedgerStore;
 use store::service::RememberedResponse;
 
 use super::auth::Authenticated;
+use super::input::{self, InputError};
 use super::problem::Problem;
 use super::routes::{AggregateKind, CommandSpec};
 use super::{AppState, MAX_BODY_BYTES, RequestId, with_content_type};
@@ -56,40 +54,6 @@ pub struct WrittenEntry {
     pub event_type: String,
 }
 
-/// What a domain error says about its rule.
-trait NamesRule {
-    fn named_rule(&self) -> Option<RuleCode>;
-}
-
-macro_rules! names_rule {
-    ($($error:ty),*) => {$(
-        impl NamesRule for $error {
-            fn named_rule(&self) -> Option<RuleCode> {
-                self.rule()
-            }
-        }
-    )*};
-}
-names_rule!(
-    CooperativeError,
-    TrainingClassError,
-    SettlementError,
-    BudgetLineError,
-    SupportCaseError
-);
-
-impl NamesRule for ReferenceError {
-    fn named_rule(&self) -> Option<RuleCode> {
-        Some(self.rule())
-    }
-}
-
-impl NamesRule for PersonError {
-    fn named_rule(&self) -> Option<RuleCode> {
-        None
-    }
-}
-
 /// The envelope's fields; everything else in the body is the action's.
 struct Envelope {
     effective_date: NaiveDate,
@@ -99,52 +63,62 @@ struct Envelope {
 }
 
 fn strings(value: Option<Value>, field: &str) -> Result<Vec<String>, Problem> {
+    let wrong = || {
+        InputError::at_field(
+            field,
+            "cần một danh sách chuỗi khác rỗng, ví dụ [\"31/KH-UBND\"]",
+            "expected a list of non-empty strings, e.g. [\"31/KH-UBND\"]",
+        )
+        .into_problem()
+    };
     match value {
         None | Some(Value::Null) => Ok(Vec::new()),
         Some(Value::Array(items)) => items
             .into_iter()
             .map(|item| match item {
                 Value::String(text) if !text.trim().is_empty() => Ok(text),
-                _ => Err(Problem::invalid_command(format!(
-                    "`{field}` is a list of non-empty strings"
-                ))),
+                _ => Err(wrong()),
             })
             .collect(),
-        Some(_) => Err(Problem::invalid_command(format!(
-            "`{field}` is a list of strings"
-        ))),
+        Some(_) => Err(wrong()),
+    }
+}
+
+/// The legal date of the act: `YYYY-MM-DD`; a `dd/mm/yyyy` date is answered with its ISO form.
+fn effective_date(value: Option<Value>) -> Result<NaiveDate, Problem> {
+    const FIELD: &str = "effective_date";
+    let refuse = |vi: String, en: String| InputError::at_field(FIELD, &vi, &en).into_problem();
+    match value {
+        Some(Value::String(text)) => NaiveDate::parse_from_str(&text, "%Y-%m-%d").map_err(|_| {
+            let hint = input::iso_hint(&text).map_or((String::new(), String::new()), |h| {
+                (format!(", viết là {h:?}"), format!(", write {h:?}"))
+            });
+            refuse(
+                format!("ngày hiệu lực cần dạng YYYY-MM-DD, nhận {text:?}{}", hint.0),
+                format!("the legal date must be YYYY-MM-DD, got {text:?}{}", hint.1),
+            )
+        }),
+        None | Some(Value::Null) => Err(refuse(
+            "thiếu ngày hiệu lực của văn bản, dạng YYYY-MM-DD".into(),
+            "the legal date of the act is missing, YYYY-MM-DD".into(),
+        )),
+        Some(other) => Err(refuse(
+            format!("ngày hiệu lực cần dạng YYYY-MM-DD, nhận {other}"),
+            format!("the legal date must be a string YYYY-MM-DD, got {other}"),
+        )),
     }
 }
 
 fn envelope(body: &[u8]) -> Result<Envelope, Problem> {
-    let value: Value = serde_json::from_slice(body)
-        .map_err(|e| Problem::malformed(format!("the body is not JSON: {e}")))?;
-    let Value::Object(mut fields) = value else {
-        return Err(Problem::malformed("the body is a JSON object"));
-    };
-    let effective_date = match fields.remove("effective_date") {
-        Some(Value::String(text)) => {
-            NaiveDate::parse_from_str(&text, "%Y-%m-%d").map_err(|_| {
-                Problem::invalid_command(format!(
-                    "`effective_date` {text:?} is not a date YYYY-MM-DD (ngày hiệu lực)"
-                ))
-            })?
-        }
-        Some(_) => {
-            return Err(Problem::invalid_command(
-                "`effective_date` is a date YYYY-MM-DD (ngày hiệu lực)",
-            ));
-        }
-        None => {
-            return Err(Problem::invalid_command(
-                "`effective_date` is missing: the legal date of the act, YYYY-MM-DD (ngày hiệu lực)",
-            ));
-        }
-    };
+    let mut fields = input::object(body)?;
+    let effective_date = effective_date(fields.remove("effective_date"))?;
     if fields.contains_key("actor") {
-        return Err(Problem::invalid_command(
-            "`actor` is not accepted: the actor is the person the bearer token belongs to",
-        ));
+        return Err(InputError::at_field(
+            "actor",
+            "không nhận trường này: người thực hiện là người sở hữu mã truy cập",
+            "not accepted: the actor is the person the bearer token belongs to",
+        )
+        .into_problem());
     }
     let legal_basis = strings(fields.remove("legal_basis"), "legal_basis")?;
     let documents = strings(fields.remove("documents"), "documents")?;
@@ -156,8 +130,8 @@ fn envelope(body: &[u8]) -> Result<Envelope, Problem> {
     })
 }
 
-/// The action in serde's externally tagged form: `"Resume"` for an action without fields,
-/// `{"Register": {...}}` otherwise.
+/// The action in serde's externally tagged form (`"Resume"` for an action without fields,
+/// `{"Register": {...}}` otherwise), every field checked by name.
 fn parse_action<Act: DeserializeOwned>(
     variant: &str,
     fields: Map<String, Value>,
@@ -177,88 +151,49 @@ fn parse_action<Act: DeserializeOwned>(
             Value::Object(fields),
         )]))
     };
-    serde_json::from_value(tagged).map_err(|e| {
-        let detail = e.to_string();
-        let detail = detail
-            .strip_prefix("invalid type: unit variant, expected ")
-            .map_or(detail.clone(), |_| {
-                "this action takes no fields besides the envelope".to_string()
-            });
-        Problem::invalid_command(detail)
-    })
+    input::typed(tagged, variant).map_err(InputError::into_problem)
 }
 
-async fn run<A, Act>(
-    cqrs: &CqrsFramework<A, LedgerStore<A>>,
-    id: &str,
-    variant: &str,
-    envelope: Envelope,
-    metadata: &EventMetadata,
-) -> Result<(), Problem>
-where
-    A: Aggregate<Command = Command<Act>> + Clone,
-    A::Error: NamesRule,
-    Act: DeserializeOwned + Clone + Send + Sync,
-{
-    let action: Act = parse_action(variant, envelope.action)?;
-    let command = Command::new(envelope.effective_date, metadata.actor.clone(), action);
-    match execute(cqrs, id, command, metadata).await {
-        Ok(()) => Ok(()),
-        Err(AggregateError::UserError(refusal)) => {
-            Err(Problem::refused(refusal.to_string(), refusal.named_rule()))
-        }
-        Err(AggregateError::AggregateConflict) => Err(Problem::conflict(format!(
-            "{id} kept changing while the command was decided ({} retries); send it again",
-            crate::programme::CONFLICT_RETRIES
-        ))),
-        Err(AggregateError::DatabaseConnectionError(error)) => {
-            tracing::error!(%error, "database unavailable");
-            Err(Problem::unavailable(
-                "the ledger's database is not available",
-            ))
-        }
-        Err(error) => {
-            tracing::error!(%error, "command failed");
-            Err(Problem::internal("the command could not be recorded"))
-        }
-    }
+/// What the domain's refusal says, as a problem naming the rule and the legal basis in force
+/// on the command's date.
+fn refused<E: RuleError>(refusal: &Refused<E>) -> Problem {
+    Problem::refused(refusal.to_string(), refusal.rule(), refusal.legal_basis())
 }
 
-async fn dispatch(
-    state: &AppState,
+/// A command read from a request and addressed: its aggregate id checked, and every field
+/// naming the aggregate naming that one.
+struct Prepared<Act> {
+    command: Command<Act>,
+    envelope_basis: Vec<String>,
+    documents: Vec<String>,
+}
+
+/// Reads the body into `A`'s action `spec.action` for aggregate `id`. The fields that repeat
+/// the id are filled from the path when the body leaves them out; the address is checked
+/// before anything is read from the ledger.
+fn prepare<A, Act, E>(
     spec: &CommandSpec,
+    person: &Authenticated,
     id: &str,
-    envelope: Envelope,
-    metadata: &EventMetadata,
-) -> Result<(), Problem> {
-    let p = &state.programme;
-    let v = spec.action;
-    match spec.aggregate {
-        AggregateKind::Cooperative => run(&p.cooperatives, id, v, envelope, metadata).await,
-        AggregateKind::SupportCase => run(&p.support_cases, id, v, envelope, metadata).await,
-        AggregateKind::TrainingClass => run(&p.training_classes, id, v, envelope, metadata).await,
-        AggregateKind::BudgetLine => run(&p.budget_lines, id, v, envelope, metadata).await,
-        AggregateKind::Settlement => run(&p.settlements, id, v, envelope, metadata).await,
-        AggregateKind::AdministrativeUnit => run(&p.units, id, v, envelope, metadata).await,
-        AggregateKind::RegionMapping => run(&p.regions, id, v, envelope, metadata).await,
-        AggregateKind::LegalDocument => run(&p.legal_documents, id, v, envelope, metadata).await,
-        AggregateKind::SupportRuleSet => run(&p.rule_sets, id, v, envelope, metadata).await,
-        AggregateKind::Person => {
-            let mut envelope = envelope;
-            if v == "Add" {
-                // The user name is the path's id; the body need not repeat it.
-                envelope
-                    .action
-                    .entry("user")
-                    .or_insert_with(|| Value::String(id.to_string()));
-            }
-            let done = run(&p.people, id, v, envelope, metadata).await;
-            if done.is_ok() {
-                state.people.refresh().await?;
-            }
-            done
-        }
+    body: &[u8],
+) -> Result<Prepared<Act>, Problem>
+where
+    A: Addressed + Aggregate<Command = Command<Act>, Error = Refused<E>>,
+    Act: DeserializeOwned,
+    E: RuleError,
+{
+    let mut envelope = envelope(body)?;
+    for (field, value) in A::id_fields(spec.action, id) {
+        envelope.action.entry(field).or_insert(value);
     }
+    let action: Act = parse_action(spec.action, envelope.action)?;
+    let command = Command::new(envelope.effective_date, person.actor.clone(), action);
+    A::check_address(id, &command).map_err(|refusal| refused(&refusal))?;
+    Ok(Prepared {
+        command,
+        envelope_basis: envelope.legal_basis,
+        documents: envelope.documents,
+    })
 }
 
 /// The entries of `aggregate` that carry `wanted` in their metadata's `field`, oldest first.
@@ -330,19 +265,33 @@ pub async fn handle(
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Response {
-    match handle_inner(spec, &state, &person, &request_id, &id, &headers, body).await {
+    let request = Request {
+        spec,
+        state: &state,
+        person: &person,
+        request_id: &request_id,
+        id: &id,
+        headers: &headers,
+    };
+    match dispatch(request, body).await {
         Ok(response) => response,
         Err(problem) => problem.into_response(),
     }
 }
 
-async fn handle_inner(
+/// One command request, as routed.
+#[derive(Clone, Copy)]
+struct Request<'a> {
     spec: &'static CommandSpec,
-    state: &AppState,
-    person: &Authenticated,
-    request_id: &RequestId,
-    id: &str,
-    headers: &HeaderMap,
+    state: &'a AppState,
+    person: &'a Authenticated,
+    request_id: &'a RequestId,
+    id: &'a str,
+    headers: &'a HeaderMap,
+}
+
+async fn dispatch(
+    request: Request<'_>,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, Problem> {
     let body = body.map_err(|rejection| {
@@ -352,10 +301,51 @@ async fn handle_inner(
             Problem::malformed(rejection.body_text())
         }
     })?;
-    let key = idempotency_key(headers)?;
+    let p = &request.state.programme;
+    match request.spec.aggregate {
+        AggregateKind::Cooperative => command(&p.cooperatives, request, &body).await,
+        AggregateKind::SupportCase => command(&p.support_cases, request, &body).await,
+        AggregateKind::TrainingClass => command(&p.training_classes, request, &body).await,
+        AggregateKind::BudgetLine => command(&p.budget_lines, request, &body).await,
+        AggregateKind::Settlement => command(&p.settlements, request, &body).await,
+        AggregateKind::AdministrativeUnit => command(&p.units, request, &body).await,
+        AggregateKind::RegionMapping => command(&p.regions, request, &body).await,
+        AggregateKind::LegalDocument => command(&p.legal_documents, request, &body).await,
+        AggregateKind::SupportRuleSet => command(&p.rule_sets, request, &body).await,
+        AggregateKind::Person => {
+            let done = command(&p.people, request, &body).await;
+            if done.as_ref().is_ok_and(|r| r.status().is_success()) {
+                request.state.people.refresh().await?;
+            }
+            done
+        }
+    }
+}
+
+/// Reads, addresses and runs one command of aggregate type `A`, idempotently when the request
+/// carries a key. Nothing is read from the ledger before the body has been read and the
+/// address checked.
+async fn command<A, Act, E>(
+    cqrs: &CqrsFramework<A, LedgerStore<A>>,
+    request: Request<'_>,
+    body: &[u8],
+) -> Result<Response, Problem>
+where
+    A: Addressed + Aggregate<Command = Command<Act>, Error = Refused<E>> + Clone,
+    Act: DeserializeOwned + Clone + Send + Sync,
+    E: RuleError,
+{
+    let Request {
+        spec,
+        state,
+        person,
+        id,
+        ..
+    } = request;
+    let key = idempotency_key(request.headers)?;
+    let prepared = prepare::<A, Act, E>(spec, person, id, body)?;
     let Some(key) = key else {
-        let envelope = envelope(&body)?;
-        return execute_and_answer(spec, state, person, request_id, id, envelope, None).await;
+        return execute_and_answer(cqrs, request, prepared, None).await;
     };
     let user = person.actor.user_id.clone();
     let mut hasher = Sha256::new();
@@ -363,7 +353,7 @@ async fn handle_inner(
     hasher.update(b"\n");
     hasher.update(id.as_bytes());
     hasher.update(b"\n");
-    hasher.update(&body);
+    hasher.update(body);
     let request_sha256 = hex::encode(hasher.finalize());
     let db = state.programme.ledger.database();
 
@@ -371,19 +361,19 @@ async fn handle_inner(
         .in_flight
         .claim(&user, &key)
         .ok_or_else(|| Problem::conflict("a request with this Idempotency-Key is still running"))?;
-    if let Some(first) = store::service::remembered_response(db, &user, &key).await? {
+    // Only successes are remembered; a refusal (remembered by versions before it was decided
+    // afresh) wrote nothing, so the retry is decided again.
+    let first = store::service::remembered_response(db, &user, &key)
+        .await?
+        .filter(|first| first.status < 400);
+    if let Some(first) = first {
         if first.request_sha256 != request_sha256 {
             return Err(Problem::invalid_command(
-                "this Idempotency-Key was used for a different request; use a new key",
+                "Idempotency-Key này đã dùng cho một lệnh khác; hãy dùng khoá mới / this Idempotency-Key was used for a different request; use a new key",
             ));
         }
-        let content_type = if first.status >= 400 {
-            super::problem::PROBLEM_JSON
-        } else {
-            "application/json"
-        };
         let status = StatusCode::from_u16(first.status).unwrap_or(StatusCode::OK);
-        let mut response = with_content_type(status, first.response, content_type);
+        let mut response = with_content_type(status, first.response, "application/json");
         response
             .headers_mut()
             .insert(IDEMPOTENT_REPLAYED, HeaderValue::from_static("true"));
@@ -393,26 +383,10 @@ async fn handle_inner(
     // Written, but the response was never remembered (the service stopped in between).
     let already = entries_marked(state, spec, id, "idempotency_key", &ledger_key).await?;
     let response = if already.is_empty() {
-        let envelope = envelope(&body)?;
-        match execute_and_answer(
-            spec,
-            state,
-            person,
-            request_id,
-            id,
-            envelope,
-            Some(&ledger_key),
-        )
-        .await
-        {
-            Ok(response) => response,
-            Err(problem) if problem.status == 422 => problem.into_response(),
-            Err(problem) => return Err(problem),
-        }
+        execute_and_answer(cqrs, request, prepared, Some(&ledger_key)).await?
     } else {
         accepted(spec, id, already)
     };
-    // Remember the answer (success or refusal; not a failure of the service).
     let status = response.status();
     let (parts, body) = response.into_parts();
     let bytes = axum::body::to_bytes(body, usize::MAX)
@@ -443,28 +417,60 @@ fn accepted(spec: &CommandSpec, id: &str, entries: Vec<WrittenEntry>) -> Respons
     with_content_type(StatusCode::OK, text, "application/json")
 }
 
-async fn execute_and_answer(
-    spec: &'static CommandSpec,
-    state: &AppState,
-    person: &Authenticated,
-    request_id: &RequestId,
-    id: &str,
-    envelope: Envelope,
+async fn execute_and_answer<A, Act, E>(
+    cqrs: &CqrsFramework<A, LedgerStore<A>>,
+    request: Request<'_>,
+    prepared: Prepared<Act>,
     ledger_key: Option<&str>,
-) -> Result<Response, Problem> {
-    let mut metadata = EventMetadata::new(person.actor.clone(), envelope.effective_date)
+) -> Result<Response, Problem>
+where
+    A: Addressed + Aggregate<Command = Command<Act>, Error = Refused<E>> + Clone,
+    Act: Clone + Send + Sync,
+    E: RuleError,
+{
+    let Request {
+        spec,
+        state,
+        person,
+        request_id,
+        id,
+        ..
+    } = request;
+    let mut metadata = EventMetadata::new(person.actor.clone(), prepared.command.effective_date)
         .with_request_id(&request_id.0);
-    for basis in &envelope.legal_basis {
+    for basis in &prepared.envelope_basis {
         metadata = metadata.with_legal_basis(basis);
     }
-    for document in &envelope.documents {
+    for document in &prepared.documents {
         metadata = metadata.with_document(document);
     }
     if let Some(key) = ledger_key {
         metadata = metadata.with_idempotency_key(key);
     }
     let started = std::time::Instant::now();
-    dispatch(state, spec, id, envelope, &metadata).await?;
+    match execute(cqrs, id, prepared.command, &metadata).await {
+        Ok(()) => {}
+        Err(AggregateError::UserError(refusal)) => return Err(refused(&refusal)),
+        Err(AggregateError::AggregateConflict) => {
+            return Err(Problem::conflict(format!(
+                "{id} thay đổi liên tục trong khi lệnh được xét ({} lần thử lại); hãy gửi lại / {id} kept changing while the command was decided ({} retries); send it again",
+                crate::programme::CONFLICT_RETRIES,
+                crate::programme::CONFLICT_RETRIES
+            )));
+        }
+        Err(AggregateError::DatabaseConnectionError(error)) => {
+            tracing::error!(%error, "database unavailable");
+            return Err(Problem::unavailable(
+                "cơ sở dữ liệu của sổ cái không sẵn sàng / the ledger's database is not available",
+            ));
+        }
+        Err(error) => {
+            tracing::error!(%error, "command failed");
+            return Err(Problem::internal(
+                "không ghi được lệnh / the command could not be recorded",
+            ));
+        }
+    }
     metrics::histogram!("htx_command_duration_seconds", "aggregate" => spec.aggregate.aggregate_type())
         .record(started.elapsed().as_secs_f64());
     let written = entries_marked(state, spec, id, "request_id", &request_id.0).await?;
@@ -555,10 +561,13 @@ mod tests {
         let missing = parse_action::<CooperativeAction>("Suspend", Map::new()).unwrap_err();
         assert_eq!(missing.status, 422);
         assert!(
-            missing.detail.contains("missing field"),
+            missing
+                .detail
+                .contains("`until`: thiếu trường bắt buộc / a required field is missing"),
             "{}",
             missing.detail
         );
+        assert_eq!(missing.field.as_deref(), Some("until"));
     }
 
     #[test]

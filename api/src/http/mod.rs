@@ -6,6 +6,7 @@
 pub mod auth;
 pub mod commands;
 pub mod dashboard;
+pub mod input;
 pub mod ledger;
 pub mod openapi;
 pub mod ops;

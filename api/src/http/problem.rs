@@ -28,13 +28,27 @@ pub struct Problem {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub instance: Option<String>,
     /// The rule that refused the command, e.g. `REG-01`.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none", serialize_with = "rule_code")]
     #[schema(value_type = Option<String>)]
-    pub rule: Option<&'static str>,
-    /// The rule's legal basis.
+    pub rule: Option<RuleCode>,
+    /// The rule's legal basis in force on the command's legal date.
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(value_type = Option<String>)]
     pub legal_basis: Option<&'static str>,
+    /// For an input error: the field of the body it is about, as a dotted path
+    /// (`content.members.official`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub field: Option<Box<str>>,
+}
+
+fn rule_code<S: serde::Serializer>(
+    rule: &Option<RuleCode>,
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    match rule {
+        Some(rule) => serializer.serialize_str(rule.as_str()),
+        None => serializer.serialize_none(),
+    }
 }
 
 fn problem_type<S: serde::Serializer>(
@@ -59,6 +73,7 @@ impl Problem {
             instance: None,
             rule: None,
             legal_basis: None,
+            field: None,
         }
     }
 
@@ -66,9 +81,16 @@ impl Problem {
         StatusCode::from_u16(self.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
     }
 
-    pub fn with_rule(mut self, rule: RuleCode) -> Problem {
-        self.rule = Some(rule.as_str());
-        self.legal_basis = Some(rule.legal_basis());
+    /// Names the rule that refused, and its legal basis on the command's date.
+    pub fn with_rule(mut self, rule: RuleCode, legal_basis: Option<&'static str>) -> Problem {
+        self.rule = Some(rule);
+        self.legal_basis = legal_basis;
+        self
+    }
+
+    /// Names the field of the body an input error is about (none for the whole body).
+    pub fn with_field(mut self, field: String) -> Problem {
+        self.field = (!field.is_empty()).then(|| field.into_boxed_str());
         self
     }
 
@@ -93,7 +115,11 @@ impl Problem {
     }
 
     /// 422: the domain refused the command; nothing was written.
-    pub fn refused(detail: impl Into<String>, rule: Option<RuleCode>) -> Problem {
+    pub fn refused(
+        detail: impl Into<String>,
+        rule: Option<RuleCode>,
+        legal_basis: Option<&'static str>,
+    ) -> Problem {
         let problem = Problem::new(
             StatusCode::UNPROCESSABLE_ENTITY,
             "refused",
@@ -101,7 +127,7 @@ impl Problem {
             detail,
         );
         match rule {
-            Some(rule) => problem.with_rule(rule),
+            Some(rule) => problem.with_rule(rule, legal_basis),
             None => problem,
         }
     }

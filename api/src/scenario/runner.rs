@@ -1,12 +1,10 @@
 //! Plays the scenario's steps through the programme's command path.
 
 use cqrs_es::{Aggregate, AggregateError, CqrsFramework};
+use domain::address::Addressed;
 use domain::command::Command;
-use domain::cooperative::CooperativeError;
-use domain::funding::{BudgetLineError, SettlementError, SupportCaseError, TrainingClassError};
 use domain::ledger::EventMetadata;
-use domain::reference::ReferenceError;
-use domain::rules::RuleCode;
+use domain::rules::{Refused, RuleCode, RuleError};
 use futures::StreamExt;
 use store::{LedgerStore, read_head, stream_log};
 
@@ -108,35 +106,6 @@ fn last_key(bytes: &[u8]) -> Option<String> {
         .map(str::to_string)
 }
 
-/// The rule a refusal names.
-trait Ruled {
-    fn rule_code(&self) -> Option<RuleCode>;
-}
-
-macro_rules! ruled {
-    ($($error:ty),*) => {$(
-        impl Ruled for $error {
-            fn rule_code(&self) -> Option<RuleCode> {
-                self.rule()
-            }
-        }
-    )*};
-}
-
-ruled!(
-    CooperativeError,
-    BudgetLineError,
-    SupportCaseError,
-    TrainingClassError,
-    SettlementError
-);
-
-impl Ruled for ReferenceError {
-    fn rule_code(&self) -> Option<RuleCode> {
-        Some(self.rule())
-    }
-}
-
 /// How the domain answered one command.
 enum Answer {
     Accepted,
@@ -144,22 +113,20 @@ enum Answer {
     Failed(String),
 }
 
-async fn send<A, X>(
+async fn send<A, X, E>(
     cqrs: &CqrsFramework<A, LedgerStore<A>>,
     id: &str,
     command: &Command<X>,
     metadata: &EventMetadata,
 ) -> Answer
 where
-    A: Aggregate<Command = Command<X>> + Clone,
-    A::Error: Ruled,
+    A: Addressed + Aggregate<Command = Command<X>, Error = Refused<E>> + Clone,
     X: Clone,
+    E: RuleError,
 {
     match execute(cqrs, id, command.clone(), metadata).await {
         Ok(()) => Answer::Accepted,
-        Err(AggregateError::UserError(error)) => {
-            Answer::Refused(error.rule_code(), error.to_string())
-        }
+        Err(AggregateError::UserError(error)) => Answer::Refused(error.rule(), error.to_string()),
         Err(other) => Answer::Failed(format!("{other:?}")),
     }
 }

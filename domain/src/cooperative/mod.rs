@@ -42,13 +42,14 @@ pub use status::{
 use cqrs_es::Aggregate;
 use cqrs_es::event_sink::EventSink;
 
+use crate::rules::Refused;
 use crate::services::Services;
 
 impl Aggregate for Cooperative {
     const TYPE: &'static str = "cooperative";
     type Command = CooperativeCommand;
     type Event = CooperativeEvent;
-    type Error = CooperativeError;
+    type Error = Refused<CooperativeError>;
     type Services = Services;
 
     async fn handle(
@@ -57,7 +58,11 @@ impl Aggregate for Cooperative {
         services: &Self::Services,
         sink: &EventSink<Self>,
     ) -> Result<(), Self::Error> {
-        let events = self.decide(command, services).await?;
+        let date = command.effective_date;
+        let events = self
+            .decide(command, services)
+            .await
+            .map_err(|e| Refused::new(date, e))?;
         for event in events {
             sink.write(event, self).await;
         }

@@ -8,6 +8,7 @@ use cqrs_es::event_sink::EventSink;
 use serde::{Deserialize, Serialize};
 
 use crate::listed::listed_enum;
+use crate::rules::Refused;
 use crate::text::nfc;
 
 use super::admin_unit_event::{
@@ -194,7 +195,7 @@ impl Aggregate for AdministrativeUnit {
     const TYPE: &'static str = "administrative_unit";
     type Command = AdministrativeUnitCommand;
     type Event = AdministrativeUnitEvent;
-    type Error = ReferenceError;
+    type Error = Refused<ReferenceError>;
     type Services = ();
 
     async fn handle(
@@ -203,7 +204,8 @@ impl Aggregate for AdministrativeUnit {
         _services: &Self::Services,
         sink: &EventSink<Self>,
     ) -> Result<(), Self::Error> {
-        let event = self.decide(command)?;
+        let date = command.effective_date;
+        let event = self.decide(command).map_err(|e| Refused::new(date, e))?;
         sink.write(event, self).await;
         Ok(())
     }

@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 use crate::command::Command;
 use crate::document::DocumentNumber;
 use crate::listed::listed_enum;
+use crate::rules::Refused;
 use crate::text::nfc;
 
 use super::error::ReferenceError;
@@ -112,7 +113,7 @@ impl Aggregate for LegalDocument {
     const TYPE: &'static str = "legal_document";
     type Command = LegalDocumentCommand;
     type Event = LegalDocumentEvent;
-    type Error = ReferenceError;
+    type Error = Refused<ReferenceError>;
     type Services = ();
 
     async fn handle(
@@ -121,7 +122,8 @@ impl Aggregate for LegalDocument {
         _services: &Self::Services,
         sink: &EventSink<Self>,
     ) -> Result<(), Self::Error> {
-        let event = self.decide(command)?;
+        let date = command.effective_date;
+        let event = self.decide(command).map_err(|e| Refused::new(date, e))?;
         sink.write(event, self).await;
         Ok(())
     }

@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::command::Command;
 use crate::listed::listed_enum;
+use crate::rules::Refused;
 use crate::text::nfc;
 
 use super::error::ReferenceError;
@@ -103,7 +104,7 @@ impl Aggregate for RegionMapping {
     const TYPE: &'static str = "region_mapping";
     type Command = RegionMappingCommand;
     type Event = RegionMappingEvent;
-    type Error = ReferenceError;
+    type Error = Refused<ReferenceError>;
     type Services = ();
 
     async fn handle(
@@ -112,6 +113,32 @@ impl Aggregate for RegionMapping {
         _services: &Self::Services,
         sink: &EventSink<Self>,
     ) -> Result<(), Self::Error> {
+        let date = command.effective_date;
+        self.decide_and_write(command, sink)
+            .await
+            .map_err(|e| Refused::new(date, e))
+    }
+
+    fn apply(&mut self, event: Self::Event) {
+        let RegionMappingEvent::RegionMappingDefined {
+            valid_from,
+            assignments,
+            ..
+        } = event;
+        self.versions.push(MappingVersion {
+            valid_from,
+            assignments,
+        });
+    }
+}
+
+impl RegionMapping {
+    /// Decides `command` and writes its events to `sink`.
+    async fn decide_and_write(
+        &mut self,
+        command: RegionMappingCommand,
+        sink: &EventSink<Self>,
+    ) -> Result<(), ReferenceError> {
         let RegionMappingAction::DefineVersion {
             valid_from,
             assignments,
@@ -145,17 +172,5 @@ impl Aggregate for RegionMapping {
         };
         sink.write(event, self).await;
         Ok(())
-    }
-
-    fn apply(&mut self, event: Self::Event) {
-        let RegionMappingEvent::RegionMappingDefined {
-            valid_from,
-            assignments,
-            ..
-        } = event;
-        self.versions.push(MappingVersion {
-            valid_from,
-            assignments,
-        });
     }
 }

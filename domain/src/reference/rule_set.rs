@@ -13,6 +13,7 @@ use crate::command::Command;
 use crate::document::DocumentNumber;
 use crate::funding::SupportCategory;
 use crate::listed::listed_enum;
+use crate::rules::Refused;
 
 use super::caps::{Cap, RuleSetVersion};
 use super::error::ReferenceError;
@@ -238,7 +239,7 @@ impl Aggregate for SupportRuleSet {
     const TYPE: &'static str = "support_rule_set";
     type Command = SupportRuleSetCommand;
     type Event = SupportRuleSetEvent;
-    type Error = ReferenceError;
+    type Error = Refused<ReferenceError>;
     type Services = ();
 
     async fn handle(
@@ -247,7 +248,8 @@ impl Aggregate for SupportRuleSet {
         _services: &Self::Services,
         sink: &EventSink<Self>,
     ) -> Result<(), Self::Error> {
-        let event = self.decide(command)?;
+        let date = command.effective_date;
+        let event = self.decide(command).map_err(|e| Refused::new(date, e))?;
         sink.write(event, self).await;
         Ok(())
     }

@@ -4,6 +4,7 @@
 use api::programme::{Programme, execute};
 use chrono::NaiveDate;
 use cqrs_es::{Aggregate, AggregateError};
+use domain::address::Addressed;
 use domain::code::CooperativeCode;
 use domain::command::Command;
 use domain::cooperative::{
@@ -70,7 +71,7 @@ pub async fn run<A, X>(
     command: Command<X>,
 ) -> Result<(), AggregateError<A::Error>>
 where
-    A: Aggregate<Command = Command<X>> + Clone,
+    A: Addressed + Aggregate<Command = Command<X>> + Clone,
     X: Clone,
 {
     let metadata =
@@ -84,7 +85,7 @@ pub async fn accept<A, X>(
     id: &str,
     command: Command<X>,
 ) where
-    A: Aggregate<Command = Command<X>> + Clone,
+    A: Addressed + Aggregate<Command = Command<X>> + Clone,
     X: Clone + std::fmt::Debug,
 {
     let shown = format!("{}/{id}: {:?}", A::TYPE, command.action);

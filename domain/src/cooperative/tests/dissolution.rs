@@ -27,13 +27,13 @@ fn annuls_a_revocation_but_not_a_voluntary_dissolution() {
     seeded()
         .given(vec![htx(1), voluntary()])
         .when(cmd(day(2018, 4, 1), action.clone()))
-        .then_expect_error(Error::NotRevoked {
+        .then_expect_refusal(Error::NotRevoked {
             status: S::Dissolving,
         });
     seeded()
         .given(vec![htx(1)])
         .when(cmd(day(2018, 4, 1), action))
-        .then_expect_error(not_allowed(Transition::AnnulTaxRevocation, S::Active));
+        .then_expect_refusal(not_allowed(Transition::AnnulTaxRevocation, S::Active));
 }
 
 #[test]
@@ -60,7 +60,7 @@ fn resolves_a_voluntary_dissolution_or_decides_a_compulsory_one() {
                 resolution: "NQ".into(),
             },
         ))
-        .then_expect_error(not_allowed(Transition::ResolveDissolution, S::InBankruptcy));
+        .then_expect_refusal(not_allowed(Transition::ResolveDissolution, S::InBankruptcy));
     let compulsory = A::DecideCompulsoryDissolution {
         decided_by: "UBND huyện".into(),
         ground: "không hoạt động".into(),
@@ -78,7 +78,7 @@ fn resolves_a_voluntary_dissolution_or_decides_a_compulsory_one() {
     seeded()
         .given(vec![htx(1), voluntary()])
         .when(cmd(day(2018, 5, 1), compulsory))
-        .then_expect_error(not_allowed(
+        .then_expect_refusal(not_allowed(
             Transition::DecideCompulsoryDissolution,
             S::Dissolving,
         ));
@@ -93,11 +93,11 @@ fn publishes_a_dissolution_once() {
     seeded()
         .given(vec![htx(1), voluntary(), published()])
         .when(cmd(day(2018, 3, 6), A::PublishDissolution))
-        .then_expect_error(Error::DissolutionAlreadyPublished);
+        .then_expect_refusal(Error::DissolutionAlreadyPublished);
     seeded()
         .given(vec![htx(1)])
         .when(cmd(day(2018, 3, 6), A::PublishDissolution))
-        .then_expect_error(Error::NotDissolving { status: S::Active });
+        .then_expect_refusal(Error::NotDissolving { status: S::Active });
 }
 
 #[test]
@@ -115,13 +115,13 @@ fn cancels_only_a_voluntary_dissolution_within_6_months_of_publication() {
     seeded()
         .given(vec![htx(1), voluntary(), published()])
         .when(cmd(day(2018, 9, 6), action.clone()))
-        .then_expect_error(Error::CancellationNotAllowed {
+        .then_expect_refusal(Error::CancellationNotAllowed {
             deadline: Some(day(2018, 9, 5)),
         });
     seeded()
         .given(vec![htx(1), revoked(false)])
         .when(cmd(day(2018, 4, 1), action))
-        .then_expect_error(Error::CancellationNotAllowed { deadline: None });
+        .then_expect_refusal(Error::CancellationNotAllowed { deadline: None });
 }
 
 #[test]
@@ -149,18 +149,18 @@ fn dissolves_on_the_dossier_or_6_months_after_publication() {
     seeded()
         .given(vec![htx(1), voluntary(), published()])
         .when(cmd(day(2018, 9, 4), automatic))
-        .then_expect_error(Error::DissolutionTooEarly {
+        .then_expect_refusal(Error::DissolutionTooEarly {
             published_on: day(2018, 3, 5),
             earliest: day(2018, 9, 5),
         });
     seeded()
         .given(vec![htx(1), voluntary()])
         .when(cmd(day(2018, 4, 1), dossier.clone()))
-        .then_expect_error(Error::DissolutionNotPublished);
+        .then_expect_refusal(Error::DissolutionNotPublished);
     seeded()
         .given(vec![htx(1)])
         .when(cmd(day(2018, 4, 1), dossier))
-        .then_expect_error(not_allowed(Transition::CompleteDissolution, S::Active));
+        .then_expect_refusal(not_allowed(Transition::CompleteDissolution, S::Active));
 }
 
 #[test]
@@ -193,11 +193,11 @@ fn bankruptcy_is_opened_then_declared() {
     seeded()
         .given(vec![htx(1)])
         .when(cmd(day(2019, 6, 1), declare))
-        .then_expect_error(not_allowed(Transition::DeclareBankruptcy, S::Active));
+        .then_expect_refusal(not_allowed(Transition::DeclareBankruptcy, S::Active));
     seeded()
         .given(vec![htx(1), opened])
         .when(cmd(day(2019, 6, 1), open))
-        .then_expect_error(not_allowed(Transition::OpenBankruptcy, S::InBankruptcy));
+        .then_expect_refusal(not_allowed(Transition::OpenBankruptcy, S::InBankruptcy));
 }
 
 #[test]

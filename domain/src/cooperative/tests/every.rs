@@ -116,7 +116,7 @@ fn an_unregistered_cooperative_takes_no_command_but_registration() {
         seeded()
             .given_no_previous_events()
             .when(cmd(day(2019, 1, 2), action))
-            .then_expect_error(Error::NotRegistered);
+            .then_expect_refusal(Error::NotRegistered);
     }
 }
 
@@ -126,7 +126,7 @@ fn an_ended_cooperative_takes_only_corrections() {
         seeded()
             .given(dissolved())
             .when(cmd(day(2019, 1, 2), action))
-            .then_expect_error(Error::Terminal {
+            .then_expect_refusal(Error::Terminal {
                 status: CooperativeStatus::Dissolved,
             });
     }
@@ -138,7 +138,7 @@ fn nothing_is_dated_before_the_registration() {
         seeded()
             .given(vec![htx(1)])
             .when(cmd(day(2017, 8, 31), action))
-            .then_expect_error(Error::BeforeLastChange {
+            .then_expect_refusal(Error::BeforeLastChange {
                 effective_date: day(2017, 8, 31),
                 last_change: day(2017, 9, 1),
             });

@@ -58,7 +58,7 @@ fn suspends_for_at_most_12_months() {
                 until: day(2019, 1, 1),
             },
         ))
-        .then_expect_error(Error::SuspensionTooLong {
+        .then_expect_refusal(Error::SuspensionTooLong {
             from: day(2018, 1, 1),
             until: day(2019, 1, 1),
             latest: day(2018, 12, 31),
@@ -71,7 +71,7 @@ fn suspends_for_at_most_12_months() {
                 until: day(2017, 12, 1),
             },
         ))
-        .then_expect_error(Error::SuspensionEndsBeforeStart {
+        .then_expect_refusal(Error::SuspensionEndsBeforeStart {
             from: day(2018, 1, 1),
             until: day(2017, 12, 1),
         });
@@ -83,7 +83,7 @@ fn suspends_for_at_most_12_months() {
                 until: day(2018, 6, 1),
             },
         ))
-        .then_expect_error(not_allowed(Transition::Suspend, S::Suspended));
+        .then_expect_refusal(not_allowed(Transition::Suspend, S::Suspended));
     seeded()
         .given(vec![htx(1), suspended()])
         .when(cmd(
@@ -92,7 +92,7 @@ fn suspends_for_at_most_12_months() {
                 until: day(2017, 12, 20),
             },
         ))
-        .then_expect_error(Error::BeforeLastChange {
+        .then_expect_refusal(Error::BeforeLastChange {
             effective_date: day(2017, 12, 1),
             last_change: day(2018, 1, 1),
         });
@@ -109,12 +109,12 @@ fn resumes_only_a_suspension_in_force() {
     seeded()
         .given(vec![htx(1)])
         .when(cmd(day(2018, 6, 1), A::Resume))
-        .then_expect_error(not_allowed(Transition::Resume, S::Active));
+        .then_expect_refusal(not_allowed(Transition::Resume, S::Active));
     // The suspension lapsed on 31/12/2018: the cooperative is active again.
     seeded()
         .given(vec![htx(1), suspended()])
         .when(cmd(day(2019, 1, 2), A::Resume))
-        .then_expect_error(not_allowed(Transition::Resume, S::Active));
+        .then_expect_refusal(not_allowed(Transition::Resume, S::Active));
 }
 
 #[test]
@@ -152,7 +152,7 @@ fn the_tax_authority_marks_and_clears_not_operating_at_the_address() {
                 tax_notice: "TB-2".into(),
             },
         ))
-        .then_expect_error(not_allowed(Transition::ClearNotAtAddress, S::Active));
+        .then_expect_refusal(not_allowed(Transition::ClearNotAtAddress, S::Active));
     seeded()
         .given(vec![htx(1), suspended()])
         .when(cmd(
@@ -161,7 +161,7 @@ fn the_tax_authority_marks_and_clears_not_operating_at_the_address() {
                 tax_notice: "TB-1".into(),
             },
         ))
-        .then_expect_error(not_allowed(Transition::MarkNotAtAddress, S::Suspended));
+        .then_expect_refusal(not_allowed(Transition::MarkNotAtAddress, S::Suspended));
 }
 
 #[test]
@@ -180,5 +180,5 @@ fn revokes_a_certificate_for_tax_enforcement_or_as_a_sanction() {
     seeded()
         .given(vec![htx(1), voluntary()])
         .when(cmd(day(2018, 4, 1), action(false)))
-        .then_expect_error(not_allowed(Transition::RevokeAsSanction, S::Dissolving));
+        .then_expect_refusal(not_allowed(Transition::RevokeAsSanction, S::Dissolving));
 }

@@ -50,7 +50,7 @@ fn membership_below_the_minimum_for_12_months_raises_a_finding_once() {
     seeded()
         .given(dissolved())
         .when(cmd(day(2019, 2, 1), action))
-        .then_expect_error(Error::Terminal {
+        .then_expect_refusal(Error::Terminal {
             status: CooperativeStatus::Dissolved,
         });
 }
@@ -82,7 +82,7 @@ fn an_annual_meeting_after_18_months_raises_a_finding() {
     seeded()
         .given(dissolved())
         .when(cmd(day(2019, 3, 1), action))
-        .then_expect_error(Error::Terminal {
+        .then_expect_refusal(Error::Terminal {
             status: CooperativeStatus::Dissolved,
         });
 }
@@ -136,7 +136,7 @@ fn inactivity_of_12_months_raises_a_finding_and_review_raises_what_is_due() {
     seeded()
         .given(dissolved())
         .when(cmd(day(2019, 3, 1), A::ReviewCompliance))
-        .then_expect_error(Error::Terminal {
+        .then_expect_refusal(Error::Terminal {
             status: CooperativeStatus::Dissolved,
         });
     seeded()
@@ -148,7 +148,7 @@ fn inactivity_of_12_months_raises_a_finding_and_review_raises_what_is_due() {
                 source: "x".into(),
             },
         ))
-        .then_expect_error(Error::Terminal {
+        .then_expect_refusal(Error::Terminal {
             status: CooperativeStatus::Dissolved,
         });
 }

@@ -125,5 +125,5 @@ fn an_ended_cooperative_takes_no_business_events() {
                 members: members(7),
             },
         ))
-        .then_expect_error(Error::Terminal { status: S::Ceased });
+        .then_expect_refusal(Error::Terminal { status: S::Ceased });
 }

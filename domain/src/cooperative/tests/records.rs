@@ -75,7 +75,7 @@ fn content_change_refusals() {
                 decided_on: day(2020, 3, 1),
             },
         ))
-        .then_expect_error(Error::UnitNotValid {
+        .then_expect_refusal(Error::UnitNotValid {
             unit: "204".into(),
             date: day(2020, 3, 1),
         });
@@ -89,7 +89,7 @@ fn content_change_refusals() {
                 decided_on: day(2018, 3, 2),
             },
         ))
-        .then_expect_error(Error::CapitalRaiseWhileDissolving {
+        .then_expect_refusal(Error::CapitalRaiseWhileDissolving {
             current: "500.000.000 đ".into(),
             proposed: "600.000.000 đ".into(),
         });
@@ -114,7 +114,7 @@ fn content_change_refusals() {
                 decided_on: day(2018, 5, 1),
             },
         ))
-        .then_expect_error(Error::Terminal {
+        .then_expect_refusal(Error::Terminal {
             status: CooperativeStatus::Dissolved,
         });
     seeded()
@@ -126,7 +126,7 @@ fn content_change_refusals() {
                 decided_on: day(2017, 8, 1),
             },
         ))
-        .then_expect_error(Error::BeforeLastChange {
+        .then_expect_refusal(Error::BeforeLastChange {
             effective_date: day(2017, 8, 1),
             last_change: day(2017, 9, 1),
         });
@@ -159,7 +159,7 @@ fn corrects_a_record_even_after_the_end_but_only_when_something_changes() {
                 reason: "x".into(),
             },
         ))
-        .then_expect_error(Error::NothingToCorrect {
+        .then_expect_refusal(Error::NothingToCorrect {
             field: "name".into(),
         });
     seeded()
@@ -171,7 +171,7 @@ fn corrects_a_record_even_after_the_end_but_only_when_something_changes() {
                 reason: "x".into(),
             },
         ))
-        .then_expect_error(Error::NotRegistered);
+        .then_expect_refusal(Error::NotRegistered);
 }
 
 #[test]
@@ -199,7 +199,7 @@ fn an_address_correction_is_checked_on_the_date_the_address_took_effect() {
                 reason: "x".into(),
             },
         ))
-        .then_expect_error(Error::UnitNotValid {
+        .then_expect_refusal(Error::UnitNotValid {
             unit: "999".into(),
             date: day(2017, 9, 1),
         });
@@ -263,7 +263,7 @@ fn a_sector_is_recorded_changed_and_corrected() {
                 reason: "nhập sai".into(),
             },
         ))
-        .then_expect_error(Error::NothingToCorrect {
+        .then_expect_refusal(Error::NothingToCorrect {
             field: "sector".into(),
         });
 }

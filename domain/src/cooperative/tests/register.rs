@@ -82,7 +82,7 @@ fn refuses_a_code_with_a_wrong_check_digit() {
         ))
         .inspect_result();
     let error = result.unwrap_err();
-    assert!(matches!(&error, Error::InvalidCode { code, .. } if code == &wrong));
+    assert!(matches!(&error.reason, Error::InvalidCode { code, .. } if code == &wrong));
     assert_eq!(error.rule(), Some(RuleCode::Reg01));
     assert!(
         error.to_string().starts_with("REG-01 Mã số HTX hợp lệ"),
@@ -110,7 +110,7 @@ fn refuses_a_code_already_issued_even_after_the_cooperative_ended() {
             day(2019, 1, 1),
             register(code(1).as_str(), CooperativeKind::Cooperative, members(7)),
         ))
-        .then_expect_error(Error::CodeAlreadyUsed {
+        .then_expect_refusal(Error::CodeAlreadyUsed {
             code: code(1),
             status: CooperativeStatus::Bankrupt,
         });
@@ -122,7 +122,7 @@ fn member_minimums_follow_the_law_on_the_effective_date() {
         seeded()
             .given_no_previous_events()
             .when(cmd(date, register(code(1).as_str(), kind, counts)))
-            .then_expect_error(Error::BelowMinimumMembers {
+            .then_expect_refusal(Error::BelowMinimumMembers {
                 kind,
                 law: law.into(),
                 required,
@@ -184,7 +184,7 @@ fn refuses_an_address_in_a_unit_not_valid_on_the_date() {
     seeded()
         .given_no_previous_events()
         .when(cmd(day(2020, 2, 1), action.clone()))
-        .then_expect_error(Error::UnitNotValid {
+        .then_expect_refusal(Error::UnitNotValid {
             unit: "204".into(),
             date: day(2020, 2, 1),
         });
@@ -207,7 +207,7 @@ fn a_failed_lookup_is_a_technical_error_without_a_rule() {
         ))
         .inspect_result()
         .unwrap_err();
-    assert!(matches!(error, Error::Lookup(_)));
+    assert!(matches!(error.reason, Error::Lookup(_)));
     assert_eq!(error.rule(), None);
 }
 
@@ -273,7 +273,7 @@ fn a_successor_cannot_descend_from_itself_or_consolidate_one_predecessor() {
             day(2018, 2, 1),
             register_from(code(1).as_str(), self_origin),
         ))
-        .then_expect_error(Error::Reorganisation {
+        .then_expect_refusal(Error::Reorganisation {
             code: code(1).to_string(),
             reason:
                 "HTX không thể là tiền thân của chính nó / a cooperative cannot descend from itself"
@@ -291,6 +291,6 @@ fn a_successor_cannot_descend_from_itself_or_consolidate_one_predecessor() {
         .inspect_result()
         .unwrap_err();
     assert!(
-        matches!(error, Error::Reorganisation { reason, .. } if reason.contains("consolidation needs 2"))
+        matches!(error.reason, Error::Reorganisation { reason, .. } if reason.contains("consolidation needs 2"))
     );
 }

@@ -164,7 +164,7 @@ fn resolution_refusals() {
     with(&lookups)
         .given(vec![htx(1), dissolving])
         .when(cmd(day(2018, 1, 1), resolve(K::Division, vec![])))
-        .then_expect_error(Error::TransitionNotAllowed {
+        .then_expect_refusal(Error::TransitionNotAllowed {
             transition: Transition::ResolveDivision,
             status: S::Dissolving,
         });

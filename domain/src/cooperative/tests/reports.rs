@@ -67,7 +67,7 @@ fn annual_information_is_accepted_and_flagged_after_the_known_deadline() {
                 information: information(),
             },
         ))
-        .then_expect_error(Error::Terminal {
+        .then_expect_refusal(Error::Terminal {
             status: CooperativeStatus::Dissolved,
         });
 }
@@ -84,11 +84,11 @@ fn designates_a_model_cooperative() {
     seeded()
         .given_no_previous_events()
         .when(cmd(day(2018, 12, 1), A::DesignateModel { year: 2018 }))
-        .then_expect_error(Error::NotRegistered);
+        .then_expect_refusal(Error::NotRegistered);
     seeded()
         .given(dissolved())
         .when(cmd(day(2018, 12, 1), A::DesignateModel { year: 2018 }))
-        .then_expect_error(Error::Terminal {
+        .then_expect_refusal(Error::Terminal {
             status: CooperativeStatus::Dissolved,
         });
 }
@@ -114,7 +114,7 @@ fn rates_an_ocop_product_with_1_to_5_stars_and_a_future_expiry() {
     seeded()
         .given(vec![htx(1)])
         .when(cmd(day(2018, 8, 31), rate(6, day(2021, 8, 31))))
-        .then_expect_error(Error::InvalidOcopRating {
+        .then_expect_refusal(Error::InvalidOcopRating {
             stars: 6,
             valid_until: day(2021, 8, 31),
             effective_date: day(2018, 8, 31),
@@ -122,7 +122,7 @@ fn rates_an_ocop_product_with_1_to_5_stars_and_a_future_expiry() {
     seeded()
         .given(vec![htx(1)])
         .when(cmd(day(2018, 8, 31), rate(3, day(2018, 8, 31))))
-        .then_expect_error(Error::InvalidOcopRating {
+        .then_expect_refusal(Error::InvalidOcopRating {
             stars: 3,
             valid_until: day(2018, 8, 31),
             effective_date: day(2018, 8, 31),
@@ -130,7 +130,7 @@ fn rates_an_ocop_product_with_1_to_5_stars_and_a_future_expiry() {
     seeded()
         .given(dissolved())
         .when(cmd(day(2018, 8, 31), rate(3, day(2021, 8, 31))))
-        .then_expect_error(Error::Terminal {
+        .then_expect_refusal(Error::Terminal {
             status: CooperativeStatus::Dissolved,
         });
 }

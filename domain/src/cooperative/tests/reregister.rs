@@ -60,7 +60,7 @@ fn re_registration_refusals() {
     seeded()
         .given(vec![htx(1)])
         .when(cmd(day(2018, 1, 1), action.clone()))
-        .then_expect_error(Error::ReRegistrationNotNeeded {
+        .then_expect_refusal(Error::ReRegistrationNotNeeded {
             registered_on: day(2017, 9, 1),
         });
     let again = E::CooperativeReRegistered {
@@ -71,13 +71,13 @@ fn re_registration_refusals() {
     seeded()
         .given(vec![old.clone(), again])
         .when(cmd(day(2016, 1, 1), action.clone()))
-        .then_expect_error(Error::AlreadyReRegistered {
+        .then_expect_refusal(Error::AlreadyReRegistered {
             on: day(2015, 1, 1),
         });
     seeded()
         .given(vec![old.clone()])
         .when(cmd(day(2024, 8, 1), action.clone()))
-        .then_expect_error(Error::ReRegistrationEnded {
+        .then_expect_refusal(Error::ReRegistrationEnded {
             effective_date: day(2024, 8, 1),
             ends_on: day(2024, 7, 1),
         });
@@ -90,7 +90,7 @@ fn re_registration_refusals() {
                 certificate_no: "GCN".into(),
             },
         ))
-        .then_expect_error(Error::BelowMinimumMembers {
+        .then_expect_refusal(Error::BelowMinimumMembers {
             kind: CooperativeKind::Cooperative,
             law: "Luật HTX 23/2012/QH13".into(),
             required: 7,
@@ -99,5 +99,5 @@ fn re_registration_refusals() {
     seeded()
         .given_no_previous_events()
         .when(cmd(day(2015, 1, 1), action))
-        .then_expect_error(Error::NotRegistered);
+        .then_expect_refusal(Error::NotRegistered);
 }

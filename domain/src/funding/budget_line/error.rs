@@ -6,28 +6,37 @@ use crate::code::CooperativeCode;
 use crate::cooperative::CooperativeStatus;
 use crate::funding::ids::{IdError, Purpose};
 use crate::money::{Dong, MoneyError};
-use crate::rules::RuleCode;
+use crate::rules::{RuleCode, RuleError};
 use crate::services::LookupError;
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum BudgetLineError {
-    #[error("{}", RuleCode::Data01.refusal(&.0.to_string()))]
+    /// The command names another aggregate than the one it is sent to, or a malformed id.
+    #[error("{0}")]
+    Address(#[from] crate::address::AddressError),
+    #[error("{0}")]
     InvalidId(#[from] IdError),
-    #[error("{}", RuleCode::Data01.refusal(&format!("dòng {expected}, lệnh ghi {given} / this line is {expected}, the command names {given}")))]
+    #[error(
+        "dòng {expected}, lệnh ghi {given} / this line is {expected}, the command names {given}"
+    )]
     LineMismatch { expected: String, given: String },
-    #[error("{}", RuleCode::Fin16.refusal("chưa giao dự toán cho dòng này / no estimate assigned to this line yet"))]
+    #[error("chưa giao dự toán cho dòng này / no estimate assigned to this line yet")]
     NotOpened,
-    #[error("{}", RuleCode::Fin09.refusal("số tiền phải lớn hơn 0 / the amount must be positive"))]
+    #[error("số tiền phải lớn hơn 0 / the amount must be positive")]
     ZeroAmount,
-    #[error("{}", RuleCode::Fin09.refusal(&.0.to_string()))]
+    #[error("{0}")]
     Arithmetic(#[from] MoneyError),
-    #[error("{}", RuleCode::Fin02.refusal(&format!("dự toán {estimate}, đã phân bổ {allocated}, xin phân bổ {requested} / allocations would exceed the estimate")))]
+    #[error(
+        "dự toán {estimate}, đã phân bổ {allocated}, xin phân bổ {requested} / allocations would exceed the estimate"
+    )]
     EstimateExceeded {
         estimate: Dong,
         allocated: Dong,
         requested: Dong,
     },
-    #[error("{}", RuleCode::Fin01.refusal(&format!("{recipient}: phân bổ {allocated}, đã chi {paid}, tạm ứng còn {outstanding}, thêm {requested} / payments and outstanding advances would exceed the allocation")))]
+    #[error(
+        "{recipient}: phân bổ {allocated}, đã chi {paid}, tạm ứng còn {outstanding}, thêm {requested} / payments and outstanding advances would exceed the allocation"
+    )]
     AllocationExceeded {
         recipient: String,
         allocated: Dong,
@@ -35,9 +44,11 @@ pub enum BudgetLineError {
         outstanding: Dong,
         requested: Dong,
     },
-    #[error("{}", RuleCode::Fin01.refusal(&format!("{recipient} chưa được phân bổ / has no allocation")))]
+    #[error("{recipient} chưa được phân bổ / has no allocation")]
     NoAllocation { recipient: String },
-    #[error("{}", RuleCode::Fin03.refusal(&format!("{purpose}: phê duyệt {approved}, đã chi {paid}, tạm ứng còn {outstanding}, thêm {requested} / more than approved")))]
+    #[error(
+        "{purpose}: phê duyệt {approved}, đã chi {paid}, tạm ứng còn {outstanding}, thêm {requested} / more than approved"
+    )]
     CapExceeded {
         purpose: Purpose,
         approved: Dong,
@@ -45,52 +56,57 @@ pub enum BudgetLineError {
         outstanding: Dong,
         requested: Dong,
     },
-    #[error("{}", RuleCode::Fin16.refusal(&format!("{purpose} chưa được phê duyệt / not approved")))]
+    #[error("{purpose} chưa được phê duyệt / not approved")]
     NotApproved { purpose: Purpose },
-    #[error("{}", RuleCode::Fin16.refusal(&format!("{purpose} thuộc dòng {line} / belongs to line {line}")))]
+    #[error("{purpose} thuộc dòng {line} / belongs to line {line}")]
     PurposeOnOtherLine { purpose: Purpose, line: String },
-    #[error("{}", RuleCode::Fin16.refusal(&format!("{purpose} đã cam kết / already committed")))]
+    #[error("{purpose} đã cam kết / already committed")]
     AlreadyCommitted { purpose: Purpose },
-    #[error("{}", RuleCode::Fin16.refusal(&format!("{purpose} chưa cam kết chi / not committed on this line")))]
+    #[error("{purpose} chưa cam kết chi / not committed on this line")]
     NotCommitted { purpose: Purpose },
-    #[error("{}", RuleCode::Fin04.refusal(&format!("HTX {code} ngày {date}: {} / not active on that date", CooperativeStatus::shown(*status))))]
+    #[error("HTX {code} ngày {date}: {} / not active on that date", CooperativeStatus::shown(*status))]
     BeneficiaryNotActive {
         code: CooperativeCode,
         date: NaiveDate,
         status: Option<CooperativeStatus>,
     },
-    #[error("{}", RuleCode::Fin08.refusal(&format!("ngày {date} ngoài năm ngân sách {year} và thời gian chỉnh lý / outside fiscal year {year} and its adjustment period")))]
+    #[error(
+        "ngày {date} ngoài năm ngân sách {year} và thời gian chỉnh lý / outside fiscal year {year} and its adjustment period"
+    )]
     OutsideFiscalYear { date: NaiveDate, year: i32 },
-    #[error("{}", RuleCode::Fin10.refusal(&format!("quyết toán {settlement} đã phê duyệt ngày {approved_on} / settlement approved")))]
+    #[error("quyết toán {settlement} đã phê duyệt ngày {approved_on} / settlement approved")]
     YearClosed {
         settlement: String,
         approved_on: NaiveDate,
     },
-    #[error("{}", RuleCode::Fin11.refusal(&format!("{actor} đã phê duyệt khoản hỗ trợ, không được ghi chi / approved the support, so may not record its payment")))]
+    #[error(
+        "{actor} đã phê duyệt khoản hỗ trợ, không được ghi chi / approved the support, so may not record its payment"
+    )]
     SameActor { actor: String },
-    #[error("{}", RuleCode::Fin09.refusal(&format!("không có bút toán {entry} / no entry {entry}")))]
+    #[error("không có bút toán {entry} / no entry {entry}")]
     UnknownEntry { entry: u32 },
-    #[error("{}", RuleCode::Fin09.refusal(&format!("bút toán {entry} không phải {expected} / entry {entry} is not {expected}")))]
+    #[error("bút toán {entry} không phải {expected} / entry {entry} is not {expected}")]
     WrongEntry { entry: u32, expected: String },
-    #[error("{}", RuleCode::Fin09.refusal(&format!("bút toán {entry}: {reason}")))]
+    #[error("bút toán {entry}: {reason}")]
     CannotReverse { entry: u32, reason: String },
-    #[error("{}", RuleCode::Fin09.refusal(&format!("bút toán {entry} còn {remaining}, yêu cầu {requested} / more than remains")))]
+    #[error("bút toán {entry} còn {remaining}, yêu cầu {requested} / more than remains")]
     ExceedsRemaining {
         entry: u32,
         remaining: Dong,
         requested: Dong,
     },
-    #[error("{}", RuleCode::Geo01.refusal(&format!("đơn vị {unit} không có hiệu lực ngày {date} / unit not valid on {date}")))]
+    #[error("đơn vị {unit} không có hiệu lực ngày {date} / unit not valid on {date}")]
     UnitNotValid { unit: String, date: NaiveDate },
     #[error(transparent)]
     Lookup(#[from] LookupError),
 }
 
-impl BudgetLineError {
+impl RuleError for BudgetLineError {
     /// The rule refused; `None` for a failed lookup.
-    pub fn rule(&self) -> Option<RuleCode> {
+    fn rule(&self) -> Option<RuleCode> {
         use BudgetLineError::*;
         Some(match self {
+            Address(error) => return error.rule(),
             InvalidId(_) | LineMismatch { .. } => RuleCode::Data01,
             NotOpened
             | NotApproved { .. }

@@ -26,13 +26,14 @@ pub use state::{BudgetLine, Commitment, EntryKind, LineEntry, LineSnapshot, Spen
 use cqrs_es::Aggregate;
 use cqrs_es::event_sink::EventSink;
 
+use crate::rules::Refused;
 use crate::services::Services;
 
 impl Aggregate for BudgetLine {
     const TYPE: &'static str = "budget_line";
     type Command = BudgetLineCommand;
     type Event = BudgetLineEvent;
-    type Error = BudgetLineError;
+    type Error = Refused<BudgetLineError>;
     type Services = Services;
 
     async fn handle(
@@ -41,7 +42,10 @@ impl Aggregate for BudgetLine {
         services: &Self::Services,
         sink: &EventSink<Self>,
     ) -> Result<(), Self::Error> {
-        let events = decide::decide(self, command, services).await?;
+        let date = command.effective_date;
+        let events = decide::decide(self, command, services)
+            .await
+            .map_err(|e| Refused::new(date, e))?;
         for event in events {
             sink.write(event, self).await;
         }

@@ -20,7 +20,7 @@ use cqrs_es::Aggregate;
 use cqrs_es::event_sink::EventSink;
 use serde::{Deserialize, Serialize};
 
-use crate::rules::{Finding, RuleCode};
+use crate::rules::{Finding, Refused, RuleCode};
 use crate::services::Services;
 use crate::text::nfc;
 
@@ -193,7 +193,7 @@ impl Aggregate for Settlement {
     const TYPE: &'static str = "settlement";
     type Command = SettlementCommand;
     type Event = SettlementEvent;
-    type Error = SettlementError;
+    type Error = Refused<SettlementError>;
     type Services = Services;
 
     async fn handle(
@@ -202,7 +202,12 @@ impl Aggregate for Settlement {
         services: &Self::Services,
         sink: &EventSink<Self>,
     ) -> Result<(), Self::Error> {
-        for event in self.decide(command, services).await? {
+        let date = command.effective_date;
+        let events = self
+            .decide(command, services)
+            .await
+            .map_err(|e| Refused::new(date, e))?;
+        for event in events {
             sink.write(event, self).await;
         }
         Ok(())

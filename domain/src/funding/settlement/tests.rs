@@ -128,7 +128,7 @@ fn submission_refusals() {
         with(&lookups)
             .given(given)
             .when(cmd(day(2019, 2, 15), action))
-            .then_expect_error(error);
+            .then_expect_refusal(error);
     };
     check(vec![], submit(vec![]), Error::NoLines);
     let foreign =
@@ -183,7 +183,7 @@ fn appraises_a_submitted_settlement_once() {
         with(&lookups)
             .given(given)
             .when(cmd(day(2019, 2, 20), appraise.clone()))
-            .then_expect_error(error);
+            .then_expect_refusal(error);
     };
     check(vec![], Error::NotSubmitted);
     check(
@@ -211,7 +211,7 @@ fn approves_by_a_third_person_and_closes_the_year() {
         with(&lookups)
             .given(given)
             .when(by(&person(who, Role::Finance), day(2019, 3, 1), A::Approve))
-            .then_expect_error(error);
+            .then_expect_refusal(error);
     };
     check(
         given.clone(),
@@ -270,5 +270,5 @@ fn records_audit_findings_even_after_approval() {
     with(&lookups)
         .given(vec![])
         .when(cmd(day(2019, 9, 1), audit))
-        .then_expect_error(Error::NotSubmitted);
+        .then_expect_refusal(Error::NotSubmitted);
 }

@@ -23,6 +23,7 @@ use crate::code::CooperativeCode;
 use crate::cooperative::CooperativeStatus;
 use crate::money::Dong;
 use crate::reference::RuleSetId;
+use crate::rules::Refused;
 use crate::services::Services;
 use crate::text::nfc;
 
@@ -222,7 +223,7 @@ impl Aggregate for SupportCase {
     const TYPE: &'static str = "support_case";
     type Command = SupportCaseCommand;
     type Event = SupportCaseEvent;
-    type Error = SupportCaseError;
+    type Error = Refused<SupportCaseError>;
     type Services = Services;
 
     async fn handle(
@@ -231,7 +232,11 @@ impl Aggregate for SupportCase {
         services: &Self::Services,
         sink: &EventSink<Self>,
     ) -> Result<(), Self::Error> {
-        let event = self.decide(command, services).await?;
+        let date = command.effective_date;
+        let event = self
+            .decide(command, services)
+            .await
+            .map_err(|e| Refused::new(date, e))?;
         sink.write(event, self).await;
         Ok(())
     }

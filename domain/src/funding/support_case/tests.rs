@@ -106,7 +106,7 @@ fn receives_an_application_once_for_a_line_of_the_same_unit_and_year() {
     with(&lookups)
         .given(vec![received()])
         .when(cmd(day(2018, 2, 1), receive()))
-        .then_expect_error(Error::AlreadyReceived {
+        .then_expect_refusal(Error::AlreadyReceived {
             case: case().to_id(),
         });
     let mut other_year = receive();
@@ -117,7 +117,7 @@ fn receives_an_application_once_for_a_line_of_the_same_unit_and_year() {
     with(&lookups)
         .given_no_previous_events()
         .when(cmd(day(2018, 2, 1), other_year))
-        .then_expect_error(Error::Mismatch {
+        .then_expect_refusal(Error::Mismatch {
             field: "year/unit".into(),
             expected: "2018/SO-KHDT".into(),
             given: "2019/SO-KHDT".into(),
@@ -129,7 +129,7 @@ fn receives_an_application_once_for_a_line_of_the_same_unit_and_year() {
     with(&lookups)
         .given_no_previous_events()
         .when(cmd(day(2018, 2, 1), nothing))
-        .then_expect_error(Error::ZeroAmount);
+        .then_expect_refusal(Error::ZeroAmount);
 }
 
 #[test]
@@ -160,7 +160,7 @@ fn approval_refusals() {
         with(&lookups)
             .given(given)
             .when(cmd(date, action))
-            .then_expect_error(error);
+            .then_expect_refusal(error);
     };
     check(
         vec![received()],
@@ -250,7 +250,7 @@ fn approval_refusals() {
         .inspect_result()
         .unwrap_err();
     assert_eq!(
-        error,
+        error.reason,
         Error::BeneficiaryNotActive {
             code: code(1),
             date: day(2018, 2, 15),
@@ -292,13 +292,13 @@ fn rejects_an_application_once() {
     with(&lookups)
         .given(vec![received(), approved])
         .when(cmd(day(2018, 2, 10), reject.clone()))
-        .then_expect_error(Error::AlreadyDecided {
+        .then_expect_refusal(Error::AlreadyDecided {
             decision: "approved".into(),
         });
     with(&lookups)
         .given(vec![])
         .when(cmd(day(2018, 2, 10), reject))
-        .then_expect_error(Error::NotReceived);
+        .then_expect_refusal(Error::NotReceived);
 }
 
 #[test]

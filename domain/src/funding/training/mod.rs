@@ -23,7 +23,7 @@ use cqrs_es::event_sink::EventSink;
 use serde::{Deserialize, Serialize};
 
 use crate::money::Dong;
-use crate::rules::{Finding, RuleCode};
+use crate::rules::{Finding, Refused, RuleCode};
 use crate::services::Services;
 use crate::text::nfc;
 
@@ -206,7 +206,7 @@ impl Aggregate for TrainingClass {
     const TYPE: &'static str = "training_class";
     type Command = TrainingClassCommand;
     type Event = TrainingClassEvent;
-    type Error = TrainingClassError;
+    type Error = Refused<TrainingClassError>;
     type Services = Services;
 
     async fn handle(
@@ -215,7 +215,12 @@ impl Aggregate for TrainingClass {
         services: &Self::Services,
         sink: &EventSink<Self>,
     ) -> Result<(), Self::Error> {
-        for event in self.decide(command, services).await? {
+        let date = command.effective_date;
+        let events = self
+            .decide(command, services)
+            .await
+            .map_err(|e| Refused::new(date, e))?;
+        for event in events {
             sink.write(event, self).await;
         }
         Ok(())

@@ -92,7 +92,7 @@ fn plans_a_class_on_a_training_line_in_a_valid_district() {
     with(&lookups)
         .given(vec![planned()])
         .when(cmd(day(2018, 3, 1), plan(None)))
-        .then_expect_error(Error::AlreadyPlanned {
+        .then_expect_refusal(Error::AlreadyPlanned {
             class: class().to_id(),
         });
     let mut wrong_line = plan(None);
@@ -102,7 +102,7 @@ fn plans_a_class_on_a_training_line_in_a_valid_district() {
     with(&lookups)
         .given_no_previous_events()
         .when(cmd(day(2018, 3, 1), wrong_line))
-        .then_expect_error(Error::NotTrainingLine {
+        .then_expect_refusal(Error::NotTrainingLine {
             line: "2018/SO-NNPTNT/NTM-1600/credit".into(),
             year: 2018,
         });
@@ -113,11 +113,11 @@ fn plans_a_class_on_a_training_line_in_a_valid_district() {
     with(&lookups)
         .given_no_previous_events()
         .when(cmd(day(2018, 3, 1), free))
-        .then_expect_error(Error::ZeroAmount);
+        .then_expect_refusal(Error::ZeroAmount);
     with(&lookups)
         .given_no_previous_events()
         .when(cmd(day(2018, 3, 1), plan(Some("197"))))
-        .then_expect_error(Error::UnitNotValid {
+        .then_expect_refusal(Error::UnitNotValid {
             unit: "197".into(),
             date: day(2018, 5, 2),
         });
@@ -141,11 +141,11 @@ fn holds_a_class_and_flags_one_outside_30_to_50_learners() {
     with(&lookups)
         .given(vec![planned(), held(40)])
         .when(cmd(day(2018, 5, 5), hold(40)))
-        .then_expect_error(Error::AlreadyHeld);
+        .then_expect_refusal(Error::AlreadyHeld);
     with(&lookups)
         .given(vec![])
         .when(cmd(day(2018, 5, 5), hold(40)))
-        .then_expect_error(Error::NotPlanned);
+        .then_expect_refusal(Error::NotPlanned);
     let backwards = A::Hold {
         held_from: day(2018, 5, 4),
         held_to: day(2018, 5, 2),
@@ -155,7 +155,7 @@ fn holds_a_class_and_flags_one_outside_30_to_50_learners() {
     with(&lookups)
         .given(vec![planned()])
         .when(cmd(day(2018, 5, 5), backwards))
-        .then_expect_error(Error::InvalidDates {
+        .then_expect_refusal(Error::InvalidDates {
             from: day(2018, 5, 4),
             to: day(2018, 5, 2),
         });
@@ -166,7 +166,7 @@ fn holds_a_class_and_flags_one_outside_30_to_50_learners() {
     with(&lookups)
         .given(vec![planned(), cancelled])
         .when(cmd(day(2018, 5, 5), hold(40)))
-        .then_expect_error(Error::Cancelled);
+        .then_expect_refusal(Error::Cancelled);
 }
 
 #[test]
@@ -185,11 +185,11 @@ fn cancels_a_class_not_yet_held() {
     with(&lookups)
         .given(vec![planned(), held(40)])
         .when(cmd(day(2018, 6, 1), cancel.clone()))
-        .then_expect_error(Error::AlreadyHeld);
+        .then_expect_refusal(Error::AlreadyHeld);
     with(&lookups)
         .given(vec![])
         .when(cmd(day(2018, 6, 1), cancel))
-        .then_expect_error(Error::NotPlanned);
+        .then_expect_refusal(Error::NotPlanned);
 }
 
 #[test]
@@ -219,11 +219,11 @@ fn corrects_the_held_record_with_a_compensating_event() {
     with(&lookups)
         .given(vec![planned(), held(40)])
         .when(cmd(day(2018, 6, 1), correct(40)))
-        .then_expect_error(Error::NothingToCorrect);
+        .then_expect_refusal(Error::NothingToCorrect);
     with(&lookups)
         .given(vec![planned()])
         .when(cmd(day(2018, 6, 1), correct(40)))
-        .then_expect_error(Error::NotHeld);
+        .then_expect_refusal(Error::NotHeld);
 }
 
 #[test]

@@ -44,11 +44,11 @@ fn legal_documents_are_registered_once_and_repealed_once() {
         .when(cmd(day(2017, 8, 31), register("KH-UBND", None)))
         .inspect_result()
         .unwrap_err();
-    assert_eq!(error.rule(), crate::rules::RuleCode::Data01);
+    assert_eq!(error.rule(), Some(crate::rules::RuleCode::Data01));
     F::with(())
         .given(vec![registered.clone()])
         .when(cmd(day(2017, 8, 31), register("31/KH-UBND", None)))
-        .then_expect_error(ReferenceError::AlreadyRecorded {
+        .then_expect_refusal(ReferenceError::AlreadyRecorded {
             id: "31/KH-UBND".into(),
         });
     F::with(())
@@ -57,7 +57,7 @@ fn legal_documents_are_registered_once_and_repealed_once() {
             day(2017, 8, 31),
             register("31/KH-UBND", Some(day(2017, 1, 1))),
         ))
-        .then_expect_error(ReferenceError::InvalidPeriod {
+        .then_expect_refusal(ReferenceError::InvalidPeriod {
             from: Some(day(2017, 8, 31)),
             to: day(2017, 1, 1),
         });
@@ -77,17 +77,17 @@ fn legal_documents_are_registered_once_and_repealed_once() {
     F::with(())
         .given_no_previous_events()
         .when(cmd(day(2021, 1, 1), repeal(day(2020, 12, 31))))
-        .then_expect_error(ReferenceError::NotRecorded);
+        .then_expect_refusal(ReferenceError::NotRecorded);
     F::with(())
         .given(vec![registered.clone(), repealed])
         .when(cmd(day(2021, 1, 1), repeal(day(2020, 12, 31))))
-        .then_expect_error(ReferenceError::AlreadyRecorded {
+        .then_expect_refusal(ReferenceError::AlreadyRecorded {
             id: "bãi bỏ bởi / repealed by 12/KH-UBND".into(),
         });
     F::with(())
         .given(vec![registered])
         .when(cmd(day(2021, 1, 1), repeal(day(2016, 1, 1))))
-        .then_expect_error(ReferenceError::InvalidPeriod {
+        .then_expect_refusal(ReferenceError::InvalidPeriod {
             from: Some(day(2017, 8, 31)),
             to: day(2016, 1, 1),
         });

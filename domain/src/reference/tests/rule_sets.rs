@@ -70,7 +70,7 @@ fn rule_set_versions_follow_each_other_and_the_one_in_force_answers() {
         F::with(())
             .given(given)
             .when(cmd(day(2023, 1, 1), action))
-            .then_expect_error(error);
+            .then_expect_refusal(error);
     };
     check(
         vec![first.clone()],

@@ -31,7 +31,7 @@ fn administrative_units_change_without_rewriting_history() {
     F::with(())
         .given(vec![established.clone()])
         .when(cmd(day(2017, 1, 1), establish))
-        .then_expect_error(ReferenceError::AlreadyRecorded { id: "204".into() });
+        .then_expect_refusal(ReferenceError::AlreadyRecorded { id: "204".into() });
     let bad = AdministrativeUnitAction::Establish {
         code: "2040".into(),
         name: "x".into(),
@@ -44,7 +44,7 @@ fn administrative_units_change_without_rewriting_history() {
         .when(cmd(day(2017, 1, 1), bad))
         .inspect_result()
         .unwrap_err();
-    assert_eq!(error.rule(), crate::rules::RuleCode::Data01);
+    assert_eq!(error.rule(), Some(crate::rules::RuleCode::Data01));
     let merge = |into: &str| AdministrativeUnitAction::MergeInto {
         into: into.into(),
         basis: doc("837/NQ-UBTVQH14"),
@@ -63,7 +63,7 @@ fn administrative_units_change_without_rewriting_history() {
         F::with(())
             .given(given)
             .when(cmd(date, action))
-            .then_expect_error(error);
+            .then_expect_refusal(error);
     };
     check(
         vec![established.clone()],
@@ -174,7 +174,7 @@ fn region_mappings_are_versioned_with_unassigned_units() {
     F::with(())
         .given(events.clone())
         .when(command)
-        .then_expect_error(ReferenceError::NotAfterPrevious {
+        .then_expect_refusal(ReferenceError::NotAfterPrevious {
             valid_from: day(2017, 8, 31),
             previous: Some(day(2017, 8, 31)),
         });
@@ -186,7 +186,7 @@ fn region_mappings_are_versioned_with_unassigned_units() {
     F::with(())
         .given(events)
         .when(cmd(day(2018, 1, 1), bad))
-        .then_expect_error(ReferenceError::InvalidId {
+        .then_expect_refusal(ReferenceError::InvalidId {
             id: "22001".into(),
             reason: "mã huyện 3 chữ số / district codes have 3 digits".into(),
         });

@@ -40,23 +40,23 @@ fn assigns_estimates_to_the_line_it_names() {
                 decision: doc("1/QĐ-UBND"),
             },
         ))
-        .then_expect_error(Error::LineMismatch {
+        .then_expect_refusal(Error::LineMismatch {
             expected: line_id().to_id(),
             given: other.to_id(),
         });
     with(&lookups)
         .given_no_previous_events()
         .when(cmd(day(2018, 1, 5), assign(0)))
-        .then_expect_error(Error::ZeroAmount);
+        .then_expect_refusal(Error::ZeroAmount);
     with(&lookups)
         .given(vec![estimated(1, i64::MAX)])
         .when(cmd(day(2018, 1, 5), assign(1)))
-        .then_expect_error(Error::Arithmetic(MoneyError::Overflow(d(i64::MAX), d(1))));
+        .then_expect_refusal(Error::Arithmetic(MoneyError::Overflow(d(i64::MAX), d(1))));
     approve_settlement(&lookups, day(2019, 3, 1));
     with(&lookups)
         .given_no_previous_events()
         .when(cmd(day(2019, 4, 1), assign(1)))
-        .then_expect_error(Error::YearClosed {
+        .then_expect_refusal(Error::YearClosed {
             settlement: "2018/SO-KHDT".into(),
             approved_on: day(2019, 3, 1),
         });
@@ -76,7 +76,7 @@ fn allocates_within_the_estimate_to_valid_recipients() {
     with(&lookups)
         .given(vec![estimated(1, 100), allocated(2, "205", 60)])
         .when(cmd(day(2018, 1, 10), allocate("SO-NNPTNT", 41)))
-        .then_expect_error(Error::EstimateExceeded {
+        .then_expect_refusal(Error::EstimateExceeded {
             estimate: d(100),
             allocated: d(60),
             requested: d(41),
@@ -84,18 +84,18 @@ fn allocates_within_the_estimate_to_valid_recipients() {
     with(&lookups)
         .given_no_previous_events()
         .when(cmd(day(2018, 1, 10), allocate("205", 1)))
-        .then_expect_error(Error::NotOpened);
+        .then_expect_refusal(Error::NotOpened);
     let error = with(&lookups)
         .given(vec![estimated(1, 100)])
         .when(cmd(day(2018, 1, 10), allocate("so khdt", 1)))
         .inspect_result()
         .unwrap_err();
-    assert!(matches!(error, Error::InvalidId(_)));
+    assert!(matches!(error.reason, Error::InvalidId(_)));
     assert_eq!(error.rule(), Some(RuleCode::Data01));
     with(&lookups)
         .given(vec![estimated(1, 100)])
         .when(cmd(day(2018, 1, 10), allocate("205", 0)))
-        .then_expect_error(Error::ZeroAmount);
+        .then_expect_refusal(Error::ZeroAmount);
     let next_year =
         BudgetLineId::new(2020, "SO-KHDT", "NS-TINH", SupportCategory::Establishment).unwrap();
     let estimate_2020 = E::EstimateAssigned {
@@ -108,7 +108,7 @@ fn allocates_within_the_estimate_to_valid_recipients() {
     with(&lookups)
         .given(vec![estimate_2020])
         .when(cmd(day(2020, 2, 1), allocate("204", 10)))
-        .then_expect_error(Error::UnitNotValid {
+        .then_expect_refusal(Error::UnitNotValid {
             unit: "204".into(),
             date: day(2020, 2, 1),
         });
@@ -116,7 +116,7 @@ fn allocates_within_the_estimate_to_valid_recipients() {
     with(&lookups)
         .given(vec![estimated(1, 100)])
         .when(cmd(day(2019, 4, 1), allocate("205", 1)))
-        .then_expect_error(Error::YearClosed {
+        .then_expect_refusal(Error::YearClosed {
             settlement: "2018/SO-KHDT".into(),
             approved_on: day(2019, 3, 1),
         });
@@ -140,7 +140,7 @@ fn commits_the_approved_amount_of_an_approved_purpose() {
     with(&lookups)
         .given(given.clone())
         .when(cmd(day(2018, 3, 1), commit("HS-9", "205")))
-        .then_expect_error(Error::NotApproved {
+        .then_expect_refusal(Error::NotApproved {
             purpose: case("HS-9"),
         });
     let other =
@@ -149,27 +149,27 @@ fn commits_the_approved_amount_of_an_approved_purpose() {
     with(&lookups)
         .given(given.clone())
         .when(cmd(day(2018, 3, 1), commit("HS-2", "205")))
-        .then_expect_error(Error::PurposeOnOtherLine {
+        .then_expect_refusal(Error::PurposeOnOtherLine {
             purpose: case("HS-2"),
             line: other.to_id(),
         });
     with(&lookups)
         .given(super::open_line())
         .when(cmd(day(2018, 3, 1), commit("HS-1", "205")))
-        .then_expect_error(Error::AlreadyCommitted {
+        .then_expect_refusal(Error::AlreadyCommitted {
             purpose: case("HS-1"),
         });
     with(&lookups)
         .given(given.clone())
         .when(cmd(day(2018, 3, 1), commit("HS-1", "206")))
-        .then_expect_error(Error::NoAllocation {
+        .then_expect_refusal(Error::NoAllocation {
             recipient: "206".into(),
         });
     suspend_cooperative(&lookups, day(2018, 2, 20), day(2018, 8, 1));
     with(&lookups)
         .given(given)
         .when(cmd(day(2018, 3, 1), commit("HS-1", "205")))
-        .then_expect_error(Error::BeneficiaryNotActive {
+        .then_expect_refusal(Error::BeneficiaryNotActive {
             code: code(1),
             date: day(2018, 3, 1),
             status: Some(CooperativeStatus::Suspended),
@@ -185,6 +185,6 @@ fn a_failed_lookup_refuses_without_a_rule() {
         .when(cmd(day(2018, 1, 5), assign(1)))
         .inspect_result()
         .unwrap_err();
-    assert!(matches!(error, Error::Lookup(_)));
+    assert!(matches!(error.reason, Error::Lookup(_)));
     assert_eq!(error.rule(), None);
 }

@@ -79,7 +79,7 @@ fn return_refusals() {
         with(&lookups)
             .given(given)
             .when(cmd(day(2018, 6, 1), action))
-            .then_expect_error(error);
+            .then_expect_refusal(error);
     };
     check(
         spent_line(),
@@ -142,7 +142,7 @@ fn reverses_an_entry_exactly_and_only_once() {
         with(&lookups)
             .given(given)
             .when(cmd(day(2018, 6, 1), action))
-            .then_expect_error(error);
+            .then_expect_refusal(error);
     };
     check(
         twice.clone(),
@@ -170,7 +170,7 @@ fn a_reversal_must_keep_every_balance_rule() {
         with(&lookups)
             .given(given)
             .when(cmd(day(2018, 6, 1), action))
-            .then_expect_error(error);
+            .then_expect_refusal(error);
     };
     let two_estimates = vec![
         estimated(1, 100),
@@ -308,5 +308,5 @@ fn reviews_advances_outstanding_after_31_january_once() {
     with(&lookups)
         .given(vec![])
         .when(cmd(day(2019, 3, 1), A::ReviewAdvances))
-        .then_expect_error(Error::NotOpened);
+        .then_expect_refusal(Error::NotOpened);
 }

@@ -83,7 +83,7 @@ fn spending_refusals() {
             with(&lookups)
                 .given(given)
                 .when(by(actor, date, action))
-                .then_expect_error(error);
+                .then_expect_refusal(error);
         };
         check(
             open_line(),
@@ -250,7 +250,7 @@ fn settles_an_advance_into_a_payment() {
         with(&lookups)
             .given(given)
             .when(by(actor, date, action))
-            .then_expect_error(error);
+            .then_expect_refusal(error);
     };
     check(
         line.clone(),

@@ -9,6 +9,8 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
 use crate::listed::listed_enum;
+
+pub mod basis;
 use crate::text::nfc;
 
 listed_enum! {
@@ -175,51 +177,73 @@ impl RuleCode {
         }
     }
 
-    /// The legal basis, as cited in the rule's error messages and findings. `[K]` marks a
-    /// citation the research could not confirm.
-    pub const fn legal_basis(self) -> &'static str {
-        use RuleCode::*;
-        match self {
-            Reg01 => "Luật HTX 2023 Điều 46; NĐ 92/2024/NĐ-CP Điều 14",
-            Reg02 => "Luật HTX 2012 Điều 3; Luật HTX 2023 Điều 4",
-            Reg03 => "Luật HTX 2012 Điều 54; Luật HTX 2023 Điều 103",
-            Reg04 => "NĐ 92/2024/NĐ-CP Điều 27",
-            Reg05 => "Luật HTX 2012 Điều 62 [K]; NĐ 193/2013/NĐ-CP; Luật HTX 2023 Điều 115",
-            Reg06 => "Luật HTX 2023 Điều 98-99; NĐ 92/2024/NĐ-CP Điều 50-51",
-            Reg07 => "Luật HTX 2023 Điều 100",
-            Reg08 => "Luật HTX 2023 Điều 96; NĐ 92/2024/NĐ-CP Điều 47",
-            Reg09 => "Luật HTX 2023 Điều 47",
-            Reg12 => "Luật HTX 2023 Điều 92-95",
-            Reg13 => "Luật HTX 2023 Điều 103; NĐ 92/2024/NĐ-CP Điều 53, 56",
-            Reg14 => "NĐ 92/2024/NĐ-CP Điều 26",
-            Reg15 => "TT 01/2020/TT-BKHĐT; TT 09/2024/TT-BKHĐT Điều 6",
-            Reg16 => "Luật HTX 2012 Điều 3; Luật HTX 2023 Điều 4",
-            Reg17 => "QĐ 1048/QĐ-TTg 2019; QĐ 148/QĐ-TTg 2023",
-            Fin01 => "Luật NSNN 83/2015/QH13 Điều 12",
-            Fin02 => "Luật NSNN 83/2015/QH13 Điều 49-50",
-            Fin03 => "TT 340/2016/TT-BTC; TT 124/2021/TT-BTC Điều 3",
-            Fin04 => "NĐ 92/2024/NĐ-CP Điều 27; TT 340/2016/TT-BTC Điều 9-10",
-            Fin06 => "NĐ 163/2016/NĐ-CP Điều 42; TT 17/2024/TT-BTC Điều 6",
-            Fin08 => "Luật NSNN 83/2015/QH13 Điều 14",
-            Fin09 => "Luật NSNN 83/2015/QH13 Điều 13; TT 17/2024/TT-BTC Điều 4",
-            Fin10 => "Luật NSNN 83/2015/QH13 Điều 65-68; TT 17/2024/TT-BTC Điều 4",
-            Fin11 => "Luật Kế toán 88/2015/QH13 [K]; EU Reg. 907/2014 Annex I (analogue)",
-            Fin13 => "Kế hoạch 31/KH-UBND mục II.2",
-            Fin16 => "Luật NSNN 83/2015/QH13 Điều 65-68; TT 124/2021/TT-BTC Điều 14-16",
-            Geo01 => "NĐ 92/2024/NĐ-CP Điều 46; NQ 1679/NQ-UBTVQH15",
-            Ref01 => "Luật Ban hành VBQPPL 80/2015/QH13 [K]",
-            Data01 => "NĐ 30/2020/NĐ-CP Phụ lục I",
-        }
+    /// The legal basis in force on `date` (the act's legal date), as cited in the rule's
+    /// refusals and findings: the table of [`basis`]. `[K]` marks a citation the research
+    /// could not confirm.
+    pub fn legal_basis_on(self, date: NaiveDate) -> &'static str {
+        basis::on(self, date)
     }
 
-    /// The message of a refusal under this rule: code, both names, the offending values
-    /// (`detail`) and the legal basis.
-    pub fn refusal(self, detail: &str) -> String {
+    /// The message of a refusal under this rule for an act dated `date`: code, both names, the
+    /// offending values (`detail`) and the legal basis in force on that date.
+    pub fn refusal_on(self, date: NaiveDate, detail: &str) -> String {
         let (vi, en) = self.name();
         format!(
             "{self} {vi} / {en}: {detail} (căn cứ / legal basis: {})",
-            self.legal_basis()
+            self.legal_basis_on(date)
         )
+    }
+}
+
+/// A domain error that may name the rule it enforces (`None` for a technical failure, such as
+/// a failed lookup). Its `Display` is the detail: the offending values, in Vietnamese and
+/// English; [`Refused`] adds the rule's names and the legal basis of the act's date.
+pub trait RuleError: std::error::Error + 'static {
+    fn rule(&self) -> Option<RuleCode>;
+}
+
+/// An aggregate's refusal of a command: why (`reason`), and the command's legal date, which
+/// decides the legal basis cited. Every aggregate's `Error` is a `Refused<…Error>`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Refused<E> {
+    pub reason: E,
+    pub effective_date: NaiveDate,
+}
+
+impl<E: RuleError> Refused<E> {
+    pub fn new(effective_date: NaiveDate, reason: E) -> Self {
+        Refused {
+            reason,
+            effective_date,
+        }
+    }
+
+    /// The rule refused; `None` for a technical failure.
+    pub fn rule(&self) -> Option<RuleCode> {
+        self.reason.rule()
+    }
+
+    /// The legal basis in force on the command's date, for a refusal under a rule.
+    pub fn legal_basis(&self) -> Option<&'static str> {
+        self.rule()
+            .map(|rule| rule.legal_basis_on(self.effective_date))
+    }
+}
+
+impl<E: RuleError> std::fmt::Display for Refused<E> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.reason.rule() {
+            Some(rule) => {
+                f.write_str(&rule.refusal_on(self.effective_date, &self.reason.to_string()))
+            }
+            None => write!(f, "{}", self.reason),
+        }
+    }
+}
+
+impl<E: RuleError> std::error::Error for Refused<E> {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        Some(&self.reason)
     }
 }
 
@@ -239,7 +263,7 @@ impl Finding {
     pub fn new(rule: RuleCode, effective_date: NaiveDate, detail: &str) -> Finding {
         Finding {
             rule,
-            legal_basis: rule.legal_basis().to_string(),
+            legal_basis: rule.legal_basis_on(effective_date).to_string(),
             detail: nfc(detail),
             effective_date,
         }
@@ -264,11 +288,18 @@ mod tests {
 
     #[test]
     fn a_refusal_names_the_rule_in_both_languages_and_its_basis() {
-        let message = RuleCode::Reg02.refusal("HTX cần 7, có 5");
+        let date = NaiveDate::from_ymd_opt(2018, 3, 1).unwrap();
+        let message = RuleCode::Reg02.refusal_on(date, "HTX cần 7, có 5");
         assert_eq!(
             message,
             "REG-02 Số thành viên tối thiểu khi đăng ký / minimum members at registration: \
-             HTX cần 7, có 5 (căn cứ / legal basis: Luật HTX 2012 Điều 3; Luật HTX 2023 Điều 4)"
+             HTX cần 7, có 5 (căn cứ / legal basis: Luật HTX 2012 Điều 3)"
+        );
+        let later = NaiveDate::from_ymd_opt(2024, 7, 1).unwrap();
+        assert!(
+            RuleCode::Reg02
+                .refusal_on(later, "HTX cần 5, có 4")
+                .ends_with("(căn cứ / legal basis: Luật HTX 2023 Điều 4)")
         );
     }
 
