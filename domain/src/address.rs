@@ -70,6 +70,8 @@ pub trait Addressed: cqrs_es::Aggregate {
     const ID: (&'static str, &'static str);
     /// The rule a malformed id breaks.
     const ID_RULE: RuleCode = RuleCode::Data01;
+    /// A well-formed id of this kind, for documentation.
+    const EXAMPLE_ID: &'static str;
 
     /// Checks `id` as an id of this kind; the reason it is not one.
     ///
@@ -154,6 +156,7 @@ fn canonical<T, E: std::fmt::Display>(
 
 impl Addressed for Cooperative {
     const ID: (&'static str, &'static str) = ("mã HTX", "cooperative code");
+    const EXAMPLE_ID: &'static str = "5700101235";
     const ID_RULE: RuleCode = RuleCode::Reg01;
 
     fn check_id(id: &str) -> Result<(), String> {
@@ -187,6 +190,7 @@ impl Addressed for Cooperative {
 
 impl Addressed for BudgetLine {
     const ID: (&'static str, &'static str) = ("dòng dự toán", "budget line");
+    const EXAMPLE_ID: &'static str = "2018/SO-KHDT/NTM-1600/training";
 
     fn check_id(id: &str) -> Result<(), String> {
         canonical(id, BudgetLineId::parse(id), BudgetLineId::to_id)
@@ -213,6 +217,7 @@ impl Addressed for BudgetLine {
 
 impl Addressed for SupportCase {
     const ID: (&'static str, &'static str) = ("hồ sơ hỗ trợ", "support case");
+    const EXAMPLE_ID: &'static str = "2018/SO-KHDT/HS-0007";
 
     fn check_id(id: &str) -> Result<(), String> {
         canonical(id, RecordId::parse(id), RecordId::to_id)
@@ -241,6 +246,7 @@ impl Addressed for SupportCase {
 
 impl Addressed for TrainingClass {
     const ID: (&'static str, &'static str) = ("lớp bồi dưỡng", "training class");
+    const EXAMPLE_ID: &'static str = "2018/SO-NNPTNT/L03";
 
     fn check_id(id: &str) -> Result<(), String> {
         canonical(id, RecordId::parse(id), RecordId::to_id)
@@ -267,6 +273,7 @@ impl Addressed for TrainingClass {
 
 impl Addressed for Settlement {
     const ID: (&'static str, &'static str) = ("quyết toán", "settlement");
+    const EXAMPLE_ID: &'static str = "2018/SO-KHDT";
 
     fn check_id(id: &str) -> Result<(), String> {
         canonical(id, SettlementId::parse(id), SettlementId::to_id)
@@ -295,6 +302,7 @@ impl Addressed for Settlement {
 
 impl Addressed for AdministrativeUnit {
     const ID: (&'static str, &'static str) = ("mã đơn vị hành chính", "administrative unit code");
+    const EXAMPLE_ID: &'static str = "193";
 
     fn check_id(id: &str) -> Result<(), String> {
         let ok = matches!(id.len(), 2 | 3 | 5) && id.bytes().all(|b| b.is_ascii_digit());
@@ -323,6 +331,7 @@ impl Addressed for AdministrativeUnit {
 
 impl Addressed for LegalDocument {
     const ID: (&'static str, &'static str) = ("số văn bản", "document number");
+    const EXAMPLE_ID: &'static str = "899/2017/QĐ-UBND";
 
     fn check_id(id: &str) -> Result<(), String> {
         canonical(id, DocumentNumber::parse(id), |n| n.canonical().to_string())
@@ -355,6 +364,7 @@ impl Addressed for LegalDocument {
 
 impl Addressed for SupportRuleSet {
     const ID: (&'static str, &'static str) = ("bộ quy tắc hỗ trợ", "support rule set");
+    const EXAMPLE_ID: &'static str = "establishment:899/2017/QĐ-UBND";
 
     fn check_id(id: &str) -> Result<(), String> {
         RuleSetId::parse(id).map(|_| ()).map_err(|e| e.to_string())
@@ -393,6 +403,7 @@ impl Addressed for SupportRuleSet {
 
 impl Addressed for RegionMapping {
     const ID: (&'static str, &'static str) = ("tên phân vùng", "region mapping name");
+    const EXAMPLE_ID: &'static str = "mien-dong-tay";
 
     fn check_id(id: &str) -> Result<(), String> {
         let ok = (1..=64).contains(&id.len())
@@ -420,6 +431,7 @@ impl Addressed for RegionMapping {
 
 impl Addressed for Person {
     const ID: (&'static str, &'static str) = ("tên đăng nhập", "user name");
+    const EXAMPLE_ID: &'static str = "nguyen.van.a";
 
     fn check_id(id: &str) -> Result<(), String> {
         is_valid_user_name(id).then_some(()).ok_or_else(|| {
@@ -501,6 +513,25 @@ mod tests {
         assert!(Cooperative::check_address(code(2).as_str(), &command).is_ok());
         let invalid = Cooperative::check_address("5700888021", &command).unwrap_err();
         assert_eq!(invalid.rule(), Some(RuleCode::Reg01), "{invalid}");
+    }
+
+    #[track_caller]
+    fn example_is_valid<A: Addressed>() {
+        assert_eq!(A::check_id(A::EXAMPLE_ID), Ok(()), "{}", A::EXAMPLE_ID);
+    }
+
+    #[test]
+    fn every_example_id_is_well_formed() {
+        example_is_valid::<Cooperative>();
+        example_is_valid::<BudgetLine>();
+        example_is_valid::<SupportCase>();
+        example_is_valid::<TrainingClass>();
+        example_is_valid::<Settlement>();
+        example_is_valid::<AdministrativeUnit>();
+        example_is_valid::<LegalDocument>();
+        example_is_valid::<SupportRuleSet>();
+        example_is_valid::<RegionMapping>();
+        example_is_valid::<Person>();
     }
 
     #[test]

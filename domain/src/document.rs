@@ -28,36 +28,59 @@ const DOCUMENT_TYPES: [&str; 12] = [
 /// A parsed document number. Equal numbers have equal [`DocumentNumber::canonical`] forms.
 ///
 /// INVARIANT: `canonical` is what [`DocumentNumber::parse`] makes of `raw`.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(try_from = "DocumentNumberRepr", into = "DocumentNumberRepr")]
-#[cfg_attr(
-    feature = "openapi",
-    schema(
-        description = "Số, ký hiệu văn bản / a document number such as `899/2017/QĐ-UBND`, as the text entered and its canonical form (`number[/year]/SYMBOL`, NĐ 30/2020/NĐ-CP Phụ lục I). Read back, `canonical` must be what parsing `raw` gives (DATA-01).",
-        example = json!({"raw": "899/2017/qd-ubnd", "canonical": "899/2017/QĐ-UBND"})
-    )
-)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
+#[serde(into = "DocumentNumberRepr")]
 pub struct DocumentNumber {
     /// The text as it was entered, in NFC: any case, stray spaces, a leading `Số:`, ASCII `D`
     /// for `Đ`.
     raw: String,
     /// The form used for comparison and as an identifier, e.g. `899/2017/QĐ-UBND`.
-    #[cfg_attr(feature = "openapi", schema(pattern = r"^[0-9]{2,}[/-]\S+$"))]
     canonical: String,
     // Not in the JSON form (`DocumentNumberRepr`): derived from `raw` when read.
-    #[cfg_attr(feature = "openapi", schema(ignore))]
     number: u32,
-    #[cfg_attr(feature = "openapi", schema(ignore))]
     year: Option<u16>,
-    #[cfg_attr(feature = "openapi", schema(ignore))]
     symbol: String,
 }
 
+/// The stored form: the text entered and its canonical form.
 #[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 struct DocumentNumberRepr {
     raw: String,
     canonical: String,
+}
+
+/// Read from either form: the text a person typed (`"123/QĐ-UBND"`, `"123/qd-ubnd"`, NFC or
+/// not), parsed here, or the stored `{raw, canonical}`, whose canonical form must be what
+/// parsing `raw` gives. Always written as `{raw, canonical}`, so entries keep their bytes.
+impl<'de> Deserialize<'de> for DocumentNumber {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Either;
+
+        impl<'de> serde::de::Visitor<'de> for Either {
+            type Value = DocumentNumber;
+
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a document number such as \"899/2017/QĐ-UBND\"")
+            }
+
+            fn visit_str<E: serde::de::Error>(self, text: &str) -> Result<DocumentNumber, E> {
+                DocumentNumber::parse(text).map_err(E::custom)
+            }
+
+            fn visit_map<M: serde::de::MapAccess<'de>>(
+                self,
+                map: M,
+            ) -> Result<DocumentNumber, M::Error> {
+                let repr = DocumentNumberRepr::deserialize(
+                    serde::de::value::MapAccessDeserializer::new(map),
+                )?;
+                DocumentNumber::try_from(repr).map_err(serde::de::Error::custom)
+            }
+        }
+
+        deserializer.deserialize_any(Either)
+    }
 }
 
 /// Why a document number could not be read.
@@ -242,6 +265,64 @@ fn fold_d(text: &str) -> String {
     text.replace('Đ', "D")
 }
 
+/// The schema of a document number as the API reads it: the text a person typed, or the
+/// stored `{raw, canonical}`; written, always the latter.
+#[cfg(feature = "openapi")]
+mod schema {
+    use std::borrow::Cow;
+
+    use utoipa::openapi::RefOr;
+    use utoipa::openapi::schema::{
+        AdditionalProperties, ObjectBuilder, OneOfBuilder, Schema, Type,
+    };
+
+    use super::DocumentNumber;
+
+    /// A canonical number: the number, then `/` or `-`, then the rest.
+    const CANONICAL: &str = r"^[0-9]{2,}[/-]\S+$";
+
+    impl utoipa::PartialSchema for DocumentNumber {
+        fn schema() -> RefOr<Schema> {
+            let typed = ObjectBuilder::new()
+                .schema_type(Type::String)
+                .min_length(Some(1))
+                .description(Some(
+                    "Số, ký hiệu văn bản as typed / a document number as a person types it: any case, stray spaces, a leading `Số:`, ASCII `D` for `Đ`, NFC or not (`123/qd-ubnd`). The server reads it (DATA-01) and records the text and its canonical form.",
+                ))
+                .examples(["123/QĐ-UBND"]);
+            let stored = ObjectBuilder::new()
+                .schema_type(Type::Object)
+                .property("raw", ObjectBuilder::new().schema_type(Type::String))
+                .property(
+                    "canonical",
+                    ObjectBuilder::new()
+                        .schema_type(Type::String)
+                        .pattern(Some(CANONICAL)),
+                )
+                .required("raw")
+                .required("canonical")
+                .additional_properties(Some(AdditionalProperties::FreeForm(false)))
+                .description(Some(
+                    "The stored form, as entries hold it: the text entered and its canonical form (`number[/year]/SYMBOL`, NĐ 30/2020/NĐ-CP Phụ lục I), which must be what reading `raw` gives.",
+                ))
+                .examples([serde_json::json!({"raw": "899/2017/qd-ubnd", "canonical": "899/2017/QĐ-UBND"})]);
+            OneOfBuilder::new()
+                .item(typed)
+                .item(stored)
+                .description(Some(
+                    "Số, ký hiệu văn bản / a document number such as `899/2017/QĐ-UBND`: the text typed, or `{raw, canonical}`.",
+                ))
+                .into()
+        }
+    }
+
+    impl utoipa::ToSchema for DocumentNumber {
+        fn name() -> Cow<'static, str> {
+            Cow::Borrowed("DocumentNumber")
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -312,5 +393,29 @@ mod tests {
         assert_eq!(serde_json::from_value::<DocumentNumber>(json).unwrap(), doc);
         let tampered = serde_json::json!({"raw": "31/KH-UBND", "canonical": "32/KH-UBND"});
         assert!(serde_json::from_value::<DocumentNumber>(tampered).is_err());
+    }
+
+    #[test]
+    fn the_text_a_person_types_is_read_and_written_in_the_stored_form() {
+        for typed in ["123/QĐ-UBND", "123/QD-UBND", "123/qd-ubnd", "123/Q\u{0110}-UBND"] {
+            let json = serde_json::Value::String(typed.to_string());
+            let doc: DocumentNumber = serde_json::from_value(json).unwrap();
+            assert_eq!(doc.canonical(), "123/QĐ-UBND", "from {typed:?}");
+            assert_eq!(doc.raw(), nfc(typed));
+            assert_eq!(
+                serde_json::to_value(&doc).unwrap(),
+                serde_json::json!({"raw": nfc(typed), "canonical": "123/QĐ-UBND"})
+            );
+        }
+        // NFD (Q + Đ is a single letter, so use the Vietnamese of "số" with combining marks).
+        let nfd = serde_json::Value::String("So\u{0302}\u{0301}: 123/QĐ-UBND".into());
+        let doc: DocumentNumber = serde_json::from_value(nfd).unwrap();
+        assert_eq!(doc.canonical(), "123/QĐ-UBND");
+        let error = serde_json::from_value::<DocumentNumber>(serde_json::json!("KH-UBND"))
+            .unwrap_err()
+            .to_string();
+        assert!(error.contains("DATA-01"), "{error}");
+        let extra = serde_json::json!({"raw": "31/KH-UBND", "canonical": "31/KH-UBND", "x": 1});
+        assert!(serde_json::from_value::<DocumentNumber>(extra).is_err());
     }
 }

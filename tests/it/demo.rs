@@ -369,6 +369,31 @@ async fn another_seed_or_another_ledger_is_refused_writing_nothing() {
         "{refused:?}"
     );
     assert_eq!(head_size(&foreign.ledger).await, 1, "nothing written");
+
+    // A ledger recorded by version 1 of the scenario (its keys carry no version) is refused:
+    // version 2 records other bytes, so going on would mix two scenarios.
+    let old = TestLedger::sqlite().await;
+    let metadata = domain::ledger::EventMetadata::new(
+        domain::ledger::Actor::new("can.bo.dang.ky", domain::ledger::Role::Clerk, None),
+        day(2017, 1, 2),
+    )
+    .with_idempotency_key("demo:1:0.05:0");
+    old.tallies()
+        .execute_with_metadata("t-1", store::testing::record(1, "x"), metadata.to_map())
+        .await
+        .expect("an entry keyed as version 1 keyed its steps");
+    let refused = play(&old.url, &options(1, 0.05, None)).await;
+    assert!(
+        matches!(
+            refused,
+            Err(ScenarioError::OtherVersion {
+                found: 1,
+                asked: api::scenario::VERSION
+            })
+        ),
+        "{refused:?}"
+    );
+    assert_eq!(head_size(&old.ledger).await, 1, "nothing written");
 }
 
 #[test]

@@ -43,6 +43,7 @@ pub async fn demo(url: &str, options: Options) -> anyhow::Result<Outcome> {
         }
         Err(
             refusal @ (ScenarioError::OtherScenario { .. }
+            | ScenarioError::OtherVersion { .. }
             | ScenarioError::ForeignLedger { .. }
             | ScenarioError::Scale { .. }
             | ScenarioError::PoolTooSmall { .. }),

@@ -102,18 +102,27 @@ fn command_body(spec: &CommandSpec, components: &BTreeMap<String, Value>) -> Val
             all
         }
     };
-    let properties = body
+    let mut properties = body
         .entry("properties")
         .or_insert_with(|| json!({}))
         .as_object_mut()
         .map(std::mem::take)
         .unwrap_or_default();
+    // The fields that repeat the aggregate id come from the path; a body that repeats one
+    // must name the same aggregate (422 otherwise).
+    let from_path = spec.aggregate.id_fields(spec.action);
+    properties.retain(|name, _| !from_path.contains(&name.as_str()));
     let mut merged = envelope.as_object().cloned().unwrap_or_default();
     merged.extend(properties);
     body.insert("properties".into(), Value::Object(merged));
     let mut required = vec![json!("effective_date")];
     if let Some(Value::Array(fields)) = body.get("required") {
-        required.extend(fields.iter().cloned());
+        required.extend(
+            fields
+                .iter()
+                .filter(|f| !f.as_str().is_some_and(|f| from_path.contains(&f)))
+                .cloned(),
+        );
     }
     body.insert("required".into(), Value::Array(required));
     Value::Object(body)
@@ -234,10 +243,23 @@ fn operation(route: &Route, components: &BTreeMap<String, Value>) -> Value {
     let mut body = None;
     let (summary, tag) = match route.endpoint {
         Endpoint::Command(spec) => {
+            let from_path = spec.aggregate.id_fields(spec.action);
+            let filled = if from_path.is_empty() {
+                String::new()
+            } else {
+                format!(
+                    " It also gives the body's {}: leave {} out of the body (a body that names another aggregate is refused, 422).",
+                    from_path.iter().map(|f| format!("`{f}`")).collect::<Vec<_>>().join(", "),
+                    if from_path.len() == 1 { "it" } else { "them" }
+                )
+            };
             parameters.push(path_param(
                 "id",
-                json!({"type": "string"}),
-                spec.aggregate.id_description(),
+                json!({"type": "string", "example": spec.aggregate.example_id()}),
+                &format!(
+                    "{}. Checked (format, check digit) before anything is read; ids holding `/` are URL-encoded (%2F).{filled}",
+                    spec.aggregate.id_description()
+                ),
             ));
             parameters.push(json!({
                 "name": "Idempotency-Key", "in": "header", "required": false,

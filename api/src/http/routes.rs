@@ -2,7 +2,12 @@
 //! OpenAPI document and the role × route test are all built from.
 
 use axum::http::Method;
+use domain::address::Addressed;
+use domain::cooperative::Cooperative;
+use domain::funding::{BudgetLine, Settlement, SupportCase, TrainingClass};
 use domain::ledger::Role;
+use domain::people::Person;
+use domain::reference::{AdministrativeUnit, LegalDocument, RegionMapping, SupportRuleSet};
 use projections::ProjectionSet;
 use store::TableShape;
 
@@ -71,6 +76,45 @@ impl AggregateKind {
             AggregateKind::LegalDocument => "legal_document",
             AggregateKind::SupportRuleSet => "support_rule_set",
             AggregateKind::Person => "person",
+        }
+    }
+
+    /// The fields of action `variant` that repeat the aggregate id: filled from the path, so
+    /// that the body need not carry them (`domain::address`).
+    pub fn id_fields(self, variant: &str) -> Vec<&'static str> {
+        fn names<A: Addressed>(variant: &str) -> Vec<&'static str> {
+            A::id_fields(variant, A::EXAMPLE_ID)
+                .into_iter()
+                .map(|(name, _)| name)
+                .collect()
+        }
+        match self {
+            AggregateKind::Cooperative => names::<Cooperative>(variant),
+            AggregateKind::SupportCase => names::<SupportCase>(variant),
+            AggregateKind::TrainingClass => names::<TrainingClass>(variant),
+            AggregateKind::BudgetLine => names::<BudgetLine>(variant),
+            AggregateKind::Settlement => names::<Settlement>(variant),
+            AggregateKind::AdministrativeUnit => names::<AdministrativeUnit>(variant),
+            AggregateKind::RegionMapping => names::<RegionMapping>(variant),
+            AggregateKind::LegalDocument => names::<LegalDocument>(variant),
+            AggregateKind::SupportRuleSet => names::<SupportRuleSet>(variant),
+            AggregateKind::Person => names::<Person>(variant),
+        }
+    }
+
+    /// A well-formed id of this aggregate, for the OpenAPI document.
+    pub fn example_id(self) -> &'static str {
+        match self {
+            AggregateKind::Cooperative => Cooperative::EXAMPLE_ID,
+            AggregateKind::SupportCase => SupportCase::EXAMPLE_ID,
+            AggregateKind::TrainingClass => TrainingClass::EXAMPLE_ID,
+            AggregateKind::BudgetLine => BudgetLine::EXAMPLE_ID,
+            AggregateKind::Settlement => Settlement::EXAMPLE_ID,
+            AggregateKind::AdministrativeUnit => AdministrativeUnit::EXAMPLE_ID,
+            AggregateKind::RegionMapping => RegionMapping::EXAMPLE_ID,
+            AggregateKind::LegalDocument => LegalDocument::EXAMPLE_ID,
+            AggregateKind::SupportRuleSet => SupportRuleSet::EXAMPLE_ID,
+            AggregateKind::Person => Person::EXAMPLE_ID,
         }
     }
 

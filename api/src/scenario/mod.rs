@@ -8,8 +8,15 @@
 //! - [`run`] executes the steps through [`crate::programme::execute`] on a ledger opened with
 //!   a [`store::SteppingClock`] ([`open`]), moving the clock to each step's time first: the
 //!   same seed gives the same entries, byte for byte, on either backend. Each step's metadata
-//!   carries the idempotency key `demo:<seed>:<scale>:<step>`; a run starts after the step of
-//!   the log's last entry, so it can be cut (`until`) and resumed, and a second run is a no-op.
+//!   carries the idempotency key `demo:v<version>:<seed>:<scale>:<step>`; a run starts after the
+//!   step of the log's last entry, so it can be cut (`until`) and resumed, and a second run is a
+//!   no-op.
+//!
+//! The scenario is versioned ([`VERSION`]): a version plays the same steps as the one before
+//! but its entries' bytes differ, so a ledger recorded by another version is refused, not
+//! continued. Version 1 (keys `demo:<seed>:<scale>:<step>`, no version) recorded every finding
+//! with one fixed legal basis per rule; version 2 records the basis in force on each finding's
+//! legal date (`domain::rules::basis`).
 
 pub mod generate;
 pub mod names;
@@ -39,15 +46,19 @@ pub struct Options {
     pub until: Option<NaiveDate>,
 }
 
+/// The scenario's version, recorded in every step's idempotency key. See the module's doc for
+/// what each version changed.
+pub const VERSION: u32 = 2;
+
 impl Options {
     /// The idempotency key of step `index`.
     pub fn key(&self, index: u64) -> String {
         format!("{}{index}", self.key_prefix())
     }
 
-    /// `demo:<seed>:<scale>:`.
+    /// `demo:v<version>:<seed>:<scale>:`.
     pub fn key_prefix(&self) -> String {
-        format!("demo:{}:{}:", self.seed, self.scale)
+        format!("demo:v{VERSION}:{}:{}:", self.seed, self.scale)
     }
 }
 
@@ -130,6 +141,13 @@ pub enum ScenarioError {
          (--database-url) or the same --seed and --scale."
     )]
     OtherScenario { found: String, asked: String },
+    #[error(
+        "sổ cái đã chứa kịch bản mẫu phiên bản {found}, chương trình này chạy phiên bản {asked}, \
+         không ghi gì / the ledger holds version {found} of the demo scenario and this program \
+         plays version {asked} (its entries differ byte for byte); nothing written. Use an empty \
+         ledger (--database-url)."
+    )]
+    OtherVersion { found: u32, asked: u32 },
     #[error(
         "sổ cái đã có {entries} bút toán không thuộc kịch bản mẫu, không ghi gì / the ledger holds \
          {entries} entries that are not from the demo scenario; nothing written. Use an empty \

@@ -86,6 +86,17 @@ async fn resume_point(demo: &Demo, options: &Options, size: u64) -> Result<u64, 
     let Some(rest) = key.strip_prefix("demo:") else {
         return Err(foreign());
     };
+    // `v<version>:<seed>:<scale>:<step>`; version 1 wrote no version.
+    let (version, rest) = match rest.strip_prefix('v').and_then(|r| r.split_once(':')) {
+        Some((version, rest)) => (version.parse().map_err(|_| foreign())?, rest),
+        None => (1, rest),
+    };
+    if version != super::VERSION {
+        return Err(ScenarioError::OtherVersion {
+            found: version,
+            asked: super::VERSION,
+        });
+    }
     let Some(index) = key.strip_prefix(&options.key_prefix()) else {
         let found = rest.rsplit_once(':').map_or(rest, |(s, _)| s);
         let (seed, scale) = found.split_once(':').unwrap_or((found, "?"));
