@@ -349,13 +349,21 @@ impl DissolutionProgress {
         }
     }
 
+    /// Folds a cooperative's event into the row of the code it holds. An aggregate whose
+    /// registration duplicates a code registered first by another (REG-01) holds none: its
+    /// events are kept in the registry's `registry_duplicate_registrations`, not here, so that
+    /// they never move the pipeline of the code's first registration.
     fn apply_cooperative(&mut self, event: &ProjectedEvent, e: &CooperativeEvent, shared: &Shared) {
-        let code = event.aggregate_id.clone();
-        let Some(coop) = shared.cooperative(&code) else {
+        let id = &event.aggregate_id;
+        let Some(code) = shared.holds(id) else {
             return;
         };
+        let Some(coop) = shared.cooperative(id) else {
+            return;
+        };
+        let code = code.to_string();
         let previous = self.rows.get(&code).cloned();
-        let next = self.next_row(previous.clone(), coop, event, e);
+        let next = self.next_row(&code, previous.clone(), coop, event, e);
         match next {
             Some(mut row) => {
                 if previous.as_ref() != Some(&row) {
@@ -375,6 +383,7 @@ impl DissolutionProgress {
     /// The row after `e`, or `None` when the cooperative is not (or no longer) in the pipeline.
     fn next_row(
         &self,
+        code: &str,
         previous: Option<DissolutionRow>,
         coop: &Cooperative,
         event: &ProjectedEvent,
@@ -403,7 +412,7 @@ impl DissolutionProgress {
         let mut row = match previous {
             Some(row) => row,
             None if enters => DissolutionRow {
-                code: event.aggregate_id.clone(),
+                code: code.to_string(),
                 name: String::new(),
                 kind: String::new(),
                 address_unit: String::new(),

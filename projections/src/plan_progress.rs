@@ -633,7 +633,7 @@ impl PlanProgress {
 
     /// Stores the state of subject (`kind`, `id`) and replaces its contributions with
     /// `desired`.
-    fn resync(&mut self, kind: &str, id: &str, state: Subject, desired: Desired) {
+    fn resync(&mut self, kind: &str, id: &str, subject: &str, state: Subject, desired: Desired) {
         let key = (kind.to_string(), id.to_string());
         let contributions = self
             .state
@@ -646,14 +646,14 @@ impl PlanProgress {
             state,
             contributions,
         });
-        self.set_contributions(kind, id, desired);
+        self.set_contributions(kind, id, subject, desired);
     }
 
-    /// Replaces the contributions of subject (`kind`, `id`), whose state row exists, with
-    /// `desired`.
-    fn set_contributions(&mut self, kind: &str, id: &str, desired: Desired) {
+    /// Replaces the contributions of the state row (`kind`, `id`), which exists, with
+    /// `desired`, as the sources of `subject`.
+    fn set_contributions(&mut self, kind: &str, id: &str, subject: &str, desired: Desired) {
         let key = (kind.to_string(), id.to_string());
-        let subject = format!("{kind}:{id}");
+        let subject = subject.to_string();
         let old: Vec<(i32, String, String)> = self
             .state
             .get(&key)
@@ -827,21 +827,31 @@ impl PlanProgress {
     }
 
     fn resync_cooperative(&mut self, id: &str, subject: CooperativeSubject, shared: &Shared) {
-        let desired = match shared.cooperative(id) {
-            Some(coop) => self.cooperative_contributions(&subject, coop),
-            None => Desired::new(),
-        };
+        let desired = self.cooperative_desired(id, &subject, shared);
         self.resync(
             COOPERATIVE,
             id,
+            &cooperative_subject(id, shared),
             Subject::Cooperative(Box::new(subject)),
             desired,
         );
     }
 
+    /// What the cooperative aggregate `id` contributes: nothing unless it holds the code it
+    /// registered. An aggregate whose registration duplicates a code another registered first
+    /// (REG-01) is not counted again: the registry lists it as a finding
+    /// (`registry_duplicate_registrations`).
+    fn cooperative_desired(&self, id: &str, s: &CooperativeSubject, shared: &Shared) -> Desired {
+        match (shared.holds(id), shared.cooperative(id)) {
+            (Some(_), Some(coop)) => self.cooperative_contributions(s, coop),
+            _ => Desired::new(),
+        }
+    }
+
     fn resync_class(&mut self, id: &str, subject: ClassSubject) {
         let desired = self.class_contributions(&subject);
-        self.resync(CLASS, id, Subject::TrainingClass(subject), desired);
+        let name = format!("{CLASS}:{id}");
+        self.resync(CLASS, id, &name, Subject::TrainingClass(subject), desired);
     }
 
     /// After a merger or a new region mapping: every subject again, every row's labels.
@@ -964,12 +974,13 @@ impl PlanProgress {
                 self.state.get(&key).map(|r| &r.state),
                 shared.cooperative(&key.1),
             ) {
-                (Some(Subject::Cooperative(s)), Some(coop)) => {
-                    self.cooperative_contributions(s, coop)
+                (Some(Subject::Cooperative(s)), Some(_)) => {
+                    self.cooperative_desired(&key.1, s, shared)
                 }
                 _ => continue,
             };
-            self.set_contributions(COOPERATIVE, &key.1, desired);
+            let subject = cooperative_subject(&key.1, shared);
+            self.set_contributions(COOPERATIVE, &key.1, &subject, desired);
         }
     }
 
@@ -1108,6 +1119,13 @@ impl PlanProgress {
         });
         self.resync_all(shared);
     }
+}
+
+/// The source rows' subject for the cooperative aggregate `id`: `cooperative:{code}`, the code
+/// it holds (its aggregate id is that code but for registrations recorded under another id),
+/// or its aggregate id when it holds none (it then contributes nothing).
+fn cooperative_subject(id: &str, shared: &Shared) -> String {
+    format!("{COOPERATIVE}:{}", shared.holds(id).unwrap_or(id))
 }
 
 impl Projection for PlanProgress {

@@ -6,14 +6,22 @@
 //! The cooperative's domain state (the `Cooperative` aggregate) is read from the shared state
 //! ([`crate::shared`]), so that statuses come from the domain's own rules, never
 //! re-implemented.
+//!
+//! A row is keyed by the code the registration names, and followed by the aggregate that
+//! registered the code first (whatever its aggregate id). A later registration of the same
+//! code by another aggregate (REG-01, possible only in ledgers written before the command side
+//! refused it) never touches that row: it and its aggregate's later events are kept in
+//! `registry_duplicate_registrations`, one finding row per duplicate registration.
 
 use chrono::NaiveDate;
 use domain::cooperative::{Cooperative, Origin};
 use domain::reference::AdministrativeUnitEvent;
+use domain::rules::RuleCode;
 use serde::{Deserialize, Serialize};
 use store::{Cell, ColumnKind, TableShape};
 
 use crate::event::{DomainEvent, ProjectedEvent};
+use crate::shared::Duplicate;
 use crate::table::{AnyTable, Row, Table, date, json, opt_date, opt_text, positions, text};
 use crate::{Projection, Shared};
 
@@ -174,10 +182,101 @@ impl Row for UnitRow {
     }
 }
 
+/// `registry_duplicate_registrations`: one row per registration of a cooperative code that
+/// another aggregate registered first (rule REG-01: a code is never reused). The first
+/// registration keeps the `registry` row; this row keeps the duplicate, so that neither
+/// disappears, and names both entries.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DuplicateRegistrationRow {
+    /// The code both registrations name.
+    pub code: String,
+    /// The position of the duplicate registration.
+    pub duplicate_position: u64,
+    /// The aggregate that recorded the duplicate.
+    pub duplicate_aggregate_id: String,
+    /// The aggregate whose registration of the code came first and holds its `registry` row.
+    pub first_aggregate_id: String,
+    /// The position of that first registration.
+    pub first_position: u64,
+    /// `REG-01`.
+    pub rule: String,
+    /// The rule's name, Vietnamese / English.
+    pub rule_name: String,
+    /// The rule's legal basis (`RuleCode::legal_basis`).
+    pub legal_basis: String,
+    /// `htx` or `lien-hiep-htx`, as the duplicate registered it.
+    pub kind: String,
+    /// The name the duplicate registration recorded.
+    pub name: String,
+    /// The duplicate registration's effective (legal) date.
+    pub effective_date: NaiveDate,
+    /// The day (Asia/Ho_Chi_Minh) the ledger recorded it.
+    pub recorded_on: NaiveDate,
+    /// Who recorded it (user id).
+    pub actor: String,
+    /// The duplicate aggregate's status after its latest event.
+    pub status: String,
+    /// The latest effective date among the duplicate aggregate's events.
+    pub last_effective_date: NaiveDate,
+    /// Every entry of the duplicate aggregate from its registration on, by position.
+    pub positions: Vec<u64>,
+}
+
+impl Row for DuplicateRegistrationRow {
+    const SHAPE: TableShape = TableShape {
+        name: "registry_duplicate_registrations",
+        columns: &[
+            ("code", ColumnKind::Text),
+            ("duplicate_position", ColumnKind::Int),
+            ("duplicate_aggregate_id", ColumnKind::Text),
+            ("first_aggregate_id", ColumnKind::Text),
+            ("first_position", ColumnKind::Int),
+            ("rule", ColumnKind::Text),
+            ("rule_name", ColumnKind::Text),
+            ("legal_basis", ColumnKind::Text),
+            ("kind", ColumnKind::Text),
+            ("name", ColumnKind::Text),
+            ("effective_date", ColumnKind::Text),
+            ("recorded_on", ColumnKind::Text),
+            ("actor", ColumnKind::Text),
+            ("status", ColumnKind::Text),
+            ("last_effective_date", ColumnKind::Text),
+            ("positions", ColumnKind::Json),
+        ],
+        key_columns: 2,
+    };
+    type Key = (String, u64);
+    fn key(&self) -> Self::Key {
+        (self.code.clone(), self.duplicate_position)
+    }
+    fn direct_cells(&self) -> Option<Vec<Cell>> {
+        Some(vec![
+            text(&self.code),
+            Cell::Int(i64::try_from(self.duplicate_position).ok()?),
+            text(&self.duplicate_aggregate_id),
+            text(&self.first_aggregate_id),
+            Cell::Int(i64::try_from(self.first_position).ok()?),
+            text(&self.rule),
+            text(&self.rule_name),
+            text(&self.legal_basis),
+            text(&self.kind),
+            text(&self.name),
+            date(self.effective_date),
+            date(self.recorded_on),
+            text(&self.actor),
+            text(&self.status),
+            date(self.last_effective_date),
+            positions(&self.positions),
+        ])
+    }
+}
+
 #[derive(Debug, Default)]
 pub struct Registry {
     pub cooperatives: Table<RegistryRow>,
     pub units: Table<UnitRow>,
+    /// The REG-01 findings: registrations of a code another aggregate registered first.
+    pub duplicates: Table<DuplicateRegistrationRow>,
 }
 
 impl Registry {
@@ -260,19 +359,32 @@ impl Registry {
     }
 
     fn apply_cooperative(&mut self, event: &ProjectedEvent, shared: &Shared) {
-        let Some(state) = shared.cooperative(&event.aggregate_id) else {
+        let id = &event.aggregate_id;
+        let Some(state) = shared.cooperative(id) else {
+            return;
+        };
+        if let Some(duplicate) = shared.duplicate(id) {
+            self.apply_duplicate(event, state, duplicate);
+            return;
+        }
+        let Some(code) = state.code().map(|c| c.as_str()) else {
             return;
         };
         let units = &self.units;
-        if let Some(row) = self.cooperatives.get_mut(&event.aggregate_id) {
+        // The row of the code this aggregate registered first (the aggregate id is the code
+        // but for registrations recorded under another id).
+        let found = if code == id.as_str() {
+            self.cooperatives.get_mut(id)
+        } else {
+            self.cooperatives.get_mut(&code.to_string())
+        };
+        if let Some(row) = found {
             row.positions.push(event.position);
             row.last_effective_date = row.last_effective_date.max(event.effective_date);
             refresh(row, state, units);
             return;
         }
-        let Some(code) = state.code().map(|c| c.as_str().to_string()) else {
-            return;
-        };
+        let code = code.to_string();
         let mut row = RegistryRow {
             code: code.clone(),
             kind: String::new(),
@@ -306,6 +418,45 @@ impl Registry {
         };
         refresh(&mut row, state, units);
         self.cooperatives.upsert(row);
+    }
+
+    /// An event of an aggregate whose registration duplicates a code registered first by
+    /// another: its finding row, made at the registration and kept current after, never the
+    /// code's `registry` row.
+    fn apply_duplicate(&mut self, event: &ProjectedEvent, state: &Cooperative, d: &Duplicate) {
+        let key = (d.code.clone(), d.position);
+        let row = self.duplicates.entry(key, || {
+            let rule = RuleCode::Reg01;
+            let (vi, en) = rule.name();
+            DuplicateRegistrationRow {
+                code: d.code.clone(),
+                duplicate_position: d.position,
+                duplicate_aggregate_id: event.aggregate_id.clone(),
+                first_aggregate_id: d.first.aggregate_id.clone(),
+                first_position: d.first.position,
+                rule: rule.as_str().to_string(),
+                rule_name: format!("{vi} / {en}"),
+                legal_basis: rule.legal_basis().to_string(),
+                kind: state
+                    .kind()
+                    .map(|k| k.as_str().to_string())
+                    .unwrap_or_default(),
+                name: state.content().map(|c| c.name.clone()).unwrap_or_default(),
+                effective_date: state
+                    .registration_facts()
+                    .map_or(event.effective_date, |f| f.registered_on),
+                recorded_on: event.recorded_on(),
+                actor: event.actor.user_id.clone(),
+                status: String::new(),
+                last_effective_date: event.effective_date,
+                positions: Vec::new(),
+            }
+        });
+        row.positions.push(event.position);
+        row.last_effective_date = row.last_effective_date.max(event.effective_date);
+        if let Some(status) = state.current_status() {
+            row.status = status.as_str().to_string();
+        }
     }
 }
 
@@ -389,14 +540,312 @@ impl Projection for Registry {
     }
 
     fn tables(&self) -> Vec<&dyn AnyTable> {
-        vec![&self.cooperatives, &self.units]
+        vec![&self.cooperatives, &self.units, &self.duplicates]
     }
 
     fn tables_mut(&mut self) -> Vec<&mut dyn AnyTable> {
-        vec![&mut self.cooperatives, &mut self.units]
+        vec![
+            &mut self.cooperatives,
+            &mut self.units,
+            &mut self.duplicates,
+        ]
     }
 
     fn as_any(&self) -> &dyn std::any::Any {
         self
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use domain::code::CooperativeCode;
+
+    use super::*;
+    use crate::dissolution::DissolutionProgress;
+    use crate::plan_progress::PlanProgress;
+    use crate::table::assert_direct_cells;
+    use crate::{ProjectionSet, event};
+
+    /// The `n`-th valid cooperative code with the prefix 570088.
+    fn code(n: u32) -> String {
+        (0..)
+            .map(|k| format!("570088{:03}", n * 10 + k))
+            .find_map(|prefix| CooperativeCode::complete(&prefix))
+            .expect("a valid check digit within ten tries")
+            .as_str()
+            .to_string()
+    }
+
+    fn entry(
+        position: u64,
+        aggregate_id: &str,
+        date: &str,
+        event_type: &str,
+        payload: &str,
+    ) -> ProjectedEvent {
+        let json = format!(
+            r#"{{"aggregate_id":"{aggregate_id}","aggregate_type":"cooperative","event_type":"{event_type}","event_version":"1","metadata":{{"actor":{{"agency":"PTCKH-205","role":"clerk","user_id":"can.bo.dang.ky"}},"effective_date":"{date}"}},"payload":{{"{event_type}":{payload}}},"position":{position},"prev_hash":"00","recorded_at":"2021-01-04T03:00:00Z","sequence":1}}"#
+        );
+        event::decode(json.as_bytes(), position).expect("a test entry")
+    }
+
+    fn registered(
+        position: u64,
+        aggregate_id: &str,
+        code: &str,
+        date: &str,
+        name: &str,
+    ) -> ProjectedEvent {
+        let payload = format!(
+            r#"{{"certificate_no":"GCN-{position}","code":"{code}","content":{{"address":{{"text":"Thôn Đông","unit":"205"}},"charter_capital":500000000,"name":"{name}","representative":{{"name":"Nguyễn Văn An","title":"Giám đốc"}}}},"effective_date":"{date}","governing_law":"Luật HTX 2012","kind":"htx","legacy_reg_no":null,"members":{{"associate":0,"member_cooperatives":0,"official":9}},"origin":"New"}}"#
+        );
+        entry(
+            position,
+            aggregate_id,
+            date,
+            "CooperativeRegistered",
+            &payload,
+        )
+    }
+
+    fn members(position: u64, aggregate_id: &str, date: &str, official: u32) -> ProjectedEvent {
+        let payload = format!(
+            r#"{{"effective_date":"{date}","members":{{"associate":0,"member_cooperatives":0,"official":{official}}}}}"#
+        );
+        entry(position, aggregate_id, date, "MembershipRecorded", &payload)
+    }
+
+    fn renamed(position: u64, aggregate_id: &str, date: &str, name: &str) -> ProjectedEvent {
+        let payload = format!(
+            r#"{{"change":{{"Name":"{name}"}},"decided_on":"{date}","effective_date":"{date}"}}"#
+        );
+        entry(
+            position,
+            aggregate_id,
+            date,
+            "RegistrationContentChanged",
+            &payload,
+        )
+    }
+
+    fn suspended(position: u64, aggregate_id: &str, date: &str, until: &str) -> ProjectedEvent {
+        let payload = format!(r#"{{"effective_date":"{date}","until":"{until}"}}"#);
+        entry(position, aggregate_id, date, "BusinessSuspended", &payload)
+    }
+
+    fn fold(events: &[ProjectedEvent]) -> ProjectionSet {
+        let mut set = ProjectionSet::new();
+        for event in events {
+            set.apply(event);
+        }
+        set.settle();
+        set
+    }
+
+    /// Aggregate `code(1)` registers its code in 2017; aggregate `code(2)` registers the same
+    /// code (dated 2012, before the 2012 Law took effect) past the command side; then both
+    /// record more events.
+    fn duplicate_scenario() -> Vec<ProjectedEvent> {
+        let (first, other) = (code(1), code(2));
+        vec![
+            registered(0, &first, &first, "2017-03-01", "HTX Rau sạch Đông Triều"),
+            registered(1, &other, &first, "2012-05-01", "HTX Thuỷ sản Quảng Yên"),
+            members(2, &first, "2017-06-01", 12),
+            renamed(3, &other, "2017-07-01", "HTX Thuỷ sản Yên Hưng"),
+            members(4, &other, "2017-08-01", 30),
+            suspended(5, &other, "2017-09-01", "2018-03-01"),
+            renamed(6, &first, "2017-10-01", "HTX Nông nghiệp Đông Triều"),
+        ]
+    }
+
+    #[test]
+    fn a_duplicate_registration_never_changes_the_first_registrations_row() {
+        let set = fold(&duplicate_scenario());
+        let registry = set.get::<Registry>().expect("registry");
+        let first = code(1);
+
+        // The code's row follows its first registration, and only it.
+        assert_eq!(registry.cooperatives.len(), 1);
+        let row = registry
+            .cooperatives
+            .get(&first)
+            .expect("the first registration's row");
+        assert_eq!(row.name, "HTX Nông nghiệp Đông Triều");
+        assert_eq!(row.members_official, 12);
+        assert_eq!(row.status, "active");
+        assert_eq!(row.registered_on, NaiveDate::from_ymd_opt(2017, 3, 1));
+        assert_eq!(row.positions, vec![0, 2, 6]);
+
+        // The duplicate is a finding naming both registrations, kept current by its events.
+        assert_eq!(registry.duplicates.len(), 1);
+        let finding = registry
+            .duplicates
+            .get(&(first.clone(), 1))
+            .expect("the duplicate's finding");
+        assert_eq!(finding.code, first);
+        assert_eq!(finding.first_aggregate_id, first);
+        assert_eq!(finding.first_position, 0);
+        assert_eq!(finding.duplicate_aggregate_id, code(2));
+        assert_eq!(finding.duplicate_position, 1);
+        assert_eq!(
+            finding.name, "HTX Thuỷ sản Quảng Yên",
+            "the name it registered"
+        );
+        assert_eq!(
+            finding.effective_date,
+            NaiveDate::from_ymd_opt(2012, 5, 1).unwrap()
+        );
+        assert_eq!(finding.rule, "REG-01");
+        assert!(
+            finding.rule_name.contains("không dùng lại"),
+            "{}",
+            finding.rule_name
+        );
+        assert!(
+            finding.rule_name.contains("never reused"),
+            "{}",
+            finding.rule_name
+        );
+        assert_eq!(finding.legal_basis, RuleCode::Reg01.legal_basis());
+        assert_eq!(finding.status, "suspended");
+        assert_eq!(
+            finding.last_effective_date,
+            NaiveDate::from_ymd_opt(2017, 9, 1).unwrap()
+        );
+        assert_eq!(finding.positions, vec![1, 3, 4, 5]);
+        assert_eq!(finding.actor, "can.bo.dang.ky");
+        registry.duplicates.iter().for_each(assert_direct_cells);
+        registry.cooperatives.iter().for_each(assert_direct_cells);
+    }
+
+    /// The other projections that read the cooperatives follow the first registration too:
+    /// the duplicate (registered "in 2012") neither enters the dissolution pipeline under its
+    /// own id nor counts a second time in the plan.
+    #[test]
+    fn a_duplicate_registration_is_neither_folded_nor_counted_by_the_other_projections() {
+        let set = fold(&duplicate_scenario());
+        let first = code(1);
+        let dissolution = set.get::<DissolutionProgress>().expect("dissolution");
+        assert_eq!(
+            dissolution.rows.len(),
+            0,
+            "registered 2017: not in the pipeline"
+        );
+        let plan = set.get::<PlanProgress>().expect("plan");
+        let subjects: Vec<&str> = plan
+            .sources
+            .iter()
+            .filter(|r| r.subject.starts_with("cooperative:"))
+            .map(|r| r.subject.as_str())
+            .collect();
+        assert!(!subjects.is_empty());
+        assert!(
+            subjects
+                .iter()
+                .all(|s| *s == format!("cooperative:{first}")),
+            "{subjects:?}"
+        );
+        let figure = |measure: &str| {
+            plan.sources
+                .iter()
+                .filter(|r| r.year == 2017 && r.measure == measure)
+                .map(|r| r.value)
+                .sum::<i64>()
+        };
+        assert_eq!(figure("new_registrations"), 1);
+        assert_eq!(figure("cooperatives_year_end"), 1);
+    }
+
+    /// A first registration recorded under an aggregate id other than its code: its row is
+    /// keyed by the code, its later events still find it, and a registration of the code by
+    /// the aggregate whose id it is comes second.
+    #[test]
+    fn a_first_registration_under_a_foreign_aggregate_id_keeps_its_row() {
+        let (foreign, registered_code) = (code(3), code(4));
+        let events = vec![
+            registered(
+                0,
+                &foreign,
+                &registered_code,
+                "2012-04-02",
+                "HTX Chè Hoành Bồ",
+            ),
+            members(1, &foreign, "2016-02-01", 11),
+            registered(
+                2,
+                &registered_code,
+                &registered_code,
+                "2018-01-15",
+                "HTX Dược liệu",
+            ),
+            members(3, &registered_code, "2018-02-01", 40),
+            members(4, &foreign, "2018-03-01", 13),
+        ];
+        let set = fold(&events);
+        let registry = set.get::<Registry>().expect("registry");
+        assert_eq!(registry.cooperatives.len(), 1);
+        let row = registry
+            .cooperatives
+            .get(&registered_code)
+            .expect("its row");
+        assert_eq!(row.name, "HTX Chè Hoành Bồ");
+        assert_eq!(row.members_official, 13);
+        assert_eq!(row.positions, vec![0, 1, 4]);
+        assert!(registry.cooperatives.get(&foreign).is_none());
+        let finding = registry
+            .duplicates
+            .get(&(registered_code.clone(), 2))
+            .expect("the second registration's finding");
+        assert_eq!(
+            (finding.first_aggregate_id.as_str(), finding.first_position),
+            (foreign.as_str(), 0)
+        );
+        assert_eq!(finding.duplicate_aggregate_id, registered_code);
+        assert_eq!(finding.positions, vec![2, 3]);
+        // The dissolution pipeline (registered before 01/7/2013) and the plan name the code.
+        let dissolution = set.get::<DissolutionProgress>().expect("dissolution");
+        assert_eq!(
+            dissolution
+                .rows
+                .iter()
+                .map(|r| r.code.as_str())
+                .collect::<Vec<_>>(),
+            vec![registered_code.as_str()]
+        );
+        let plan = set.get::<PlanProgress>().expect("plan");
+        assert!(
+            plan.sources
+                .iter()
+                .filter(|r| r.subject.starts_with("cooperative:"))
+                .all(|r| r.subject == format!("cooperative:{registered_code}"))
+        );
+    }
+
+    /// The projector reloads the stored tables and refolds the shared state from the
+    /// cooperative entries below its checkpoint: folding on from there gives what one fold
+    /// does, the duplicate's later events included.
+    #[test]
+    fn reloading_the_tables_and_refolding_the_shared_state_continues_the_same_fold() {
+        let events = duplicate_scenario();
+        let whole = fold(&events);
+        for cut in 1..events.len() {
+            let part = fold(&events[..cut]);
+            let mut reloaded = ProjectionSet::new();
+            for (table, stored) in reloaded.tables_mut().into_iter().zip(part.tables()) {
+                table.load(stored.all_cells().unwrap()).unwrap();
+            }
+            let mut shared = Shared::default();
+            events[..cut].iter().for_each(|e| shared.apply(e));
+            reloaded.shared = shared;
+            for event in &events[cut..] {
+                reloaded.apply(event);
+            }
+            reloaded.settle();
+            assert_eq!(
+                reloaded.digests().unwrap(),
+                whole.digests().unwrap(),
+                "reloaded after {cut} entries"
+            );
+        }
     }
 }

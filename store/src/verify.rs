@@ -1,11 +1,23 @@
 //! Verifying the stored log: every entry re-read, re-hashed and re-linked, in position order,
 //! and the Merkle root recomputed at every signed checkpoint.
+//!
+//! While the entries stream by, one data check that is not about the chain: a cooperative
+//! code registered by more than one entry (rule REG-01, a code is never reused). The command
+//! side refuses it, but ledgers written before that refusal may hold such entries; they are
+//! immutable, so [`verify_ledger`] reports them as warnings ([`DuplicateCode`]) beside an
+//! intact chain. Only the `CooperativeRegistered` entries of the `cooperative` aggregates have
+//! their payload's `code` read.
+
+use std::borrow::Cow;
+use std::collections::HashMap;
 
 use domain::ledger::{
     ChainVerifier, EntryError, LeafHash, Prepared, Problem, RowColumns, StoredRow, VerifiedChain,
     VerifyError,
 };
+use domain::rules::RuleCode;
 use futures::TryStreamExt;
+use serde::Deserialize;
 use tlog::Hash;
 use tlog::merkle::{self, Frontier, Subtree};
 use tlog::note::{Checkpoint, VerifierKey, open_checkpoint};
@@ -40,11 +52,12 @@ pub async fn verify_log(
         ChainVerifier::new(),
         Frontier::new(),
         Vec::new(),
+        Registrations::default(),
         progress,
     )
     .await?;
     Ok(outcome
-        .map(|(chain, _)| chain)
+        .map(|checked| checked.chain)
         .map_err(|finding| match finding {
             Finding::Chain(error) => error,
             Finding::Checkpoint { .. } | Finding::NoCheckpoint => {
@@ -112,6 +125,141 @@ pub struct LedgerReport {
     pub signatures_checked: bool,
     /// The latest stored checkpoint, size and root.
     pub latest_checkpoint: Option<(u64, Hash)>,
+    /// Data warnings, not chain problems: every cooperative code registered by more than one
+    /// entry (REG-01), in the order of its first registration. With `since`, the
+    /// registrations below the trusted checkpoint are read too (not re-verified), so that a
+    /// code reused across it is found.
+    pub duplicate_codes: Vec<DuplicateCode>,
+}
+
+/// A cooperative code registered by more than one entry: a data warning under rule REG-01
+/// (a code is unique and never reused). The chain may be intact; the entries are immutable,
+/// and the registry projection keeps the first registration's row and lists the others in
+/// `registry_duplicate_registrations`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DuplicateCode {
+    pub code: String,
+    /// Every entry that registered it, in position order: (position, aggregate id).
+    pub registrations: Vec<(u64, String)>,
+}
+
+impl DuplicateCode {
+    /// The rule it breaks.
+    pub const RULE: RuleCode = RuleCode::Reg01;
+
+    /// The positions of its registrations, in order.
+    pub fn positions(&self) -> Vec<u64> {
+        self.registrations.iter().map(|(p, _)| *p).collect()
+    }
+
+    /// The warning, in Vietnamese and English, naming the code, every position that
+    /// registered it (with its aggregate), the rule and its legal basis.
+    pub fn warning(&self) -> String {
+        let rule = Self::RULE;
+        let (vi, en) = rule.name();
+        let at = self
+            .registrations
+            .iter()
+            .map(|(position, aggregate)| format!("{position} (cooperative/{aggregate})"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let n = self.registrations.len();
+        format!(
+            "mã số HTX {code} được đăng ký {n} lần / cooperative code {code} registered {n} \
+             times, vị trí / positions {at}; vi phạm / breaks {rule} {vi} / {en} (căn cứ / \
+             legal basis: {basis})",
+            code = self.code,
+            rule = rule.as_str(),
+            basis = rule.legal_basis(),
+        )
+    }
+}
+
+/// The registrations seen, per code, to find codes registered more than once.
+#[derive(Debug, Default)]
+struct Registrations {
+    by_code: HashMap<String, Vec<(u64, String)>>,
+}
+
+impl Registrations {
+    fn note(&mut self, code: String, position: u64, aggregate_id: &str) {
+        self.by_code
+            .entry(code)
+            .or_default()
+            .push((position, aggregate_id.to_string()));
+    }
+
+    /// Every code registered more than once, in the order of its first registration.
+    fn duplicates(self) -> Vec<DuplicateCode> {
+        let mut found: Vec<DuplicateCode> = self
+            .by_code
+            .into_iter()
+            .filter(|(_, registrations)| registrations.len() > 1)
+            .map(|(code, mut registrations)| {
+                registrations.sort_unstable();
+                DuplicateCode {
+                    code,
+                    registrations,
+                }
+            })
+            .collect();
+        found.sort_by_key(|d| d.registrations.first().map(|(p, _)| *p));
+        found
+    }
+}
+
+/// The code a `CooperativeRegistered` entry registers; `None` for any other entry. Only the
+/// event type is read from the others (the payload is skipped).
+fn registered_code(aggregate_type: &str, bytes: &[u8]) -> Option<String> {
+    #[derive(Deserialize)]
+    struct EventType<'a> {
+        #[serde(borrow)]
+        event_type: Cow<'a, str>,
+    }
+    #[derive(Deserialize)]
+    struct Registered {
+        payload: RegisteredPayload,
+    }
+    #[derive(Deserialize)]
+    struct RegisteredPayload {
+        #[serde(rename = "CooperativeRegistered")]
+        registered: RegisteredCode,
+    }
+    #[derive(Deserialize)]
+    struct RegisteredCode {
+        code: String,
+    }
+    if aggregate_type != "cooperative" {
+        return None;
+    }
+    let kind: EventType<'_> = serde_json::from_slice(bytes).ok()?;
+    if kind.event_type != "CooperativeRegistered" {
+        return None;
+    }
+    let entry: Registered = serde_json::from_slice(bytes).ok()?;
+    Some(entry.payload.registered.code)
+}
+
+/// The registrations below `below`, read (not verified) to seed a check that starts there.
+async fn registrations_below(db: &Database, below: u64) -> Result<Registrations, StoreError> {
+    let mut registrations = Registrations::default();
+    if below == 0 {
+        return Ok(registrations);
+    }
+    #[derive(Deserialize)]
+    struct Aggregate {
+        aggregate_id: String,
+    }
+    let mut rows = sql::stream_entries_of_type(db, "cooperative", below);
+    while let Some((position, bytes)) = rows.try_next().await? {
+        if let Some(code) = registered_code("cooperative", &bytes) {
+            let id = serde_json::from_slice::<Aggregate>(&bytes)
+                .map(|a| a.aggregate_id)
+                .unwrap_or_default();
+            registrations.note(code, position, &id);
+        }
+    }
+    Ok(registrations)
 }
 
 /// Checks the log and its checkpoints: every entry re-hashed and re-linked, the Merkle root
@@ -156,13 +304,15 @@ pub async fn verify_ledger(
         .map(|c| (c.size, c.root))
         .collect();
     let checked = roots.len();
-    let outcome = check_chain(db, head, verifier, frontier, roots, progress).await?;
-    Ok(outcome.map(|(chain, _)| LedgerReport {
-        chain,
+    let registrations = registrations_below(db, started_at).await?;
+    let outcome = check_chain(db, head, verifier, frontier, roots, registrations, progress).await?;
+    Ok(outcome.map(|done| LedgerReport {
+        chain: done.chain,
         started_at,
         checkpoints_checked: checked,
         signatures_checked: keys.is_some(),
         latest_checkpoint: latest,
+        duplicate_codes: done.duplicate_codes,
     }))
 }
 
@@ -282,16 +432,24 @@ async fn resume_from(
     Ok(Ok((ChainVerifier::resume(size, prev_hash), frontier)))
 }
 
+/// What [`check_chain`] established.
+struct Checked {
+    chain: VerifiedChain,
+    duplicate_codes: Vec<DuplicateCode>,
+}
+
 /// Streams the log from the verifier's position to the head, checking each entry and the
-/// root at each of `roots` (sizes ascending).
+/// root at each of `roots` (sizes ascending), and noting each cooperative registration beside
+/// those already in `registrations`.
 async fn check_chain(
     db: &Database,
     head: Head,
     mut verifier: ChainVerifier,
     mut frontier: Frontier,
     roots: Vec<(u64, Hash)>,
+    mut registrations: Registrations,
     mut progress: impl FnMut(u64),
-) -> Result<Result<(VerifiedChain, Frontier), Finding>, StoreError> {
+) -> Result<Result<Checked, Finding>, StoreError> {
     let from = verifier.size();
     let (chunks, mut receiver) = tokio::sync::mpsc::channel::<Vec<LogRow>>(4);
     let (checked, mut checked_rx) = tokio::sync::mpsc::unbounded_channel::<u64>();
@@ -319,16 +477,17 @@ async fn check_chain(
         check_roots(&frontier)?;
         while let Some(chunk) = receiver.blocking_recv() {
             // Hashing and parsing are independent per row: half the chunk on a second thread.
+            // So is reading the code of a cooperative registration.
             let (first, second) = chunk.split_at(chunk.len() / 2);
-            let prepared: Vec<Prepared> = std::thread::scope(|scope| {
-                let other = scope.spawn(|| {
-                    second
-                        .iter()
-                        .map(|r| Prepared::of(&stored(r)))
-                        .collect::<Vec<_>>()
-                });
-                let mut prepared: Vec<Prepared> =
-                    first.iter().map(|r| Prepared::of(&stored(r))).collect();
+            let prepare = |r: &LogRow| {
+                (
+                    Prepared::of(&stored(r)),
+                    registered_code(&r.aggregate_type, &r.bytes),
+                )
+            };
+            let prepared: Vec<(Prepared, Option<String>)> = std::thread::scope(|scope| {
+                let other = scope.spawn(|| second.iter().map(prepare).collect::<Vec<_>>());
+                let mut prepared: Vec<_> = first.iter().map(prepare).collect();
                 prepared.extend(other.join().unwrap_or_default());
                 prepared
             });
@@ -340,10 +499,14 @@ async fn check_chain(
                     )),
                 }));
             }
-            for (row, prepared) in chunk.iter().zip(prepared) {
+            for (row, (prepared, code)) in chunk.iter().zip(prepared) {
+                let position = verifier.size();
                 let leaf = verifier
                     .push_prepared(stored(row), prepared)
                     .map_err(Finding::Chain)?;
+                if let Some(code) = code {
+                    registrations.note(code, position, &row.aggregate_id);
+                }
                 frontier.push(tree::leaf(&leaf), |_, _| {});
                 check_roots(&frontier)?;
             }
@@ -360,7 +523,10 @@ async fn check_chain(
                 problem: CheckpointProblem::BeyondLog { log: log_size },
             });
         }
-        Ok((chain, frontier))
+        Ok(Checked {
+            chain,
+            duplicate_codes: registrations.duplicates(),
+        })
     });
     let mut rows = sql::stream_log(db, from);
     let mut chunk = Vec::with_capacity(CHUNK);
@@ -408,5 +574,62 @@ fn stored(row: &LogRow) -> StoredRow<'_> {
             aggregate_id: &row.aggregate_id,
             sequence: u64::try_from(row.sequence).unwrap_or(0),
         }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entry(aggregate_id: &str, event_type: &str, payload: &str) -> Vec<u8> {
+        format!(
+            r#"{{"aggregate_id":"{aggregate_id}","aggregate_type":"cooperative","event_type":"{event_type}","event_version":"1","metadata":{{}},"payload":{{"{event_type}":{payload}}},"position":0,"prev_hash":"00","recorded_at":"2021-01-04T03:00:00Z","sequence":1}}"#
+        )
+        .into_bytes()
+    }
+
+    #[test]
+    fn only_a_cooperative_registration_has_its_code_read() {
+        let registered = entry(
+            "5700888020",
+            "CooperativeRegistered",
+            r#"{"code":"5700888012","kind":"htx"}"#,
+        );
+        assert_eq!(
+            registered_code("cooperative", &registered).as_deref(),
+            Some("5700888012")
+        );
+        assert_eq!(registered_code("tally", &registered), None);
+        let other = entry(
+            "5700888012",
+            "MembershipRecorded",
+            r#"{"code":"5700888012"}"#,
+        );
+        assert_eq!(registered_code("cooperative", &other), None);
+    }
+
+    #[test]
+    fn a_code_registered_twice_is_one_warning_naming_every_position() {
+        let mut seen = Registrations::default();
+        seen.note("5700000117".into(), 40, "5700000205");
+        seen.note("5700000125".into(), 12, "5700000125");
+        seen.note("5700000117".into(), 3, "5700000117");
+        seen.note("5700000133".into(), 7, "5700000133");
+        seen.note("5700000133".into(), 9, "5700000141");
+        let found = seen.duplicates();
+        let codes: Vec<&str> = found.iter().map(|d| d.code.as_str()).collect();
+        assert_eq!(codes, ["5700000117", "5700000133"], "by first registration");
+        assert_eq!(found[0].positions(), [3, 40]);
+        let warning = found[0].warning();
+        for expected in [
+            "5700000117",
+            "3 (cooperative/5700000117), 40 (cooperative/5700000205)",
+            "REG-01",
+            "được đăng ký 2 lần",
+            "registered 2 times",
+            RuleCode::Reg01.legal_basis(),
+        ] {
+            assert!(warning.contains(expected), "{expected:?}: {warning}");
+        }
     }
 }

@@ -10,6 +10,7 @@ mod programme_payments;
 mod projections;
 mod projections_funding;
 mod projections_lifecycle;
+mod registry_duplicates;
 mod reports;
 mod support;
 mod tamper;

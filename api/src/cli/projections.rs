@@ -124,7 +124,7 @@ pub async fn reconcile(url: &str) -> anyhow::Result<Outcome> {
 fn print_digests(digests: &[Digest]) {
     for digest in digests {
         println!(
-            "{:<22} {:<24} {:>9} rows  sha256 {}",
+            "{:<22} {:<32} {:>9} rows  sha256 {}",
             digest.projection, digest.table, digest.rows, digest.sha256
         );
     }

@@ -9,7 +9,7 @@ use futures::TryStreamExt;
 use store::bundle::{self, BundleError};
 use store::checkpoint::{self, CheckpointError};
 use store::keys::{self, KeyRing};
-use store::verify::{Finding, recorded_size, verify_ledger};
+use store::verify::{DuplicateCode, Finding, recorded_size, verify_ledger};
 use store::{Database, SystemClock, tree};
 use tlog::note::VerifierKey;
 use tlog::proof_file::ProofFile;
@@ -229,6 +229,23 @@ pub async fn verify(
                     }
                 ),
                 None => println!("checkpoints: none signed yet"),
+            }
+            // Data warnings: the chain is intact, so the exit code stays 0.
+            for duplicate in &report.duplicate_codes {
+                println!(
+                    "CẢNH BÁO dữ liệu / data WARNING ({}): {}",
+                    DuplicateCode::RULE.as_str(),
+                    duplicate.warning()
+                );
+            }
+            if !report.duplicate_codes.is_empty() {
+                println!(
+                    "{} mã số HTX bị đăng ký trùng; sổ đăng ký giữ lần đăng ký đầu tiên / {} \
+                     codes registered more than once; the registry keeps each first \
+                     registration and lists the others in registry_duplicate_registrations",
+                    report.duplicate_codes.len(),
+                    report.duplicate_codes.len()
+                );
             }
             Ok(Outcome::Success)
         }

@@ -8,7 +8,7 @@ use axum::response::{IntoResponse, Response};
 use futures::TryStreamExt;
 use serde::{Deserialize, Serialize};
 use store::checkpoint::{self, CheckpointError};
-use store::verify::{Finding, verify_ledger};
+use store::verify::{DuplicateCode, Finding, verify_ledger};
 use store::{SystemClock, tree};
 use tlog::proof_file::ProofFile;
 
@@ -204,6 +204,41 @@ pub struct Verification {
     /// What was found wrong: its kind (for scripts) and a sentence.
     pub finding_kind: Option<String>,
     pub finding: Option<String>,
+    /// Data warnings beside an intact chain (they do not make it altered): every cooperative
+    /// code registered by more than one entry (rule REG-01). Empty when none, or when the
+    /// chain is not intact.
+    #[serde(default)]
+    pub warnings: Vec<VerificationWarning>,
+}
+
+/// A data warning of a verification: what the entries say, not a broken chain.
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct VerificationWarning {
+    /// `duplicate-registration`.
+    pub kind: String,
+    /// The rule: `REG-01`.
+    pub rule: String,
+    /// The cooperative code registered more than once.
+    pub code: String,
+    /// The positions of every entry that registered it, in order.
+    pub positions: Vec<u64>,
+    /// The aggregate of each of those entries, in the same order.
+    pub aggregate_ids: Vec<String>,
+    /// The warning, Vietnamese / English, with the rule's name and legal basis.
+    pub message: String,
+}
+
+impl VerificationWarning {
+    fn duplicate(found: &DuplicateCode) -> VerificationWarning {
+        VerificationWarning {
+            kind: "duplicate-registration".into(),
+            rule: DuplicateCode::RULE.as_str().into(),
+            code: found.code.clone(),
+            positions: found.positions(),
+            aggregate_ids: found.registrations.iter().map(|(_, a)| a.clone()).collect(),
+            message: found.warning(),
+        }
+    }
 }
 
 /// `GET /api/v1/ledger/verify`: re-reads and re-hashes the whole log, recomputes every
@@ -226,6 +261,11 @@ pub async fn verify(state: &Arc<AppState>) -> Result<Response, Problem> {
             latest_checkpoint_root: report.latest_checkpoint.map(|(_, r)| r.to_base64()),
             finding_kind: None,
             finding: None,
+            warnings: report
+                .duplicate_codes
+                .iter()
+                .map(VerificationWarning::duplicate)
+                .collect(),
         },
         Err(found) => Verification {
             intact: false,
@@ -238,6 +278,7 @@ pub async fn verify(state: &Arc<AppState>) -> Result<Response, Problem> {
             latest_checkpoint_root: None,
             finding_kind: Some(found.kind().to_string()),
             finding: Some(describe(&found)),
+            warnings: Vec::new(),
         },
     };
     metrics::gauge!("htx_last_verification_intact").set(if verification.intact {
