@@ -397,7 +397,12 @@ mod tests {
 
     #[test]
     fn the_text_a_person_types_is_read_and_written_in_the_stored_form() {
-        for typed in ["123/QĐ-UBND", "123/QD-UBND", "123/qd-ubnd", "123/Q\u{0110}-UBND"] {
+        for typed in [
+            "123/QĐ-UBND",
+            "123/QD-UBND",
+            "123/qd-ubnd",
+            "123/Q\u{0110}-UBND",
+        ] {
             let json = serde_json::Value::String(typed.to_string());
             let doc: DocumentNumber = serde_json::from_value(json).unwrap();
             assert_eq!(doc.canonical(), "123/QĐ-UBND", "from {typed:?}");

@@ -202,7 +202,7 @@ pub struct DuplicateRegistrationRow {
     pub rule: String,
     /// The rule's name, Vietnamese / English.
     pub rule_name: String,
-    /// The rule's legal basis (`RuleCode::legal_basis`).
+    /// The rule's legal basis in force on the duplicate registration's legal date.
     pub legal_basis: String,
     /// `htx` or `lien-hiep-htx`, as the duplicate registered it.
     pub kind: String,
@@ -436,7 +436,14 @@ impl Registry {
                 first_position: d.first.position,
                 rule: rule.as_str().to_string(),
                 rule_name: format!("{vi} / {en}"),
-                legal_basis: rule.legal_basis().to_string(),
+                // Judged on the duplicate registration's legal date.
+                legal_basis: rule
+                    .legal_basis_on(
+                        state
+                            .registration_facts()
+                            .map_or(event.effective_date, |f| f.registered_on),
+                    )
+                    .to_string(),
                 kind: state
                     .kind()
                     .map(|k| k.as_str().to_string())
@@ -706,7 +713,10 @@ mod tests {
             "{}",
             finding.rule_name
         );
-        assert_eq!(finding.legal_basis, RuleCode::Reg01.legal_basis());
+        assert_eq!(
+            finding.legal_basis,
+            RuleCode::Reg01.legal_basis_on(finding.effective_date)
+        );
         assert_eq!(finding.status, "suspended");
         assert_eq!(
             finding.last_effective_date,

@@ -11,6 +11,8 @@
 use std::borrow::Cow;
 use std::collections::HashMap;
 
+use chrono::NaiveDate;
+
 use domain::ledger::{
     ChainVerifier, EntryError, LeafHash, Prepared, Problem, RowColumns, StoredRow, VerifiedChain,
     VerifyError,
@@ -141,6 +143,9 @@ pub struct DuplicateCode {
     pub code: String,
     /// Every entry that registered it, in position order: (position, aggregate id).
     pub registrations: Vec<(u64, String)>,
+    /// The legal date of the first registration that reused the code: the act the rule is
+    /// judged on, and so the date of the legal basis cited.
+    pub reused_on: NaiveDate,
 }
 
 impl DuplicateCode {
@@ -170,7 +175,7 @@ impl DuplicateCode {
              legal basis: {basis})",
             code = self.code,
             rule = rule.as_str(),
-            basis = rule.legal_basis(),
+            basis = rule.legal_basis_on(self.reused_on),
         )
     }
 }
@@ -178,15 +183,15 @@ impl DuplicateCode {
 /// The registrations seen, per code, to find codes registered more than once.
 #[derive(Debug, Default)]
 struct Registrations {
-    by_code: HashMap<String, Vec<(u64, String)>>,
+    by_code: HashMap<String, Vec<(u64, String, NaiveDate)>>,
 }
 
 impl Registrations {
-    fn note(&mut self, code: String, position: u64, aggregate_id: &str) {
+    fn note(&mut self, (code, date): (String, NaiveDate), position: u64, aggregate_id: &str) {
         self.by_code
             .entry(code)
             .or_default()
-            .push((position, aggregate_id.to_string()));
+            .push((position, aggregate_id.to_string(), date));
     }
 
     /// Every code registered more than once, in the order of its first registration.
@@ -199,7 +204,11 @@ impl Registrations {
                 registrations.sort_unstable();
                 DuplicateCode {
                     code,
-                    registrations,
+                    reused_on: registrations[1].2,
+                    registrations: registrations
+                        .into_iter()
+                        .map(|(position, aggregate, _)| (position, aggregate))
+                        .collect(),
                 }
             })
             .collect();
@@ -208,9 +217,9 @@ impl Registrations {
     }
 }
 
-/// The code a `CooperativeRegistered` entry registers; `None` for any other entry. Only the
-/// event type is read from the others (the payload is skipped).
-fn registered_code(aggregate_type: &str, bytes: &[u8]) -> Option<String> {
+/// The code a `CooperativeRegistered` entry registers, with its legal date; `None` for any
+/// other entry. Only the event type is read from the others (the payload is skipped).
+fn registered_code(aggregate_type: &str, bytes: &[u8]) -> Option<(String, NaiveDate)> {
     #[derive(Deserialize)]
     struct EventType<'a> {
         #[serde(borrow)]
@@ -228,6 +237,7 @@ fn registered_code(aggregate_type: &str, bytes: &[u8]) -> Option<String> {
     #[derive(Deserialize)]
     struct RegisteredCode {
         code: String,
+        effective_date: NaiveDate,
     }
     if aggregate_type != "cooperative" {
         return None;
@@ -237,7 +247,8 @@ fn registered_code(aggregate_type: &str, bytes: &[u8]) -> Option<String> {
         return None;
     }
     let entry: Registered = serde_json::from_slice(bytes).ok()?;
-    Some(entry.payload.registered.code)
+    let registered = entry.payload.registered;
+    Some((registered.code, registered.effective_date))
 }
 
 /// The registrations below `below`, read (not verified) to seed a check that starts there.
@@ -485,12 +496,13 @@ async fn check_chain(
                     registered_code(&r.aggregate_type, &r.bytes),
                 )
             };
-            let prepared: Vec<(Prepared, Option<String>)> = std::thread::scope(|scope| {
-                let other = scope.spawn(|| second.iter().map(prepare).collect::<Vec<_>>());
-                let mut prepared: Vec<_> = first.iter().map(prepare).collect();
-                prepared.extend(other.join().unwrap_or_default());
-                prepared
-            });
+            let prepared: Vec<(Prepared, Option<(String, NaiveDate)>)> =
+                std::thread::scope(|scope| {
+                    let other = scope.spawn(|| second.iter().map(prepare).collect::<Vec<_>>());
+                    let mut prepared: Vec<_> = first.iter().map(prepare).collect();
+                    prepared.extend(other.join().unwrap_or_default());
+                    prepared
+                });
             if prepared.len() != chunk.len() {
                 return Err(Finding::Chain(VerifyError {
                     position: verifier.size(),
@@ -593,11 +605,14 @@ mod tests {
         let registered = entry(
             "5700888020",
             "CooperativeRegistered",
-            r#"{"code":"5700888012","kind":"htx"}"#,
+            r#"{"code":"5700888012","effective_date":"2018-03-01","kind":"htx"}"#,
         );
         assert_eq!(
-            registered_code("cooperative", &registered).as_deref(),
-            Some("5700888012")
+            registered_code("cooperative", &registered),
+            Some((
+                "5700888012".to_string(),
+                NaiveDate::from_ymd_opt(2018, 3, 1).unwrap()
+            ))
         );
         assert_eq!(registered_code("tally", &registered), None);
         let other = entry(
@@ -611,15 +626,21 @@ mod tests {
     #[test]
     fn a_code_registered_twice_is_one_warning_naming_every_position() {
         let mut seen = Registrations::default();
-        seen.note("5700000117".into(), 40, "5700000205");
-        seen.note("5700000125".into(), 12, "5700000125");
-        seen.note("5700000117".into(), 3, "5700000117");
-        seen.note("5700000133".into(), 7, "5700000133");
-        seen.note("5700000133".into(), 9, "5700000141");
+        let on = |d| NaiveDate::from_ymd_opt(2018, 3, d).unwrap();
+        seen.note(("5700000117".into(), on(20)), 40, "5700000205");
+        seen.note(("5700000125".into(), on(1)), 12, "5700000125");
+        seen.note(("5700000117".into(), on(2)), 3, "5700000117");
+        seen.note(("5700000133".into(), on(3)), 7, "5700000133");
+        seen.note(("5700000133".into(), on(4)), 9, "5700000141");
         let found = seen.duplicates();
         let codes: Vec<&str> = found.iter().map(|d| d.code.as_str()).collect();
         assert_eq!(codes, ["5700000117", "5700000133"], "by first registration");
         assert_eq!(found[0].positions(), [3, 40]);
+        assert_eq!(
+            found[0].reused_on,
+            on(20),
+            "judged on the date of the reuse"
+        );
         let warning = found[0].warning();
         for expected in [
             "5700000117",
@@ -627,7 +648,7 @@ mod tests {
             "REG-01",
             "được đăng ký 2 lần",
             "registered 2 times",
-            RuleCode::Reg01.legal_basis(),
+            RuleCode::Reg01.legal_basis_on(on(20)),
         ] {
             assert!(warning.contains(expected), "{expected:?}: {warning}");
         }

@@ -294,7 +294,9 @@ async fn verify_reports_a_duplicate_registration_as_a_data_warning_beside_an_int
         "cooperative code",
         "không dùng lại",
         "never reused",
-        domain::rules::RuleCode::Reg01.legal_basis(),
+        // Reused on 02/5/2017: judged under the 2012 Law and its decree.
+        domain::rules::RuleCode::Reg01.legal_basis_on(day(2017, 5, 2)),
+        "NĐ 193/2013/NĐ-CP",
     ] {
         assert!(
             warning.contains(expected),

@@ -249,7 +249,11 @@ fn operation(route: &Route, components: &BTreeMap<String, Value>) -> Value {
             } else {
                 format!(
                     " It also gives the body's {}: leave {} out of the body (a body that names another aggregate is refused, 422).",
-                    from_path.iter().map(|f| format!("`{f}`")).collect::<Vec<_>>().join(", "),
+                    from_path
+                        .iter()
+                        .map(|f| format!("`{f}`"))
+                        .collect::<Vec<_>>()
+                        .join(", "),
                     if from_path.len() == 1 { "it" } else { "them" }
                 )
             };
