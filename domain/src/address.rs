@@ -13,10 +13,10 @@
 //! a given id, so that a caller (the HTTP service) can fill them from the address alone: the
 //! body need not carry the id at all.
 
+use chrono::NaiveDate;
 use serde_json::Value;
 
 use crate::code::CooperativeCode;
-use crate::command::Command;
 use crate::cooperative::{Cooperative, CooperativeAction, CooperativeError};
 use crate::document::DocumentNumber;
 use crate::funding::{
@@ -87,19 +87,23 @@ pub trait Addressed: cqrs_es::Aggregate {
     /// field's text is not an id of this kind at all, which the aggregate's own rules refuse).
     fn named_ids(command: &Self::Command) -> Vec<(&'static str, Option<String>)>;
 
-    /// Wraps an address refusal as this aggregate's error.
-    fn refuse(command: &Self::Command, error: AddressError) -> Self::Error;
+    /// Wraps an address refusal of a command dated `effective_date` as this aggregate's error.
+    fn refuse(effective_date: NaiveDate, error: AddressError) -> Self::Error;
 
-    /// `id` is a well-formed id of this kind and every field of `command` naming an aggregate
-    /// names `id`.
+    /// The legal date of `command`.
+    fn date_of(command: &Self::Command) -> NaiveDate;
+
+    /// `id` is a well-formed id of this kind, for a command dated `effective_date` (the date
+    /// decides the legal basis cited). Callers that read the action later may check the
+    /// address first with this.
     ///
     /// # Errors
-    /// [`AddressError::InvalidId`] or [`AddressError::Mismatch`], as this aggregate's error.
-    fn check_address(id: &str, command: &Self::Command) -> Result<(), Self::Error> {
-        if let Err(reason) = Self::check_id(id) {
+    /// [`AddressError::InvalidId`], as this aggregate's error.
+    fn check_id_on(id: &str, effective_date: NaiveDate) -> Result<(), Self::Error> {
+        Self::check_id(id).map_err(|reason| {
             let (what, what_en) = Self::ID;
-            return Err(Self::refuse(
-                command,
+            Self::refuse(
+                effective_date,
                 AddressError::InvalidId {
                     rule: Self::ID_RULE,
                     what,
@@ -107,12 +111,21 @@ pub trait Addressed: cqrs_es::Aggregate {
                     id: id.to_string(),
                     reason,
                 },
-            ));
-        }
+            )
+        })
+    }
+
+    /// `id` is a well-formed id of this kind and every field of `command` naming an aggregate
+    /// names `id`.
+    ///
+    /// # Errors
+    /// [`AddressError::InvalidId`] or [`AddressError::Mismatch`], as this aggregate's error.
+    fn check_address(id: &str, command: &Self::Command) -> Result<(), Self::Error> {
+        Self::check_id_on(id, Self::date_of(command))?;
         for (field, named) in Self::named_ids(command) {
             if let Some(named) = named.filter(|named| named != id) {
                 return Err(Self::refuse(
-                    command,
+                    Self::date_of(command),
                     AddressError::Mismatch {
                         field,
                         address: id.to_string(),
@@ -125,11 +138,8 @@ pub trait Addressed: cqrs_es::Aggregate {
     }
 }
 
-fn refused<E: RuleError + From<AddressError>, A>(
-    command: &Command<A>,
-    error: AddressError,
-) -> Refused<E> {
-    Refused::new(command.effective_date, E::from(error))
+fn refused<E: RuleError + From<AddressError>>(date: NaiveDate, error: AddressError) -> Refused<E> {
+    Refused::new(date, E::from(error))
 }
 
 /// The one field `name` that repeats the id.
@@ -183,8 +193,12 @@ impl Addressed for Cooperative {
         }
     }
 
-    fn refuse(command: &Self::Command, error: AddressError) -> Self::Error {
-        refused::<CooperativeError, _>(command, error)
+    fn refuse(date: NaiveDate, error: AddressError) -> Self::Error {
+        refused::<CooperativeError>(date, error)
+    }
+
+    fn date_of(command: &Self::Command) -> NaiveDate {
+        command.effective_date
     }
 }
 
@@ -210,8 +224,12 @@ impl Addressed for BudgetLine {
         }
     }
 
-    fn refuse(command: &Self::Command, error: AddressError) -> Self::Error {
-        refused::<BudgetLineError, _>(command, error)
+    fn refuse(date: NaiveDate, error: AddressError) -> Self::Error {
+        refused::<BudgetLineError>(date, error)
+    }
+
+    fn date_of(command: &Self::Command) -> NaiveDate {
+        command.effective_date
     }
 }
 
@@ -239,8 +257,12 @@ impl Addressed for SupportCase {
         }
     }
 
-    fn refuse(command: &Self::Command, error: AddressError) -> Self::Error {
-        refused::<SupportCaseError, _>(command, error)
+    fn refuse(date: NaiveDate, error: AddressError) -> Self::Error {
+        refused::<SupportCaseError>(date, error)
+    }
+
+    fn date_of(command: &Self::Command) -> NaiveDate {
+        command.effective_date
     }
 }
 
@@ -266,8 +288,12 @@ impl Addressed for TrainingClass {
         }
     }
 
-    fn refuse(command: &Self::Command, error: AddressError) -> Self::Error {
-        refused::<TrainingClassError, _>(command, error)
+    fn refuse(date: NaiveDate, error: AddressError) -> Self::Error {
+        refused::<TrainingClassError>(date, error)
+    }
+
+    fn date_of(command: &Self::Command) -> NaiveDate {
+        command.effective_date
     }
 }
 
@@ -295,8 +321,12 @@ impl Addressed for Settlement {
         }
     }
 
-    fn refuse(command: &Self::Command, error: AddressError) -> Self::Error {
-        refused::<SettlementError, _>(command, error)
+    fn refuse(date: NaiveDate, error: AddressError) -> Self::Error {
+        refused::<SettlementError>(date, error)
+    }
+
+    fn date_of(command: &Self::Command) -> NaiveDate {
+        command.effective_date
     }
 }
 
@@ -324,8 +354,12 @@ impl Addressed for AdministrativeUnit {
         }
     }
 
-    fn refuse(command: &Self::Command, error: AddressError) -> Self::Error {
-        refused::<ReferenceError, _>(command, error)
+    fn refuse(date: NaiveDate, error: AddressError) -> Self::Error {
+        refused::<ReferenceError>(date, error)
+    }
+
+    fn date_of(command: &Self::Command) -> NaiveDate {
+        command.effective_date
     }
 }
 
@@ -357,8 +391,12 @@ impl Addressed for LegalDocument {
         }
     }
 
-    fn refuse(command: &Self::Command, error: AddressError) -> Self::Error {
-        refused::<ReferenceError, _>(command, error)
+    fn refuse(date: NaiveDate, error: AddressError) -> Self::Error {
+        refused::<ReferenceError>(date, error)
+    }
+
+    fn date_of(command: &Self::Command) -> NaiveDate {
+        command.effective_date
     }
 }
 
@@ -396,8 +434,12 @@ impl Addressed for SupportRuleSet {
         }
     }
 
-    fn refuse(command: &Self::Command, error: AddressError) -> Self::Error {
-        refused::<ReferenceError, _>(command, error)
+    fn refuse(date: NaiveDate, error: AddressError) -> Self::Error {
+        refused::<ReferenceError>(date, error)
+    }
+
+    fn date_of(command: &Self::Command) -> NaiveDate {
+        command.effective_date
     }
 }
 
@@ -424,8 +466,12 @@ impl Addressed for RegionMapping {
         Vec::new()
     }
 
-    fn refuse(command: &Self::Command, error: AddressError) -> Self::Error {
-        refused::<ReferenceError, _>(command, error)
+    fn refuse(date: NaiveDate, error: AddressError) -> Self::Error {
+        refused::<ReferenceError>(date, error)
+    }
+
+    fn date_of(command: &Self::Command) -> NaiveDate {
+        command.effective_date
     }
 }
 
@@ -454,8 +500,12 @@ impl Addressed for Person {
         }
     }
 
-    fn refuse(command: &Self::Command, error: AddressError) -> Self::Error {
-        refused::<PersonError, _>(command, error)
+    fn refuse(date: NaiveDate, error: AddressError) -> Self::Error {
+        refused::<PersonError>(date, error)
+    }
+
+    fn date_of(command: &Self::Command) -> NaiveDate {
+        command.effective_date
     }
 }
 

@@ -43,6 +43,10 @@ pub enum CodeError {
     ZeroSerial(String),
     #[error("{code:?}: chữ số kiểm tra sai, cần {expected} / check digit must be {expected}")]
     CheckDigit { code: String, expected: String },
+    #[error(
+        "{0:?}: không chữ số kiểm tra nào hợp lệ với 9 chữ số đầu này / no check digit is valid for these first nine digits"
+    )]
+    NoValidCheckDigit(String),
 }
 
 impl CooperativeCode {
@@ -67,10 +71,7 @@ impl CooperativeCode {
                 code: digits,
                 expected: d.to_string(),
             }),
-            None => Err(CodeError::CheckDigit {
-                code: digits,
-                expected: "none (no valid check digit for these nine digits)".to_string(),
-            }),
+            None => Err(CodeError::NoValidCheckDigit(digits)),
         }
     }
 

@@ -26,6 +26,9 @@ macro_rules! listed_enum {
             /// Every value, in declaration order.
             pub const ALL: &'static [$name] = &[ $( $name::$variant, )+ ];
 
+            /// Every stored name, in declaration order.
+            pub const NAMES: &'static [&'static str] = &[ $( $text, )+ ];
+
             /// The stored name (a literal: never derived from `Debug`).
             pub const fn as_str(self) -> &'static str {
                 match self {
@@ -53,13 +56,8 @@ macro_rules! listed_enum {
         impl<'de> serde::Deserialize<'de> for $name {
             fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
                 let text = <std::borrow::Cow<'de, str> as serde::Deserialize>::deserialize(deserializer)?;
-                $name::parse(&text).ok_or_else(|| {
-                    serde::de::Error::custom(format!(
-                        "unknown {} {:?}",
-                        stringify!($name),
-                        text
-                    ))
-                })
+                $name::parse(&text)
+                    .ok_or_else(|| serde::de::Error::unknown_variant(&text, Self::NAMES))
             }
         }
     };

@@ -87,6 +87,7 @@ impl<A: Aggregate + Clone> LedgerStore<A> {
     /// # Errors
     /// When the log cannot be read, or an entry does not decode as an event of `A`.
     pub async fn load_current(&self, aggregate_id: &str) -> Result<(A, u64), StoreError> {
+        self.ledger.count_load();
         let (mut aggregate, mut sequence) = self.cached(aggregate_id).unwrap_or_default();
         let cached = sequence;
         self.replay(aggregate_id, &mut aggregate, &mut sequence)
@@ -190,11 +191,14 @@ impl<A: Aggregate + Clone> EventStore<A> for LedgerStore<A> {
         &self,
         aggregate_id: &str,
     ) -> Result<LedgerContext<A>, AggregateError<A::Error>> {
+        self.ledger.count_load();
+        metrics::counter!("htx_aggregate_loads_total", "aggregate" => A::TYPE).increment(1);
         let (mut aggregate, mut sequence) = self.cached(aggregate_id).unwrap_or_default();
         // A cache hit is taken as it is: if another process appended since, the append will
         // conflict and the retry loads afresh.
         // A new aggregate (the directory is sure it has no entries) needs no read either.
         if sequence == 0 && !self.ledger.directory().is_new(A::TYPE, aggregate_id) {
+            metrics::counter!("htx_aggregate_replays_total", "aggregate" => A::TYPE).increment(1);
             self.replay(aggregate_id, &mut aggregate, &mut sequence)
                 .await
                 .map_err(to_aggregate_error)?;

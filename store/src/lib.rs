@@ -48,6 +48,7 @@ pub struct Ledger {
     database: Database,
     appender: Appender,
     directory: Arc<Directory>,
+    loads: Arc<std::sync::atomic::AtomicU64>,
 }
 
 impl Ledger {
@@ -82,6 +83,7 @@ impl Ledger {
             database,
             appender,
             directory,
+            loads: Arc::default(),
         }
     }
 
@@ -96,6 +98,18 @@ impl Ledger {
     /// Which aggregates exist, as this process knows it.
     pub fn directory(&self) -> &Directory {
         &self.directory
+    }
+
+    /// How many times an aggregate was loaded through this ledger (any [`LedgerStore`] of it):
+    /// to decide a command, or read by a rule about another aggregate; from the cache or the
+    /// log.
+    pub fn aggregate_loads(&self) -> u64 {
+        self.loads.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    pub(crate) fn count_load(&self) {
+        self.loads
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     }
 
     /// Imports an exported log into this ledger's empty database ([`export::import_jsonl`]).

@@ -3,6 +3,7 @@
 mod dashboard;
 mod demo;
 mod http_api;
+mod http_commands;
 mod ledger_core;
 mod people;
 mod programme_cleanup;

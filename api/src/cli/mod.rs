@@ -72,8 +72,9 @@ pub enum Command {
         /// Multiplies the cooperatives and the funding activity (100: over 1,000,000 entries).
         #[arg(long, default_value_t = 1.0)]
         scale: f64,
-        /// Stop after the steps recorded on this day (YYYY-MM-DD); run again to go on.
-        #[arg(long, value_name = "DATE")]
+        /// Stop after the steps recorded on this day (dd/mm/yyyy or YYYY-MM-DD); run again to
+        /// go on.
+        #[arg(long, value_name = "DATE", value_parser = legal_date)]
         until: Option<chrono::NaiveDate>,
     },
     /// Run the HTTP service: JSON under /api/v1/, /openapi.json, /healthz, /readyz, /metrics.
@@ -145,11 +146,13 @@ pub enum Command {
         /// The state after entry N.
         #[arg(long, value_name = "N", group = "as_of")]
         as_of_position: Option<u64>,
-        /// The state with every event effective (legal date) on or before D (YYYY-MM-DD).
-        #[arg(long, value_name = "D", group = "as_of")]
+        /// The state with every event effective (legal date) on or before D (dd/mm/yyyy or
+        /// YYYY-MM-DD).
+        #[arg(long, value_name = "D", group = "as_of", value_parser = legal_date)]
         as_of_date: Option<chrono::NaiveDate>,
-        /// What the ledger knew on D: every event recorded on or before it (YYYY-MM-DD).
-        #[arg(long, value_name = "D", group = "as_of")]
+        /// What the ledger knew on D: every event recorded on or before it (dd/mm/yyyy or
+        /// YYYY-MM-DD).
+        #[arg(long, value_name = "D", group = "as_of", value_parser = legal_date)]
         known_on: Option<chrono::NaiveDate>,
         /// Also write the historical state's tables into this new SQLite file.
         #[arg(long, value_name = "FILE")]
@@ -173,6 +176,22 @@ pub enum Command {
         #[arg(long, required = true)]
         vkey: Vec<PathBuf>,
     },
+}
+
+/// A date as the command line prints it (`31/12/2017`, days and months with or without a
+/// leading zero) or in ISO form (`2017-12-31`).
+///
+/// # Errors
+/// A text that is neither, in Vietnamese and English.
+pub fn legal_date(text: &str) -> Result<chrono::NaiveDate, String> {
+    let text = text.trim();
+    chrono::NaiveDate::parse_from_str(text, "%d/%m/%Y")
+        .or_else(|_| chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d"))
+        .map_err(|_| {
+            format!(
+                "{text:?} không phải ngày dd/mm/yyyy hoặc YYYY-MM-DD / is not a date dd/mm/yyyy or YYYY-MM-DD (e.g. 31/12/2017 or 2017-12-31)"
+            )
+        })
 }
 
 #[derive(Debug, Subcommand)]
@@ -418,4 +437,34 @@ fn init_tracing(service: bool) {
     } else {
         builder.try_init()
     };
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_date_is_read_as_the_command_line_prints_it_or_in_iso_form() {
+        let day = chrono::NaiveDate::from_ymd_opt(2017, 12, 31).unwrap();
+        assert_eq!(legal_date("31/12/2017"), Ok(day));
+        assert_eq!(legal_date("2017-12-31"), Ok(day));
+        assert_eq!(
+            legal_date("1/2/2018"),
+            Ok(chrono::NaiveDate::from_ymd_opt(2018, 2, 1).unwrap())
+        );
+        let refused = legal_date("31.12.2017").unwrap_err();
+        assert!(
+            refused.contains("dd/mm/yyyy") && refused.contains("YYYY-MM-DD"),
+            "{refused}"
+        );
+        let cli = Cli::try_parse_from(["htx-ledger", "replay", "--as-of-date", "31/12/2017"])
+            .expect("dd/mm/yyyy on the command line");
+        assert!(matches!(
+            cli.command,
+            Command::Replay {
+                as_of_date: Some(d),
+                ..
+            } if d == day
+        ));
+    }
 }

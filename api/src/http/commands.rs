@@ -183,6 +183,8 @@ where
     E: RuleError,
 {
     let mut envelope = envelope(body)?;
+    // The address first: a malformed id is the path's problem, whatever the body says.
+    A::check_id_on(id, envelope.effective_date).map_err(|refusal| refused(&refusal))?;
     for (field, value) in A::id_fields(spec.action, id) {
         envelope.action.entry(field).or_insert(value);
     }

@@ -679,14 +679,7 @@ mod tests {
         // One with fields: registration.
         let register = &document["paths"]["/api/v1/cooperatives/{id}/register"]["post"]["requestBody"]
             ["content"]["application/json"]["schema"];
-        for field in [
-            "code",
-            "kind",
-            "content",
-            "members",
-            "certificate_no",
-            "origin",
-        ] {
+        for field in ["kind", "content", "members", "certificate_no", "origin"] {
             assert!(
                 register["properties"].get(field).is_some(),
                 "register lacks {field}"
@@ -698,9 +691,15 @@ mod tests {
             .iter()
             .filter_map(Value::as_str)
             .collect();
+        assert!(required.contains(&"members"), "{required:?}");
+        // The code is the path's id: the body need not carry it (one identity per command).
+        assert!(register["properties"].get("code").is_none(), "{register}");
+        assert!(!required.contains(&"code"), "{required:?}");
+        let id = &document["paths"]["/api/v1/cooperatives/{id}/register"]["post"]["parameters"][0];
+        assert_eq!(id["name"], "id");
         assert!(
-            required.contains(&"code") && required.contains(&"members"),
-            "{required:?}"
+            id["description"].as_str().unwrap().contains("`code`"),
+            "{id}"
         );
     }
 }
