@@ -198,6 +198,33 @@ mod tests {
         assert!(on(RuleCode::Fin06, day(2025, 1, 31)).contains("TT 17/2024/TT-BTC"));
     }
 
+    #[test]
+    fn docs_domain_md_lists_exactly_the_tables_rows() {
+        const DOCS: &str = include_str!("../../../docs/domain.md");
+        let (_, section) = DOCS
+            .split_once("## Legal basis by date")
+            .expect("docs/domain.md has the section");
+        let shown = |date: Option<NaiveDate>| date.map_or("-".to_string(), |d| d.to_string());
+        let documented: Vec<&str> = section
+            .lines()
+            .filter(|l| l.starts_with("| ") && !l.starts_with("| rule "))
+            .collect();
+        let expected: Vec<String> = periods()
+            .iter()
+            .map(|p| {
+                format!(
+                    "| {} | {} | {} | {} | {} |",
+                    p.rule,
+                    shown(p.from),
+                    shown(p.to),
+                    p.basis,
+                    p.source
+                )
+            })
+            .collect();
+        assert_eq!(documented, expected);
+    }
+
     #[track_caller]
     fn refused(table: &'static str, expected: &str) {
         let error = parse(table).unwrap_err();
