@@ -92,7 +92,7 @@ impl DomainEvent for PersonEvent {
 pub enum PersonError {
     /// The command names another aggregate than the one it is sent to, or a malformed id.
     #[error("{0}")]
-    Address(#[from] crate::address::AddressError),
+    Address(#[from] crate::address::error::AddressError),
     #[error(
         "chỉ quản trị viên được quản lý người dùng / only an administrator manages people (actor role: {0})"
     )]

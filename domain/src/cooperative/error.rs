@@ -13,7 +13,7 @@ use super::status::{CooperativeKind, CooperativeStatus, Transition};
 pub enum CooperativeError {
     /// The command names another aggregate than the one it is sent to, or a malformed id.
     #[error("{0}")]
-    Address(#[from] crate::address::AddressError),
+    Address(#[from] crate::address::error::AddressError),
     #[error("mã {code:?} không hợp lệ / invalid code: {reason}")]
     InvalidCode { code: String, reason: String },
     #[error("mã {code} đã được cấp, tình trạng {status} / code already issued, status {status}")]

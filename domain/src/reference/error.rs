@@ -9,7 +9,7 @@ use crate::rules::{RuleCode, RuleError};
 pub enum ReferenceError {
     /// The command names another aggregate than the one it is sent to, or a malformed id.
     #[error("{0}")]
-    Address(#[from] crate::address::AddressError),
+    Address(#[from] crate::address::error::AddressError),
     #[error("{0}")]
     InvalidDocumentNumber(#[from] DocumentNumberError),
     #[error("định danh {id:?} không hợp lệ / invalid identifier: {reason}")]

@@ -13,7 +13,7 @@ use crate::services::LookupError;
 pub enum BudgetLineError {
     /// The command names another aggregate than the one it is sent to, or a malformed id.
     #[error("{0}")]
-    Address(#[from] crate::address::AddressError),
+    Address(#[from] crate::address::error::AddressError),
     #[error("{0}")]
     InvalidId(#[from] IdError),
     #[error(

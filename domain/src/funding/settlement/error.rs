@@ -9,7 +9,7 @@ use crate::services::LookupError;
 pub enum SettlementError {
     /// The command names another aggregate than the one it is sent to, or a malformed id.
     #[error("{0}")]
-    Address(#[from] crate::address::AddressError),
+    Address(#[from] crate::address::error::AddressError),
     #[error("dòng {line} không thuộc quyết toán {settlement} / not a line of this settlement")]
     ForeignLine { line: String, settlement: String },
     #[error("quyết toán không có dòng kinh phí nào / a settlement needs at least one budget line")]

@@ -9,7 +9,7 @@ use crate::services::LookupError;
 pub enum TrainingClassError {
     /// The command names another aggregate than the one it is sent to, or a malformed id.
     #[error("{0}")]
-    Address(#[from] crate::address::AddressError),
+    Address(#[from] crate::address::error::AddressError),
     #[error("dòng {line} không phải kinh phí đào tạo năm {year} / not a training line of {year}")]
     NotTrainingLine { line: String, year: i32 },
     #[error("lớp {class} đã lập kế hoạch / already planned")]
