@@ -1,19 +1,23 @@
-//! Every aggregate type with every event type it stores, and every rule code: the lists the
-//! documentation (`docs/domain.md`) must match. Each list is generated from the declaration of
-//! its enum (see `listed_enum!`), and each event maps to its type by an exhaustive `match`, so
-//! a new event or rule cannot be left out.
+//! Every aggregate type with every event type it stores and every action (command) it takes,
+//! and every rule code: the lists the documentation (`docs/domain.md`) must match. Each list
+//! is generated from the declaration of its enum (see `listed_enum!`; actions: serde's own
+//! list of the enum's variants), and each event maps to its type by an exhaustive `match`, so
+//! a new event, action or rule cannot be left out.
 
 use cqrs_es::Aggregate;
+use serde::de::{self, DeserializeOwned, Deserializer, Visitor};
 
-use crate::cooperative::{Cooperative, CooperativeEventType};
+use crate::cooperative::{Cooperative, CooperativeAction, CooperativeEventType};
 use crate::funding::{
-    BudgetLine, BudgetLineEventType, Settlement, SettlementEventType, SupportCase,
-    SupportCaseEventType, TrainingClass, TrainingClassEventType,
+    BudgetLine, BudgetLineAction, BudgetLineEventType, Settlement, SettlementAction,
+    SettlementEventType, SupportCase, SupportCaseAction, SupportCaseEventType, TrainingClass,
+    TrainingClassAction, TrainingClassEventType,
 };
-use crate::people::{Person, PersonEventType};
+use crate::people::{Person, PersonAction, PersonEventType};
 use crate::reference::{
-    AdministrativeUnit, AdministrativeUnitEventType, LegalDocument, LegalDocumentEventType,
-    RegionMapping, RegionMappingEventType, SupportRuleSet, SupportRuleSetEventType,
+    AdministrativeUnit, AdministrativeUnitAction, AdministrativeUnitEventType, LegalDocument,
+    LegalDocumentAction, LegalDocumentEventType, RegionMapping, RegionMappingAction,
+    RegionMappingEventType, SupportRuleSet, SupportRuleSetAction, SupportRuleSetEventType,
 };
 use crate::rules::RuleCode;
 
@@ -82,6 +86,72 @@ pub fn aggregates() -> Vec<AggregateEvents> {
             names(PersonEventType::ALL, PersonEventType::as_str),
         ),
     ]
+}
+
+/// One aggregate type and the actions it takes: the variants of its action enum, as stored
+/// and routed (`Register`, `Approve`, …). A command is named `{aggregate_type}.{action}`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AggregateActions {
+    pub aggregate_type: &'static str,
+    pub actions: &'static [&'static str],
+}
+
+/// Every aggregate of the domain with its actions, in documentation order.
+pub fn commands() -> Vec<AggregateActions> {
+    fn entry<A: Aggregate, Action: DeserializeOwned>() -> AggregateActions {
+        AggregateActions {
+            aggregate_type: A::TYPE,
+            actions: variants::<Action>(),
+        }
+    }
+    vec![
+        entry::<Cooperative, CooperativeAction>(),
+        entry::<BudgetLine, BudgetLineAction>(),
+        entry::<SupportCase, SupportCaseAction>(),
+        entry::<TrainingClass, TrainingClassAction>(),
+        entry::<Settlement, SettlementAction>(),
+        entry::<LegalDocument, LegalDocumentAction>(),
+        entry::<SupportRuleSet, SupportRuleSetAction>(),
+        entry::<AdministrativeUnit, AdministrativeUnitAction>(),
+        entry::<RegionMapping, RegionMappingAction>(),
+        entry::<Person, PersonAction>(),
+    ]
+}
+
+/// The variant names serde's derived `Deserialize` of enum `T` declares (empty for a type
+/// that is not deserialised as an enum).
+pub fn variants<T: DeserializeOwned>() -> &'static [&'static str] {
+    let mut seen = None;
+    // Always an error: the deserializer only records the list it is handed.
+    let _ = T::deserialize(VariantNames(&mut seen));
+    seen.unwrap_or(&[])
+}
+
+/// A deserializer that holds no data: asked for an enum, it records the enum's variants.
+struct VariantNames<'a>(&'a mut Option<&'static [&'static str]>);
+
+impl<'de> Deserializer<'de> for VariantNames<'_> {
+    type Error = de::value::Error;
+
+    fn deserialize_any<V: Visitor<'de>>(self, _visitor: V) -> Result<V::Value, Self::Error> {
+        Err(de::Error::custom("not an enum"))
+    }
+
+    fn deserialize_enum<V: Visitor<'de>>(
+        self,
+        _name: &'static str,
+        variants: &'static [&'static str],
+        _visitor: V,
+    ) -> Result<V::Value, Self::Error> {
+        *self.0 = Some(variants);
+        Err(de::Error::custom("variants recorded"))
+    }
+
+    serde::forward_to_deserialize_any! {
+        bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string bytes byte_buf
+        option unit unit_struct newtype_struct seq tuple tuple_struct map struct identifier
+        ignored_any
+    }
 }
 
 /// Every rule code, in documentation order.
@@ -165,6 +235,23 @@ mod tests {
         assert!(
             missing_in_code.is_empty(),
             "documented rules not in code: {missing_in_code:?}"
+        );
+    }
+
+    #[test]
+    fn every_aggregate_lists_its_actions() {
+        let with_events: Vec<_> = aggregates().iter().map(|a| a.aggregate_type).collect();
+        let with_actions: Vec<_> = commands().iter().map(|a| a.aggregate_type).collect();
+        assert_eq!(with_events, with_actions);
+        for aggregate in commands() {
+            let actions: BTreeSet<_> = aggregate.actions.iter().collect();
+            assert!(!actions.is_empty(), "{}", aggregate.aggregate_type);
+            assert_eq!(actions.len(), aggregate.actions.len());
+        }
+        let support_case = &commands()[2];
+        assert_eq!(
+            support_case.actions,
+            ["ReceiveApplication", "Approve", "Reject"]
         );
     }
 

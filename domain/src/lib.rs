@@ -34,5 +34,8 @@ pub mod text;
 #[cfg(test)]
 mod invariants;
 
+#[cfg(test)]
+mod rule_coverage;
+
 #[cfg(all(test, feature = "openapi"))]
 mod openapi_tests;

@@ -30,6 +30,17 @@ pub(super) fn check_balances(world: &World) -> Result<(), TestCaseError> {
                 spent.paid.checked_add(spent.outstanding).unwrap() <= *allocation,
                 "FIN-01 {recipient}"
             );
+            let committed = Dong::sum(
+                line.commitments()
+                    .iter()
+                    .filter(|c| &c.recipient == recipient && !c.reversed)
+                    .map(|c| c.amount),
+            )
+            .unwrap();
+            prop_assert!(
+                committed <= *allocation,
+                "FIN-01 commitments of {recipient}: {committed} > {allocation}"
+            );
         }
         for c in line.commitments().iter().filter(|c| !c.reversed) {
             prop_assert!(

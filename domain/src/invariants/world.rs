@@ -90,7 +90,8 @@ impl World {
     }
 
     /// 20 triệu allocated to each recipient on each line; cases 0-2 received, approved for
-    /// 30 triệu by `an` and committed, so allocations (not approvals) bind.
+    /// 10 triệu by `an` and committed: on line 0, cases 0 and 2 commit all of 205's allocation
+    /// (FIN-01 lets commitments reach the allocation, not pass it).
     fn prepare_cases(&self, admin: &Actor) {
         for line in lines() {
             for recipient in RECIPIENTS {
@@ -127,7 +128,7 @@ impl World {
                 )
                 .unwrap();
             let approve = K::Approve {
-                amount: millions(30),
+                amount: millions(10),
                 rule_set: rule_set(line.category),
             };
             self.lookups

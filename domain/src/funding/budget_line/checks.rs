@@ -1,6 +1,7 @@
 //! The checks budget-line commands share: amounts (FIN-09), dates (FIN-08), the closed year
 //! (FIN-10), the beneficiary's status (FIN-04), room on the commitment and the allocation
-//! (FIN-03, FIN-01), who pays (FIN-11), and overdue advances (FIN-06).
+//! (FIN-03, FIN-01, for spending and for commitments), who pays (FIN-11), and overdue advances
+//! (FIN-06).
 
 use chrono::NaiveDate;
 
@@ -105,6 +106,45 @@ pub(super) fn require_room(line: &BudgetLine, c: &Commitment, extra: Dong) -> Re
             allocated,
             paid: spent.paid,
             outstanding: spent.outstanding,
+            requested: extra,
+        });
+    }
+    Ok(())
+}
+
+/// FIN-01 for commitments: with `extra` more committed, what `recipient`'s allocation (here
+/// `allocated`) must cover still fits it. That is what a payment's check counts (money paid and
+/// advances outstanding) and, besides, the part of each of the recipient's open (not reversed)
+/// commitments not yet paid or advanced: an open commitment reserves its whole approved amount,
+/// of which FIN-03 lets no more be spent.
+pub(super) fn require_commitment_room(
+    line: &BudgetLine,
+    recipient: &str,
+    allocated: Dong,
+    extra: Dong,
+) -> Result<(), Error> {
+    let spent = line.spent(recipient);
+    let committed = Dong::sum(
+        line.commitments
+            .iter()
+            .filter(|c| c.recipient == recipient && !c.reversed)
+            .map(|c| {
+                c.amount
+                    .saturating_sub(c.paid.checked_add(c.outstanding).unwrap_or(c.amount))
+            }),
+    )?;
+    let total = spent
+        .paid
+        .checked_add(spent.outstanding)?
+        .checked_add(committed)?
+        .checked_add(extra)?;
+    if total > allocated {
+        return Err(Error::CommitmentsExceedAllocation {
+            recipient: recipient.to_string(),
+            allocated,
+            paid: spent.paid,
+            outstanding: spent.outstanding,
+            committed,
             requested: extra,
         });
     }

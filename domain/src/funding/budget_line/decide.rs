@@ -1,5 +1,6 @@
-//! The rules of a budget line: FIN-01/02/03 on its own balances, FIN-04 and FIN-10 through
-//! the services, FIN-08 on dates, FIN-09 on compensating entries, FIN-11 on who pays.
+//! The rules of a budget line: FIN-01/02/03 on its own balances (FIN-01 for commitments as for
+//! spending), FIN-04 and FIN-10 through the services, FIN-08 on dates, FIN-09 on compensating
+//! entries, FIN-11 on who pays, FIN-16 on the order of steps.
 
 use chrono::NaiveDate;
 
@@ -9,7 +10,8 @@ use crate::services::Services;
 use crate::text::nfc;
 
 use super::checks::{
-    closed_on, in_fiscal_year, positive, require_active, require_open_year, review_advances, spend,
+    closed_on, in_fiscal_year, positive, require_active, require_commitment_room,
+    require_open_year, review_advances, spend,
 };
 use super::command::{BudgetLineAction as A, BudgetLineCommand};
 use super::error::BudgetLineError as Error;
@@ -157,6 +159,8 @@ async fn decide_open(
             if !line.allocations.contains_key(&recipient) {
                 return Err(Error::NoAllocation { recipient });
             }
+            let allocated = line.allocation(&recipient);
+            require_commitment_room(line, &recipient, allocated, approved.amount)?;
             let commitment = Commitment {
                 entry,
                 purpose: purpose.clone(),

@@ -44,6 +44,18 @@ pub enum BudgetLineError {
         outstanding: Dong,
         requested: Dong,
     },
+    #[error(
+        "{recipient}: phân bổ {allocated}, đã chi {paid}, tạm ứng còn {outstanding}, đã cam kết chưa chi {committed}, cam kết thêm {requested} / payments, outstanding advances and commitments not yet spent would exceed the allocation"
+    )]
+    CommitmentsExceedAllocation {
+        recipient: String,
+        allocated: Dong,
+        paid: Dong,
+        outstanding: Dong,
+        /// The part of the recipient's open commitments not yet paid or advanced.
+        committed: Dong,
+        requested: Dong,
+    },
     #[error("{recipient} chưa được phân bổ / has no allocation")]
     NoAllocation { recipient: String },
     #[error(
@@ -120,7 +132,9 @@ impl RuleError for BudgetLineError {
             | CannotReverse { .. }
             | ExceedsRemaining { .. } => RuleCode::Fin09,
             EstimateExceeded { .. } => RuleCode::Fin02,
-            AllocationExceeded { .. } | NoAllocation { .. } => RuleCode::Fin01,
+            AllocationExceeded { .. }
+            | CommitmentsExceedAllocation { .. }
+            | NoAllocation { .. } => RuleCode::Fin01,
             CapExceeded { .. } => RuleCode::Fin03,
             BeneficiaryNotActive { .. } => RuleCode::Fin04,
             OutsideFiscalYear { .. } => RuleCode::Fin08,

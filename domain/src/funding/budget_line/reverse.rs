@@ -1,5 +1,6 @@
 //! FIN-09: a reversal undoes one open entry exactly, and only when undoing it keeps every
-//! balance rule (FIN-01, FIN-02, FIN-03) true.
+//! balance rule (FIN-01, FIN-02, FIN-03) true: an allocation is not reversed below what its
+//! recipient has spent or committed.
 
 use crate::money::Dong;
 
@@ -49,7 +50,8 @@ pub(super) fn check(line: &BudgetLine, target: u32) -> Result<(), Error> {
                     requested: Dong::ZERO,
                 });
             }
-            Ok(())
+            // What is committed and not yet spent stays covered too.
+            super::checks::require_commitment_room(line, &recipient, allocated, Dong::ZERO)
         }
         EntryKind::Commitment => {
             let open = line

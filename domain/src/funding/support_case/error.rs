@@ -20,6 +20,8 @@ pub enum SupportCaseError {
         expected: String,
         given: String,
     },
+    #[error("dòng {line} chưa được giao dự toán / no estimate assigned to line {line}")]
+    LineNotOpened { line: String },
     #[error("hồ sơ {case} đã tiếp nhận / already received")]
     AlreadyReceived { case: String },
     #[error("chưa tiếp nhận hồ sơ / no application received")]
@@ -74,7 +76,8 @@ impl RuleError for SupportCaseError {
         Some(match self {
             Address(error) => return error.rule(),
             Mismatch { .. } => RuleCode::Data01,
-            AlreadyReceived { .. }
+            LineNotOpened { .. }
+            | AlreadyReceived { .. }
             | NotReceived
             | AlreadyDecided { .. }
             | DecidedBeforeApplication { .. } => RuleCode::Fin16,

@@ -108,6 +108,7 @@ impl SupportCase {
             if requested.is_zero() {
                 return Err(SupportCaseError::ZeroAmount);
             }
+            require_estimate(&line, services).await?;
             return Ok(SupportCaseEvent::SupportApplicationReceived {
                 case,
                 category: line.category,
@@ -153,8 +154,20 @@ impl SupportCase {
     }
 }
 
-/// FIN-04 (active on the approval date) and FIN-03 (within the cap of the rule set in force,
-/// and within what was requested).
+/// FIN-16: the budget line has an estimate (giao dự toán comes before applications and
+/// decisions on it).
+async fn require_estimate(
+    line: &BudgetLineId,
+    services: &Services,
+) -> Result<(), SupportCaseError> {
+    match services.funding.line(line).await? {
+        Some(_) => Ok(()),
+        None => Err(SupportCaseError::LineNotOpened { line: line.to_id() }),
+    }
+}
+
+/// FIN-16 (the line has an estimate), FIN-04 (active on the approval date) and FIN-03 (within
+/// the cap of the rule set in force, and within what was requested).
 async fn approve(
     application: &Application,
     amount: Dong,
@@ -166,6 +179,7 @@ async fn approve(
     if amount.is_zero() {
         return Err(SupportCaseError::ZeroAmount);
     }
+    require_estimate(&application.line, services).await?;
     let snapshot = services
         .registry
         .snapshot_on(&application.beneficiary, date)

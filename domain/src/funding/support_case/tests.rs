@@ -7,8 +7,8 @@ use cqrs_es::test::TestFramework;
 use crate::cooperative::{Cooperative, CooperativeEvent, CooperativeStatus};
 use crate::fixtures::*;
 use crate::funding::{
-    BudgetLineId, Eligibility, RecordId, SupportCase, SupportCaseAction as A,
-    SupportCaseError as Error, SupportCaseEvent as E, SupportCategory,
+    BudgetLine, BudgetLineEvent, BudgetLineId, Eligibility, RecordId, SupportCase,
+    SupportCaseAction as A, SupportCaseError as Error, SupportCaseEvent as E, SupportCategory,
 };
 use crate::ledger::Role;
 use crate::reference::{
@@ -29,9 +29,26 @@ fn rule_set() -> RuleSetId {
     RuleSetId::new(SupportCategory::Establishment, &doc("340/2016/TT-BTC"))
 }
 
-/// Cooperative 1 (7 members) and a rule set from 01/3/2017 with the tiers of the Thừa Thiên
-/// Huế example (research §3.2): 7-49 members 30 triệu, 50-199 40 triệu, 200+ 50 triệu.
+/// [`lookups_without_line`] and an estimate of 1 tỷ on [`line`].
 fn lookups() -> Arc<InMemoryLookups> {
+    let lookups = lookups_without_line();
+    lookups.record::<BudgetLine>(
+        &line().to_id(),
+        vec![BudgetLineEvent::EstimateAssigned {
+            entry: 1,
+            line: line(),
+            amount: d(1_000_000_000),
+            decision: doc("899/2017/QĐ-UBND"),
+            effective_date: day(2018, 1, 5),
+        }],
+    );
+    lookups
+}
+
+/// Cooperative 1 (7 members) and a rule set from 01/3/2017 with the tiers of the Thừa Thiên
+/// Huế example (research §3.2): 7-49 members 30 triệu, 50-199 40 triệu, 200+ 50 triệu; no
+/// budget line.
+fn lookups_without_line() -> Arc<InMemoryLookups> {
     let lookups = InMemoryLookups::seeded();
     lookups.record::<Cooperative>(code(1).as_str(), vec![htx(1)]);
     let publish = SupportRuleSetAction::PublishVersion {
@@ -306,4 +323,47 @@ fn only_an_approved_case_is_a_purpose_money_can_be_committed_to() {
     let mut case_aggregate = SupportCase::default();
     cqrs_es::Aggregate::apply(&mut case_aggregate, received());
     assert_eq!(case_aggregate.approved_purpose(), None);
+}
+
+/// FIN-16: an application is received, and a case approved, only on a budget line that has an
+/// estimate (giao dự toán comes first).
+#[test]
+fn an_application_needs_a_line_with_an_estimate() {
+    let lookups = lookups_without_line();
+    let refused = with(&lookups)
+        .given_no_previous_events()
+        .when(cmd(day(2018, 2, 1), receive()))
+        .inspect_result()
+        .unwrap_err();
+    assert_eq!(refused.rule(), Some(RuleCode::Fin16), "{refused}");
+    assert_eq!(
+        refused.reason,
+        Error::LineNotOpened {
+            line: line().to_id()
+        }
+    );
+    assert!(
+        refused.to_string().contains(
+            "dòng 2018/SO-KHDT/NS-TINH/establishment chưa được giao dự toán / no estimate assigned to line 2018/SO-KHDT/NS-TINH/establishment"
+        ),
+        "{refused}"
+    );
+}
+
+#[test]
+fn an_approval_needs_a_line_with_an_estimate() {
+    let lookups = lookups_without_line();
+    let approver = person("nguyen.phe.duyet", Role::Approver);
+    let refused = with(&lookups)
+        .given(vec![received()])
+        .when(by(&approver, day(2018, 2, 15), approve(30_000_000)))
+        .inspect_result()
+        .unwrap_err();
+    assert_eq!(refused.rule(), Some(RuleCode::Fin16), "{refused}");
+    assert_eq!(
+        refused.reason,
+        Error::LineNotOpened {
+            line: line().to_id()
+        }
+    );
 }

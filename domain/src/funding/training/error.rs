@@ -12,6 +12,8 @@ pub enum TrainingClassError {
     Address(#[from] crate::address::error::AddressError),
     #[error("dòng {line} không phải kinh phí đào tạo năm {year} / not a training line of {year}")]
     NotTrainingLine { line: String, year: i32 },
+    #[error("dòng {line} chưa được giao dự toán / no estimate assigned to line {line}")]
+    LineNotOpened { line: String },
     #[error("lớp {class} đã lập kế hoạch / already planned")]
     AlreadyPlanned { class: String },
     #[error("lớp chưa lập kế hoạch / the class is not planned")]
@@ -41,7 +43,8 @@ impl RuleError for TrainingClassError {
         Some(match self {
             Address(error) => return error.rule(),
             NotTrainingLine { .. } => RuleCode::Data01,
-            AlreadyPlanned { .. }
+            LineNotOpened { .. }
+            | AlreadyPlanned { .. }
             | NotPlanned
             | AlreadyHeld
             | NotHeld

@@ -1,6 +1,7 @@
 //! The `TrainingClass` aggregate: one class of the plan's 20 a year, planned (and so approved)
 //! then held (aggregate id [`crate::funding::RecordId`], `{year}/{organiser}/{serial}`, e.g.
-//! `2018/SO-NNPTNT/L03`). Its cost is paid from the training budget line it names. Classes
+//! `2018/SO-NNPTNT/L03`). Its cost is paid from the training budget line it names, which must
+//! have an estimate when the class is planned (FIN-16). Classes
 //! outside 30-50 learners are accepted with a FIN-13 finding.
 
 mod error;
@@ -111,6 +112,10 @@ impl TrainingClass {
             }
             if planned_cost.is_zero() {
                 return Err(TrainingClassError::ZeroAmount);
+            }
+            // FIN-16: the plan approves its cost, on a line that has an estimate.
+            if services.funding.line(&line).await?.is_none() {
+                return Err(TrainingClassError::LineNotOpened { line: line.to_id() });
             }
             if let Some(unit) = &district
                 && services.geography.unit_on(unit, starts_on).await?.is_none()

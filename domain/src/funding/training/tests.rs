@@ -6,8 +6,8 @@ use cqrs_es::test::TestFramework;
 
 use crate::fixtures::*;
 use crate::funding::{
-    BudgetLineId, Purpose, RecordId, SupportCategory, TrainingClass, TrainingClassAction as A,
-    TrainingClassError as Error, TrainingClassEvent as E,
+    BudgetLine, BudgetLineEvent, BudgetLineId, Purpose, RecordId, SupportCategory, TrainingClass,
+    TrainingClassAction as A, TrainingClassError as Error, TrainingClassEvent as E,
 };
 use crate::reference::Region;
 use crate::rules::{Finding, RuleCode};
@@ -19,6 +19,22 @@ fn line() -> BudgetLineId {
 
 fn class() -> RecordId {
     RecordId::new(2018, "SO-NNPTNT", "L03").unwrap()
+}
+
+/// The seeded units and an estimate of 1 tỷ on [`line`].
+fn lookups_with_line() -> Arc<InMemoryLookups> {
+    let lookups = InMemoryLookups::seeded();
+    lookups.record::<BudgetLine>(
+        &line().to_id(),
+        vec![BudgetLineEvent::EstimateAssigned {
+            entry: 1,
+            line: line(),
+            amount: d(1_000_000_000),
+            decision: doc("899/2017/QĐ-UBND"),
+            effective_date: day(2018, 1, 5),
+        }],
+    );
+    lookups
 }
 
 fn with(lookups: &Arc<InMemoryLookups>) -> TestFramework<TrainingClass> {
@@ -84,7 +100,7 @@ fn outside(learners: u32, date: chrono::NaiveDate) -> E {
 
 #[test]
 fn plans_a_class_on_a_training_line_in_a_valid_district() {
-    let lookups = InMemoryLookups::seeded();
+    let lookups = lookups_with_line();
     with(&lookups)
         .given_no_previous_events()
         .when(cmd(day(2018, 3, 1), plan(Some("203"))))
@@ -244,4 +260,26 @@ fn a_planned_class_is_a_purpose_approved_by_its_planner_until_cancelled() {
         },
     );
     assert_eq!(class_aggregate.approved_purpose(), None);
+}
+
+/// FIN-16: a class is planned (its cost approved) only on a training line that has an estimate.
+#[test]
+fn a_class_is_planned_only_on_a_line_with_an_estimate() {
+    let lookups = InMemoryLookups::seeded();
+    let refused = with(&lookups)
+        .given_no_previous_events()
+        .when(cmd(day(2018, 3, 1), plan(Some("203"))))
+        .inspect_result()
+        .unwrap_err();
+    assert_eq!(refused.rule(), Some(RuleCode::Fin16), "{refused}");
+    assert_eq!(
+        refused.reason,
+        Error::LineNotOpened {
+            line: line().to_id()
+        }
+    );
+    with(&lookups_with_line())
+        .given_no_previous_events()
+        .when(cmd(day(2018, 3, 1), plan(Some("203"))))
+        .then_expect_events(vec![planned()]);
 }

@@ -188,3 +188,94 @@ fn a_failed_lookup_refuses_without_a_rule() {
     assert!(matches!(error.reason, Error::Lookup(_)));
     assert_eq!(error.rule(), None);
 }
+
+/// FIN-01 on `Commit`: a commitment reserves its approved amount from the recipient's
+/// allocation, so the recipient's commitments never exceed what was allocated to it.
+#[test]
+fn a_commitment_must_fit_the_recipients_allocation() {
+    let lookups = lookups();
+    approve_case(&lookups, "HS-5", &line_id(), 50_000_000);
+    approve_case(&lookups, "HS-6", &line_id(), 1);
+    let commit = |serial: &str| {
+        cmd(
+            day(2018, 3, 1),
+            A::Commit {
+                purpose: case(serial),
+                recipient: "205".into(),
+            },
+        )
+    };
+    let allocated_30 = vec![estimated(1, 100_000_000), allocated(2, "205", 30_000_000)];
+    // The report: 50 triệu committed against an allocation of 30 triệu.
+    let refused = with(&lookups)
+        .given(allocated_30.clone())
+        .when(commit("HS-5"))
+        .inspect_result()
+        .unwrap_err();
+    assert_eq!(refused.rule(), Some(RuleCode::Fin01), "{refused}");
+    assert_eq!(
+        refused.reason,
+        Error::CommitmentsExceedAllocation {
+            recipient: "205".into(),
+            allocated: d(30_000_000),
+            paid: d(0),
+            outstanding: d(0),
+            committed: d(0),
+            requested: d(50_000_000),
+        }
+    );
+    assert!(
+        refused.to_string().starts_with(
+            "FIN-01 Chi không vượt dự toán được phân bổ / payments and outstanding advances within the allocation: 205: phân bổ 30.000.000 đ"
+        ),
+        "{refused}"
+    );
+    // Exactly the allocation fits; one đồng more, next to it, does not.
+    with(&lookups)
+        .given(allocated_30.clone())
+        .when(commit("HS-1"))
+        .then_expect_events(vec![committed(3, "HS-1", 30_000_000)]);
+    let mut full = allocated_30.clone();
+    full.push(committed(3, "HS-1", 30_000_000));
+    with(&lookups)
+        .given(full.clone())
+        .when(commit("HS-6"))
+        .then_expect_refusal(Error::CommitmentsExceedAllocation {
+            recipient: "205".into(),
+            allocated: d(30_000_000),
+            paid: d(0),
+            outstanding: d(0),
+            committed: d(30_000_000),
+            requested: d(1),
+        });
+    // Spending counts as it does for a payment: paid and outstanding, with the unspent rest.
+    let mut spent = full.clone();
+    spent.push(advanced(4, 10_000_000, day(2018, 3, 15)));
+    spent.push(paid(5, 5_000_000));
+    with(&lookups)
+        .given(spent)
+        .when(commit("HS-6"))
+        .then_expect_refusal(Error::CommitmentsExceedAllocation {
+            recipient: "205".into(),
+            allocated: d(30_000_000),
+            paid: d(5_000_000),
+            outstanding: d(10_000_000),
+            committed: d(15_000_000),
+            requested: d(1),
+        });
+    // A reversed commitment no longer reserves anything.
+    full.push(E::EntryReversed {
+        entry: 4,
+        reverses: 3,
+        reason: "ghi nhầm".into(),
+        reversed_by: clerk().user_id,
+        effective_date: day(2018, 3, 2),
+    });
+    assert!(
+        with(&lookups)
+            .given(full)
+            .when(commit("HS-6"))
+            .inspect_result()
+            .is_ok()
+    );
+}

@@ -310,3 +310,39 @@ fn reviews_advances_outstanding_after_31_january_once() {
         .when(cmd(day(2019, 3, 1), A::ReviewAdvances))
         .then_expect_refusal(Error::NotOpened);
 }
+
+/// FIN-01 on `Reverse`: an allocation is not reversed below what its recipient's open
+/// commitments reserve, even before anything is paid.
+#[test]
+fn an_allocation_is_not_reversed_below_the_recipients_commitments() {
+    let lookups = lookups();
+    let committed_only = vec![
+        estimated(1, 100_000_000),
+        allocated(2, "205", 20_000_000),
+        allocated(3, "205", 20_000_000),
+        committed(4, "HS-1", 30_000_000),
+    ];
+    let refused = with(&lookups)
+        .given(committed_only.clone())
+        .when(cmd(day(2018, 6, 1), reverse(3)))
+        .inspect_result()
+        .unwrap_err();
+    assert_eq!(refused.rule(), Some(RuleCode::Fin01), "{refused}");
+    assert_eq!(
+        refused.reason,
+        Error::CommitmentsExceedAllocation {
+            recipient: "205".into(),
+            allocated: d(20_000_000),
+            paid: d(0),
+            outstanding: d(0),
+            committed: d(30_000_000),
+            requested: d(0),
+        }
+    );
+    let mut uncommitted = committed_only;
+    uncommitted.push(reversed(5, 4));
+    with(&lookups)
+        .given(uncommitted)
+        .when(cmd(day(2018, 6, 1), reverse(3)))
+        .then_expect_events(vec![reversed(6, 3)]);
+}
