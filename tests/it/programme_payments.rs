@@ -1,5 +1,7 @@
-//! 64 concurrent payments against one allocation that covers only some of them (PostgreSQL):
-//! the allocation is never overspent, and every refused payment names the rule it breaks.
+//! 64 concurrent commitments against one allocation that covers only some of them, then 128
+//! concurrent payments against those commitments (PostgreSQL): the allocation is never
+//! overspent, and every refused command names the rule it breaks (FIN-01 for a commitment
+//! beyond the allocation, FIN-03 for a payment beyond what was approved and committed).
 
 use std::sync::Arc;
 
@@ -7,8 +9,8 @@ use api::programme::Programme;
 use cqrs_es::AggregateError;
 use domain::cooperative::{CooperativeAction, CooperativeStatus};
 use domain::funding::{
-    BudgetLine, BudgetLineCommand, BudgetLineError, BudgetLineEvent, BudgetLineId, EntryKind,
-    Purpose, SupportCategory,
+    BudgetLine, BudgetLineAction, BudgetLineCommand, BudgetLineError, BudgetLineEvent,
+    BudgetLineId, EntryKind, Purpose, SupportCategory,
 };
 use domain::rules::{Refused, RuleCode};
 use store::verify::verify_log;
@@ -18,11 +20,11 @@ use tokio::sync::Barrier;
 use crate::support::backends::{TestLedger, test_clock};
 use crate::support::programme::*;
 
-/// Concurrent payment commands sent.
+/// Concurrent commitments sent (one approved case each), and twice as many payments.
 const PAYMENTS: usize = 64;
-/// Each payment's amount: 1 triệu.
+/// Each case's approved amount, and each payment's: 1 triệu.
 const AMOUNT: i64 = 1_000_000;
-/// Đông Triều's allocation covers exactly this many payments.
+/// Đông Triều's allocation covers exactly this many commitments.
 const FIT: usize = 20;
 /// How often one payment may meet a conflict before the test gives up on it.
 const MAX_ROUNDS: usize = 1_000;
@@ -44,7 +46,7 @@ enum Outcome {
 
 /// Sends `command` until it lands or a rule refuses it: a conflict that outlasted
 /// `execute`'s own retries is not a refusal, so it is sent again.
-async fn pay_until_decided(programme: &Programme, command: BudgetLineCommand) -> Outcome {
+async fn send_until_decided(programme: &Programme, command: BudgetLineCommand) -> Outcome {
     for rounds in 0..MAX_ROUNDS {
         match run(&programme.budget_lines, &line().to_id(), command.clone()).await {
             Ok(()) => return Outcome::Paid { rounds },
@@ -53,13 +55,47 @@ async fn pay_until_decided(programme: &Programme, command: BudgetLineCommand) ->
             Err(other) => panic!("payment failed for a technical reason: {other:?}"),
         }
     }
-    panic!("a payment still conflicted after {MAX_ROUNDS} rounds of retries");
+    panic!("a command still conflicted after {MAX_ROUNDS} rounds of retries");
+}
+
+/// Sends every command at once (after a barrier), each until decided; the landed count, the
+/// refusals and the conflicts re-sent.
+async fn race(
+    programme: &Arc<Programme>,
+    commands: Vec<BudgetLineCommand>,
+) -> (usize, Vec<Refused<BudgetLineError>>, usize) {
+    let start = Arc::new(Barrier::new(commands.len()));
+    let tasks: Vec<_> = commands
+        .into_iter()
+        .map(|command| {
+            let (programme, start) = (programme.clone(), start.clone());
+            tokio::spawn(async move {
+                start.wait().await;
+                send_until_decided(&programme, command).await
+            })
+        })
+        .collect();
+    let (mut landed, mut refusals, mut conflicts) = (0, Vec::new(), 0);
+    for task in tasks {
+        match task.await.expect("command task") {
+            Outcome::Paid { rounds } => {
+                landed += 1;
+                conflicts += rounds;
+            }
+            Outcome::Refused { rounds, error } => {
+                refusals.push(error);
+                conflicts += rounds;
+            }
+        }
+    }
+    (landed, refusals, conflicts)
 }
 
 /// Seeds the units and a rule set, registers cooperatives 1 (Đông Triều) and 2 (Hạ Long),
-/// opens the 2018 line (Đông Triều gets room for [`FIT`] payments) and commits one case for
-/// each. Cooperative 2 is then suspended, so it is no longer active on the payment date.
-async fn set_up(p: &Programme) -> (Purpose, Purpose) {
+/// opens the 2018 line (Đông Triều gets room for [`FIT`] cases), approves [`PAYMENTS`] cases of
+/// [`AMOUNT`] for cooperative 1 (not committed) and commits one case for cooperative 2, which
+/// is then suspended, so it is no longer active on the payment date.
+async fn set_up(p: &Programme) -> (Vec<Purpose>, Purpose) {
     seed_units(p).await;
     let rule_set = publish_rule_set(p, 100_000_000).await;
     register(p, &code(1), day(2017, 9, 1), "205", 7, "HTX Yên Đức").await;
@@ -67,10 +103,12 @@ async fn set_up(p: &Programme) -> (Purpose, Purpose) {
     let allocations = [("205", FIT as i64 * AMOUNT), ("193", 10 * AMOUNT)];
     open_line(p, &line(), 100 * AMOUNT, &allocations, day(2018, 1, 10)).await;
     let dates = (day(2018, 2, 1), day(2018, 2, 15));
-    let total = PAYMENTS as i64 * AMOUNT;
-    let yen_duc = approved_case(p, &line(), "HS-1", &code(1), total, dates, &rule_set).await;
-    let ha_phong = approved_case(p, &line(), "HS-2", &code(2), 5 * AMOUNT, dates, &rule_set).await;
-    commit(p, &line(), &yen_duc, "205", day(2018, 3, 1)).await;
+    let mut yen_duc = Vec::new();
+    for i in 0..PAYMENTS {
+        let serial = format!("HS-{i:02}");
+        yen_duc.push(approved_case(p, &line(), &serial, &code(1), AMOUNT, dates, &rule_set).await);
+    }
+    let ha_phong = approved_case(p, &line(), "HS-HP", &code(2), 5 * AMOUNT, dates, &rule_set).await;
     commit(p, &line(), &ha_phong, "193", day(2018, 3, 1)).await;
     let suspend = CooperativeAction::Suspend {
         until: day(2018, 9, 1),
@@ -85,46 +123,31 @@ async fn set_up(p: &Programme) -> (Purpose, Purpose) {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn concurrent_payments_never_overspend_the_allocation_and_refusals_name_fin_01() {
+async fn concurrent_commitments_and_payments_never_overspend_the_allocation() {
     let test = TestLedger::postgres().await;
     let programme = Arc::new(Programme::new(test.ledger.clone()));
     let (yen_duc, ha_phong) = set_up(&programme).await;
     let before = head_size(&programme.ledger).await;
 
-    let start = Arc::new(Barrier::new(PAYMENTS));
-    let tasks: Vec<_> = (0..PAYMENTS)
-        .map(|i| {
-            let (programme, start) = (programme.clone(), start.clone());
-            let command = payment(&yen_duc, AMOUNT, &format!("GRDT-{i:02}"), day(2018, 4, 2));
-            tokio::spawn(async move {
-                start.wait().await;
-                pay_until_decided(&programme, command).await
-            })
+    // 64 commitments race for an allocation with room for 20: FIN-01 refuses the rest.
+    let commits = yen_duc
+        .iter()
+        .map(|purpose| {
+            let action = BudgetLineAction::Commit {
+                purpose: purpose.clone(),
+                recipient: "205".into(),
+            };
+            by(&officer(), day(2018, 3, 1), action)
         })
         .collect();
-    let mut paid = 0;
-    let mut refusals = Vec::new();
-    let mut conflicts = 0;
-    for task in tasks {
-        match task.await.expect("payment task") {
-            Outcome::Paid { rounds } => {
-                paid += 1;
-                conflicts += rounds;
-            }
-            Outcome::Refused { rounds, error } => {
-                refusals.push(error);
-                conflicts += rounds;
-            }
-        }
-    }
+    let (committed, refusals, conflicts) = race(&programme, commits).await;
     eprintln!(
-        "{paid} paid, {} refused, {conflicts} re-sent conflicts",
+        "{committed} committed, {} refused, {conflicts} re-sent conflicts",
         refusals.len()
     );
-
     assert_eq!(
-        paid, FIT,
-        "exactly the payments that fit the allocation land"
+        committed, FIT,
+        "exactly the commitments that fit the allocation land"
     );
     assert_eq!(refusals.len(), PAYMENTS - FIT);
     let (vi, en) = RuleCode::Fin01.name();
@@ -138,8 +161,59 @@ async fn concurrent_payments_never_overspend_the_allocation_and_refusals_name_fi
             "names the allocation: {message}"
         );
         assert!(
-            matches!(&error.reason, BudgetLineError::AllocationExceeded { recipient, paid, .. }
-                if recipient == "205" && *paid == d(FIT as i64 * AMOUNT)),
+            matches!(&error.reason, BudgetLineError::CommitmentsExceedAllocation { recipient, committed, .. }
+                if recipient == "205" && *committed == d(FIT as i64 * AMOUNT)),
+            "{error:?}"
+        );
+    }
+    assert_eq!(head_size(&programme.ledger).await, before + FIT as u64);
+    let (line_now, _) = programme
+        .ledger
+        .store::<BudgetLine>()
+        .load_current(&line().to_id())
+        .await
+        .expect("load the line");
+    let landed: Vec<Purpose> = yen_duc
+        .iter()
+        .filter(|purpose| {
+            line_now
+                .commitments()
+                .iter()
+                .any(|c| &c.purpose == *purpose && !c.reversed)
+        })
+        .cloned()
+        .collect();
+    assert_eq!(landed.len(), FIT);
+
+    // Two payments for each committed case race: one fits what was approved, the other is
+    // refused under FIN-03, so the allocation is never overspent.
+    let payments = landed
+        .iter()
+        .enumerate()
+        .flat_map(|(i, purpose)| {
+            [0, 1].map(|k| {
+                payment(
+                    purpose,
+                    AMOUNT,
+                    &format!("GRDT-{i:02}-{k}"),
+                    day(2018, 4, 2),
+                )
+            })
+        })
+        .collect();
+    let before = head_size(&programme.ledger).await;
+    let (paid, refusals, conflicts) = race(&programme, payments).await;
+    eprintln!(
+        "{paid} paid, {} refused, {conflicts} re-sent conflicts",
+        refusals.len()
+    );
+    assert_eq!(paid, FIT, "exactly one payment per commitment lands");
+    assert_eq!(refusals.len(), FIT);
+    for error in &refusals {
+        assert_eq!(error.rule(), Some(RuleCode::Fin03), "{error}");
+        assert!(
+            matches!(&error.reason, BudgetLineError::CapExceeded { approved, paid, .. }
+                if *approved == d(AMOUNT) && *paid == d(AMOUNT)),
             "{error:?}"
         );
     }
