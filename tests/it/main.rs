@@ -2,6 +2,7 @@
 
 mod dashboard;
 mod demo;
+mod golden;
 mod http_api;
 mod http_commands;
 mod ledger_core;
