@@ -5,6 +5,3 @@
 
 pub mod cli;
 pub mod http;
-pub mod programme;
-pub mod report;
-pub mod scenario;

@@ -14,10 +14,10 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use api::http::{self, ServeOptions};
-use api::programme::Programme;
 use common::{ScratchDb, person, scale};
 use domain::ledger::Role;
 use fantoccini::ClientBuilder;
+use programme::Programme;
 use serde_json::{Value, json};
 use store::{Ledger, SystemClock};
 
@@ -87,13 +87,13 @@ fn median(mut values: Vec<f64>) -> f64 {
 #[tokio::main]
 async fn main() {
     let db = ScratchDb::create("bench_dashboard").await;
-    let options = api::scenario::Options {
+    let options = scenario::Options {
         seed: 1,
         scale: scale(),
         until: None,
     };
-    let demo = api::scenario::open(&db.url).await.unwrap();
-    api::scenario::run(&demo, &options, |_| {}).await.unwrap();
+    let demo = scenario::open(&db.url).await.unwrap();
+    scenario::run(&demo, &options, |_| {}).await.unwrap();
     demo.programme.ledger.database().close().await;
     let ledger = Ledger::open(&db.url, Arc::new(SystemClock)).await.unwrap();
     let token = person(

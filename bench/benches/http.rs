@@ -11,9 +11,9 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use api::http::{self, ServeOptions};
-use api::programme::Programme;
 use common::{ScratchDb, person, scale};
 use domain::ledger::Role;
+use programme::Programme;
 use serde_json::json;
 use store::{Ledger, SystemClock};
 
@@ -124,14 +124,14 @@ async fn load(base: &str, token: &str, mut make: impl FnMut(usize) -> Next) -> M
 #[tokio::main]
 async fn main() {
     let db = ScratchDb::create("bench_http").await;
-    let options = api::scenario::Options {
+    let options = scenario::Options {
         seed: 1,
         scale: scale(),
         until: None,
     };
     let filled = Instant::now();
-    let demo = api::scenario::open(&db.url).await.unwrap();
-    api::scenario::run(&demo, &options, |_| {}).await.unwrap();
+    let demo = scenario::open(&db.url).await.unwrap();
+    scenario::run(&demo, &options, |_| {}).await.unwrap();
     demo.programme.ledger.database().close().await;
     let ledger = Ledger::open(&db.url, Arc::new(SystemClock)).await.unwrap();
     let programme = Programme::new(ledger.clone());

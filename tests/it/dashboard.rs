@@ -12,9 +12,9 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use api::scenario::{self, Options};
 use domain::ledger::Role;
 use fantoccini::{Client, ClientBuilder, Locator};
+use scenario::{self, Options};
 use serde_json::{Value, json};
 
 use crate::support::backends::TestLedger;

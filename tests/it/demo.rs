@@ -5,10 +5,10 @@
 
 use std::collections::BTreeMap;
 
-use api::scenario::params::{self as p, LAST_YEAR};
-use api::scenario::{self, Options, Report, ScenarioError};
 use chrono::{Datelike, NaiveDate};
 use futures::TryStreamExt;
+use scenario::params::{self as p, LAST_YEAR};
+use scenario::{self, Options, Report, ScenarioError};
 use serde_json::Value;
 use store::export::export_jsonl;
 use store::verify::verify_log;
@@ -388,7 +388,7 @@ async fn another_seed_or_another_ledger_is_refused_writing_nothing() {
             refused,
             Err(ScenarioError::OtherVersion {
                 found: 1,
-                asked: api::scenario::VERSION
+                asked: scenario::VERSION
             })
         ),
         "{refused:?}"

@@ -5,10 +5,10 @@
 use std::sync::Arc;
 
 use api::http::routes::{self, Endpoint};
-use api::programme::Programme;
 use domain::cooperative::{CooperativeAction, MemberCounts};
 use domain::funding::{BudgetLineAction, BudgetLineId, SupportCategory};
 use domain::ledger::{Entry, Role};
+use programme::Programme;
 use reqwest::Method;
 use serde_json::{Value, json};
 use store::verify::verify_log;

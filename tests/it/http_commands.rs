@@ -4,8 +4,8 @@
 //! person types them, input errors in Vietnamese and English, and the legal basis in force on
 //! the act's date.
 
-use api::programme::Programme;
 use domain::ledger::{Entry, Role};
+use programme::Programme;
 use reqwest::{Method, Response};
 use serde_json::{Value, json};
 

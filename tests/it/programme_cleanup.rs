@@ -3,7 +3,6 @@
 //! late with a finding, and a payment to a dissolved cooperative refused. The same commands
 //! give the same bytes on SQLite and PostgreSQL.
 
-use api::programme::Programme;
 use cqrs_es::AggregateError;
 use domain::code::CooperativeCode;
 use domain::cooperative::{
@@ -11,6 +10,7 @@ use domain::cooperative::{
 };
 use domain::funding::{BudgetLineId, SupportCategory};
 use domain::rules::{Refused, RuleCode, RuleError};
+use programme::Programme;
 use store::export::export_jsonl;
 use store::verify::verify_log;
 

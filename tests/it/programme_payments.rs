@@ -5,7 +5,6 @@
 
 use std::sync::Arc;
 
-use api::programme::Programme;
 use cqrs_es::AggregateError;
 use domain::cooperative::{CooperativeAction, CooperativeStatus};
 use domain::funding::{
@@ -13,6 +12,7 @@ use domain::funding::{
     BudgetLineId, EntryKind, Purpose, SupportCategory,
 };
 use domain::rules::{Refused, RuleCode};
+use programme::Programme;
 use store::verify::verify_log;
 use store::{Ledger, stream_log};
 use tokio::sync::Barrier;

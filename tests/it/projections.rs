@@ -5,12 +5,12 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use api::programme::Programme;
 use chrono::{NaiveDate, TimeZone, Utc};
 use domain::cooperative::{
     Address, ContentChange, CooperativeAction as A, DissolutionMode, MemberCounts,
 };
 use domain::reference::seed;
+use programme::Programme;
 use projections::projector::{self, CrashPoint, Projector, ProjectorError};
 use projections::registry::Registry;
 use projections::{Digest, Filter};

@@ -4,7 +4,6 @@
 //! live = rebuild = the other backend, reconciliation against a corrupted row, and the
 //! balances of 2018 before and after its adjustment period.
 
-use api::programme::Programme;
 use chrono::NaiveDate;
 use domain::funding::{
     BudgetLineAction, BudgetLineId, Purpose, RecordId, SettlementAction, SettlementId,
@@ -13,6 +12,7 @@ use domain::funding::{
 use domain::ledger::{Actor, Role};
 use domain::reference::Region;
 use domain::rules::RuleCode;
+use programme::Programme;
 use projections::beneficiary_history::BeneficiaryHistory;
 use projections::funding_balances::{BalanceRow, FundingBalances, LINE_ROW, reconcile};
 use projections::projector::{Projector, rebuild, replay, stored_digests};

@@ -7,13 +7,13 @@
 
 use std::sync::Arc;
 
-use api::programme::Programme;
 use chrono::{NaiveDate, TimeZone, Utc};
 use domain::cooperative::{
     CooperativeAction as A, CooperativeKind, DissolutionMode, MemberCounts, Origin,
 };
 use domain::funding::{BudgetLineId, RecordId, SupportCategory, TrainingClassAction as T};
 use domain::reference::{Region, seed};
+use programme::Programme;
 use projections::dissolution::{DissolutionProgress, DissolutionRow};
 use projections::plan_progress::{PROVINCE, PlanProgress, PlanProgressRow};
 use projections::projector::{Projector, rebuild, replay};

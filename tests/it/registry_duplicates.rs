@@ -4,7 +4,6 @@
 //! second as a REG-01 finding naming both positions), live and on replay, on both backends;
 //! `htx-ledger verify` says the chain is intact and warns about the code; so does the service.
 
-use api::programme::Programme;
 use chrono::NaiveDate;
 use cqrs_es::DomainEvent as _;
 use domain::code::CooperativeCode;
@@ -13,6 +12,7 @@ use domain::cooperative::{
     RegistrationContent, Representative,
 };
 use domain::ledger::{EventMetadata, Role};
+use programme::Programme;
 use projections::Filter;
 use projections::projector::{self, Projector};
 use projections::registry::Registry;

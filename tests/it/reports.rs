@@ -6,9 +6,6 @@ use std::collections::BTreeMap;
 use std::io::Cursor;
 use std::path::Path;
 
-use api::report::build::PLAN_INDICATORS;
-use api::report::write::{ROOT_LABEL, TREE_SIZE_LABEL};
-use api::report::{Cell, Report};
 use calamine::{Data, Range, Reader, Xlsx, open_workbook, open_workbook_from_rs};
 use chrono::NaiveDate;
 use domain::ledger::Role;
@@ -18,6 +15,9 @@ use projections::projector;
 use projections::registry::Registry;
 use projections::settlement_checks::SettlementChecks;
 use projections::{Filter, ProjectionSet};
+use reports::build::PLAN_INDICATORS;
+use reports::write::{ROOT_LABEL, TREE_SIZE_LABEL};
+use reports::{Cell, Report};
 use store::{Database, checkpoint};
 
 use crate::support::cli::htx_ledger;
@@ -484,7 +484,7 @@ fn bad_input_or_no_checkpoint_writes_nothing_and_an_empty_year_is_still_a_report
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn reports_download_over_http_with_their_roles() {
     let server = TestServer::postgres().await;
-    let programme = api::programme::Programme::new(server.test.ledger.clone());
+    let programme = programme::Programme::new(server.test.ledger.clone());
     seed_units(&programme).await;
     let path = "/api/v1/reports/plan?format=xlsx";
     problem(server.get(Role::Dashboard, path).await, 404).await;

@@ -7,7 +7,7 @@ use chrono::NaiveDate;
 use indicatif::{ProgressBar, ProgressStyle};
 
 use super::Outcome;
-use crate::scenario::{self, Options, Report, ScenarioError};
+use scenario::{self, Options, Report, ScenarioError};
 
 pub async fn demo(url: &str, options: Options) -> anyhow::Result<Outcome> {
     let demo = scenario::open(url)

@@ -330,7 +330,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<Outcome> {
         Command::Export { .. } => anyhow::bail!("pass --out FILE or --bundle DIR"),
         Command::Import { file } => ledger::import(url, &file).await,
         Command::Demo { seed, scale, until } => {
-            let options = crate::scenario::Options { seed, scale, until };
+            let options = scenario::Options { seed, scale, until };
             demo::demo(url, options).await
         }
         Command::Key {
@@ -398,7 +398,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<Outcome> {
 }
 
 async fn run_report(url: &str, command: ReportCommand) -> anyhow::Result<Outcome> {
-    use crate::report::{Period, Request, parse_year};
+    use reports::{Period, Request, parse_year};
     let (request, output) = match command {
         ReportCommand::Settlement { year, unit, output } => {
             let year = parse_year(&year)?;

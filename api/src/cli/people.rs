@@ -14,7 +14,7 @@ use rand::RngCore;
 use store::{Ledger, SystemClock};
 
 use super::Outcome;
-use crate::programme::{Programme, execute};
+use programme::{Programme, execute};
 
 fn today_in_vietnam() -> NaiveDate {
     let vietnam = FixedOffset::east_opt(7 * 3600).expect("UTC+7 is a valid offset");

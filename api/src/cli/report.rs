@@ -6,7 +6,7 @@ use anyhow::Context;
 use store::{Database, read_head};
 
 use super::{Outcome, progress};
-use crate::report::{self, AnchorChoice, Format, ReportError, Request};
+use reports::{self, AnchorChoice, Format, ReportError, Request};
 
 /// Where the report is computed from and where it goes.
 pub struct ReportArgs<'a> {
@@ -31,7 +31,7 @@ pub async fn report(url: &str, request: Request, args: ReportArgs<'_>) -> anyhow
         .await
         .with_context(|| format!("opening the ledger at {url}"))?;
     let bar = progress::entries(read_head(&db).await?.size, "replaying");
-    let result = report::compute(&db, &request, &choice, |done| bar.set_position(done)).await;
+    let result = reports::compute(&db, &request, &choice, |done| bar.set_position(done)).await;
     bar.finish_and_clear();
     let built = match result {
         Ok(built) => built,
@@ -41,7 +41,7 @@ pub async fn report(url: &str, request: Request, args: ReportArgs<'_>) -> anyhow
         }
         Err(error) => return Err(error.into()),
     };
-    let bytes = report::write::write(&built, format)?;
+    let bytes = reports::write::write(&built, format)?;
     write_atomically(args.out, &bytes)?;
     println!(
         "{} report written to {} ({} bytes), computed at checkpoint: tree size {}, root {}",

@@ -13,7 +13,7 @@ use store::{Ledger, SystemClock};
 
 use super::Outcome;
 use crate::http::{self, ServeOptions};
-use crate::programme::Programme;
+use programme::Programme;
 
 /// The key folder `--demo` uses when none is given: beside the default database file.
 pub const DEMO_KEY_DIR: &str = "htx-ledger-keys";
@@ -80,7 +80,7 @@ pub async fn serve(url: &str, key_dir: Option<&Path>, args: ServeArgs) -> anyhow
         if served_before(url).await? {
             eprintln!("demo: the scenario was played and served before; issuing fresh tokens");
         } else {
-            let options = crate::scenario::Options {
+            let options = scenario::Options {
                 seed: 1,
                 scale: args.demo_scale,
                 until: None,

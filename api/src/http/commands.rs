@@ -27,7 +27,7 @@ use super::input::{self, InputError};
 use super::problem::Problem;
 use super::routes::{AggregateKind, CommandSpec};
 use super::{AppState, MAX_BODY_BYTES, RequestId, with_content_type};
-use crate::programme::execute;
+use programme::execute;
 
 /// The header naming a command's idempotency key.
 pub const IDEMPOTENCY_KEY: &str = "idempotency-key";
@@ -456,8 +456,8 @@ where
         Err(AggregateError::AggregateConflict) => {
             return Err(Problem::conflict(format!(
                 "{id} thay đổi liên tục trong khi lệnh được xét ({} lần thử lại); hãy gửi lại / {id} kept changing while the command was decided ({} retries); send it again",
-                crate::programme::CONFLICT_RETRIES,
-                crate::programme::CONFLICT_RETRIES
+                programme::CONFLICT_RETRIES,
+                programme::CONFLICT_RETRIES
             )));
         }
         Err(AggregateError::DatabaseConnectionError(error)) => {

@@ -37,7 +37,7 @@ use problem::Problem;
 use reads::LiveProjections;
 use routes::{Endpoint, Route};
 
-use crate::programme::Programme;
+use programme::Programme;
 
 /// The largest request body accepted (413 beyond).
 pub const MAX_BODY_BYTES: usize = 256 * 1024;

@@ -8,7 +8,7 @@ use axum::response::{IntoResponse, Response};
 use super::AppState;
 use super::problem::Problem;
 use super::routes::ReportKind;
-use crate::report::{self, AnchorChoice, Format, Period, ReportError, Request, parse_year};
+use reports::{self, AnchorChoice, Format, Period, ReportError, Request, parse_year};
 
 fn param<'a>(pairs: &'a [(String, String)], name: &str) -> Option<&'a str> {
     pairs
@@ -49,20 +49,20 @@ pub async fn download(
     pairs: &[(String, String)],
 ) -> Result<Response, Problem> {
     let (request, format) = request(kind, pairs)?;
-    let anchor = report::resolve(state.db(), &AnchorChoice::Latest)
+    let anchor = reports::resolve(state.db(), &AnchorChoice::Latest)
         .await
         .map_err(|e| match e {
             ReportError::NoCheckpoint => Problem::not_found(e.to_string()),
             other => Problem::internal(format!("computing the report: {other}")),
         })?;
     // The state at a checkpoint never changes: kept by the service between downloads.
-    let set = match report::filter(&request, anchor) {
+    let set = match reports::filter(&request, anchor) {
         Some(filter) => state.live.historical_set(filter).await?,
         None => std::sync::Arc::new(projections::ProjectionSet::new()),
     };
-    let built = report::build::build(&request, anchor, &set);
+    let built = reports::build::build(&request, anchor, &set);
     let bytes =
-        report::write::write(&built, format).map_err(|e| Problem::internal(e.to_string()))?;
+        reports::write::write(&built, format).map_err(|e| Problem::internal(e.to_string()))?;
     let disposition = format!("attachment; filename=\"{}\"", request.file_name(format));
     Ok((
         [

@@ -158,7 +158,7 @@ pub async fn fill(ledger: &Ledger, target: u64) {
 
 /// Adds `user` in `role` to the ledger and issues it the token `htx_bench-<user>`.
 pub async fn person(
-    programme: &api::programme::Programme,
+    programme: &programme::Programme,
     user: &str,
     role: domain::ledger::Role,
 ) -> String {
@@ -174,7 +174,7 @@ pub async fn person(
         role,
         agency: None,
     };
-    api::programme::execute(
+    programme::execute(
         &programme.people,
         user,
         Command::new(date, admin.clone(), add),
@@ -186,7 +186,7 @@ pub async fn person(
     let issue = PersonAction::IssueToken {
         token_hash: token_hash(&token),
     };
-    api::programme::execute(
+    programme::execute(
         &programme.people,
         user,
         Command::new(date, admin, issue),

@@ -1,7 +1,6 @@
 //! The programme driven through its commands only: dates, people, cooperative codes, and the
 //! set-up steps (reference data, registrations, support cases) the programme tests share.
 
-use api::programme::{Programme, execute};
 use chrono::NaiveDate;
 use cqrs_es::{Aggregate, AggregateError};
 use domain::address::Addressed;
@@ -19,6 +18,7 @@ use domain::funding::{
 use domain::ledger::{Actor, EventMetadata, Role};
 use domain::money::Dong;
 use domain::reference::{Cap, RuleSetId, SupportRuleSetAction, seed};
+use programme::{Programme, execute};
 use store::{Ledger, read_head};
 
 pub const PLAN: &str = "31/KH-UBND";

@@ -6,10 +6,10 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use api::http::{self, Running, ServeOptions};
-use api::programme::{Programme, execute};
 use domain::command::Command;
 use domain::ledger::{Actor, EventMetadata, Role};
 use domain::people::{PersonAction, token_hash};
+use programme::{Programme, execute};
 use reqwest::{Method, RequestBuilder, Response};
 use store::keys::KeyRing;
 

@@ -10,7 +10,7 @@ use store::{LedgerStore, read_head, stream_log};
 
 use super::step::{Expect, Step, StepCommand};
 use super::{Demo, Options, Progress, Refusal, Report, Scenario, ScenarioError};
-use crate::programme::{Programme, execute};
+use programme::{Programme, execute};
 
 /// The legal basis every step names.
 const PLAN: &str = "31/KH-UBND";

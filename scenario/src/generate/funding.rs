@@ -20,11 +20,11 @@ use super::people::{appraiser, approver, finance_director, officer, payer};
 use super::reference::rule_set_id;
 use super::registry::{stable, unit_on};
 use super::{Rank, World, after, by, day, some_day};
-use crate::scenario::ScenarioError;
-use crate::scenario::names::{EAST, UNASSIGNED, WEST};
-use crate::scenario::params::{CLASS_COST_AVERAGE, LEARNERS_PER_CLASS_AVERAGE};
-use crate::scenario::rng::Rng;
-use crate::scenario::step::{Expect, StepCommand};
+use crate::ScenarioError;
+use crate::names::{EAST, UNASSIGNED, WEST};
+use crate::params::{CLASS_COST_AVERAGE, LEARNERS_PER_CLASS_AVERAGE};
+use crate::rng::Rng;
+use crate::step::{Expect, StepCommand};
 
 /// Support lines: (budget unit, funding source, category, share of the year's cases).
 /// Sources: NTM-1600 (QĐ 1600/QĐ-TTg), TW-2261 (QĐ 2261/QĐ-TTg), NS-TINH (provincial budget,

@@ -17,13 +17,13 @@ use domain::rules::RuleCode;
 
 use super::people::clerk;
 use super::{Coop, Fate, Rank, World, add_months, after, by, day, some_day};
-use crate::scenario::ScenarioError;
-use crate::scenario::names::{
+use crate::ScenarioError;
+use crate::names::{
     DISTRICTS, GIVEN_NAMES, MIDDLE_NAMES, SECTOR_WEIGHTS, SECTORS, SURNAMES, products,
 };
-use crate::scenario::params::{FIRST_YEAR, UNION_MEMBERS};
-use crate::scenario::rng::Rng;
-use crate::scenario::step::StepCommand;
+use crate::params::{FIRST_YEAR, UNION_MEMBERS};
+use crate::rng::Rng;
+use crate::step::StepCommand;
 
 /// Which existing cooperatives play which part (indices into `World::coops`).
 #[derive(Debug, Default)]

@@ -5,7 +5,7 @@
 //!   actor, effective date, recording day and ledger time ([`step`]), and the answer the domain
 //!   is expected to give. Numbers come from [`rng`] (SplitMix64, written out here so that they
 //!   never change with a dependency's version).
-//! - [`run`] executes the steps through [`crate::programme::execute`] on a ledger opened with
+//! - [`run`] executes the steps through [`programme::execute`] on a ledger opened with
 //!   a [`store::SteppingClock`] ([`open`]), moving the clock to each step's time first: the
 //!   same seed gives the same entries, byte for byte, on either backend. Each step's metadata
 //!   carries the idempotency key `demo:v<version>:<seed>:<scale>:<step>`; a run starts after the
@@ -31,7 +31,7 @@ use chrono::{NaiveDate, TimeZone, Utc};
 use domain::rules::RuleCode;
 use store::{Ledger, SteppingClock, StoreError};
 
-use crate::programme::Programme;
+use programme::Programme;
 
 pub use generate::Scenario;
 pub use runner::run;

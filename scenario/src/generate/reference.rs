@@ -7,7 +7,7 @@ use domain::reference::{Cap, RuleSetId, SupportRuleSetAction, seed};
 
 use super::people::admin;
 use super::{Rank, World, by, day};
-use crate::scenario::step::StepCommand;
+use crate::step::StepCommand;
 
 /// The first working day of 2017: the ledger starts.
 fn start() -> chrono::NaiveDate {
