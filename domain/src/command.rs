@@ -27,3 +27,13 @@ impl<A> Command<A> {
         }
     }
 }
+
+/// The action type of a command type: `Command<A>` → `A` (for code generic over aggregates,
+/// which knows an aggregate's `Command` only as an associated type).
+pub trait Envelope {
+    type Action;
+}
+
+impl<A> Envelope for Command<A> {
+    type Action = A;
+}

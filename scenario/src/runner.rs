@@ -1,16 +1,16 @@
 //! Plays the scenario's steps through the programme's command path.
 
-use cqrs_es::{Aggregate, AggregateError, CqrsFramework};
+use cqrs_es::{Aggregate, AggregateError};
 use domain::address::Addressed;
 use domain::command::Command;
 use domain::ledger::EventMetadata;
 use domain::rules::{Refused, RuleCode, RuleError};
 use futures::StreamExt;
-use store::{LedgerStore, read_head, stream_log};
+use store::{read_head, stream_log};
 
 use super::step::{Expect, Step, StepCommand};
 use super::{Demo, Options, Progress, Refusal, Report, Scenario, ScenarioError};
-use programme::{Programme, execute};
+use programme::{Commands, Programme, execute};
 
 /// The legal basis every step names.
 const PLAN: &str = "31/KH-UBND";
@@ -125,7 +125,7 @@ enum Answer {
 }
 
 async fn send<A, X, E>(
-    cqrs: &CqrsFramework<A, LedgerStore<A>>,
+    commands: &Commands<A>,
     id: &str,
     command: &Command<X>,
     metadata: &EventMetadata,
@@ -135,8 +135,8 @@ where
     X: Clone,
     E: RuleError,
 {
-    match execute(cqrs, id, command.clone(), metadata).await {
-        Ok(()) => Answer::Accepted,
+    match execute(commands, id, command.clone(), metadata).await {
+        Ok(_) => Answer::Accepted,
         Err(AggregateError::UserError(error)) => Answer::Refused(error.rule(), error.to_string()),
         Err(other) => Answer::Failed(format!("{other:?}")),
     }

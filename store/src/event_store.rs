@@ -6,6 +6,7 @@
 //! at, and the appender refuses it if the aggregate moved on, whatever the cache said. A cache
 //! miss replays the aggregate's entries from the log.
 
+use std::any::{Any, TypeId};
 use std::collections::HashMap;
 use std::num::NonZeroUsize;
 use std::sync::{Arc, Mutex};
@@ -30,10 +31,36 @@ pub const RECORDED_AT_KEY: &str = "htx-ledger/recorded_at";
 /// How many aggregates of one type the cache keeps.
 const CACHE_CAPACITY: usize = 100_000;
 
+/// One aggregate type's cache: the latest states loaded or committed, by aggregate id.
+pub(crate) type Cache<A> = Arc<Mutex<LruCache<String, (A, u64)>>>;
+
+/// Every aggregate type's cache of one ledger, made on first use.
+#[derive(Default)]
+pub(crate) struct Caches {
+    by_type: Mutex<HashMap<TypeId, Box<dyn Any + Send + Sync>>>,
+}
+
+impl Caches {
+    pub(crate) fn of<A: Aggregate + 'static>(&self) -> Cache<A> {
+        let mut caches = self.by_type.lock().unwrap_or_else(|e| e.into_inner());
+        caches
+            .entry(TypeId::of::<A>())
+            .or_insert_with(|| Box::new(new_cache::<A>()))
+            .downcast_ref::<Cache<A>>()
+            .expect("the cache of a type is of that type")
+            .clone()
+    }
+}
+
+fn new_cache<A: Aggregate>() -> Cache<A> {
+    let capacity = NonZeroUsize::new(CACHE_CAPACITY).expect("capacity is not zero");
+    Arc::new(Mutex::new(LruCache::new(capacity)))
+}
+
 /// An event store for aggregates of type `A`, writing to the ledger's one global log.
 pub struct LedgerStore<A: Aggregate> {
     ledger: Ledger,
-    cache: Arc<Mutex<LruCache<String, (A, u64)>>>,
+    cache: Cache<A>,
 }
 
 impl<A: Aggregate> Clone for LedgerStore<A> {
@@ -46,12 +73,13 @@ impl<A: Aggregate> Clone for LedgerStore<A> {
 }
 
 impl<A: Aggregate + Clone> LedgerStore<A> {
+    /// A store with a cache of its own (see [`Ledger::store`] for one shared by type).
     pub fn new(ledger: Ledger) -> Self {
-        let capacity = NonZeroUsize::new(CACHE_CAPACITY).expect("capacity is not zero");
-        LedgerStore {
-            ledger,
-            cache: Arc::new(Mutex::new(LruCache::new(capacity))),
-        }
+        LedgerStore::with_cache(ledger, new_cache())
+    }
+
+    pub(crate) fn with_cache(ledger: Ledger, cache: Cache<A>) -> Self {
+        LedgerStore { ledger, cache }
     }
 
     fn cached(&self, aggregate_id: &str) -> Option<(A, u64)> {
@@ -223,6 +251,32 @@ impl<A: Aggregate + Clone> EventStore<A> for LedgerStore<A> {
             return Ok(Vec::new());
         }
         let typed = EventMetadata::from_map(&metadata).map_err(|e| to_aggregate_error(e.into()))?;
+        let aggregate_id = context.aggregate_id.clone();
+        let written = self
+            .append(&events, context, &typed)
+            .await
+            .map_err(to_aggregate_error)?;
+        Ok(envelopes(&aggregate_id, events, &metadata, &written))
+    }
+}
+
+impl<A: Aggregate + Clone> LedgerStore<A> {
+    /// Appends `events`, decided on `context`, with `metadata`: the typed path the command side
+    /// takes (cqrs-es's `commit` goes through it too). Answers where each event landed, from
+    /// the append itself. On success the aggregate as decided is cached at its new sequence.
+    ///
+    /// # Errors
+    /// A conflict (the aggregate moved on since it was loaded: nothing written), or a store
+    /// failure.
+    pub async fn append(
+        &self,
+        events: &[A::Event],
+        context: LedgerContext<A>,
+        metadata: &EventMetadata,
+    ) -> Result<Vec<Written>, StoreError> {
+        if events.is_empty() {
+            return Ok(Vec::new());
+        }
         let new_events = events
             .iter()
             .map(|event| {
@@ -233,32 +287,45 @@ impl<A: Aggregate + Clone> EventStore<A> for LedgerStore<A> {
                 })
             })
             .collect::<Result<Vec<_>, serde_json::Error>>()
-            .map_err(|e| AggregateError::UnexpectedError(Box::new(e)))?;
+            .map_err(|e| StoreError::Corrupt(format!("an event does not encode: {e}")))?;
+        let event_types: Vec<String> = new_events.iter().map(|e| e.event_type.clone()).collect();
         let request = AppendRequest {
             aggregate_type: A::TYPE.to_string(),
             aggregate_id: context.aggregate_id.clone(),
             expected_sequence: context.sequence,
             events: new_events,
-            metadata: serde_json::to_value(&typed)
-                .map_err(|e| AggregateError::UnexpectedError(Box::new(e)))?,
+            metadata: serde_json::to_value(metadata)
+                .map_err(|e| StoreError::Corrupt(format!("metadata does not encode: {e}")))?,
         };
         match self.ledger.appender().append(request).await {
             Ok(appended) => {
                 let last = appended.last().map_or(context.sequence, |a| a.sequence);
                 self.remember(&context.aggregate_id, context.aggregate, last);
-                Ok(envelopes(
-                    &context.aggregate_id,
-                    events,
-                    &metadata,
-                    &appended,
-                ))
+                Ok(appended
+                    .into_iter()
+                    .zip(event_types)
+                    .map(|(at, event_type)| Written {
+                        aggregate_id: context.aggregate_id.clone(),
+                        event_type,
+                        at,
+                    })
+                    .collect())
             }
             Err(error) => {
                 self.forget_if_stale(&context.aggregate_id, context.sequence);
-                Err(to_aggregate_error(error))
+                Err(error)
             }
         }
     }
+}
+
+/// One entry a command wrote: where it landed (position, sequence, leaf hash, ledger time), as
+/// the append answered.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Written {
+    pub aggregate_id: String,
+    pub event_type: String,
+    pub at: Appended,
 }
 
 /// The fields of an entry that `load_events` hands back.
@@ -275,12 +342,12 @@ fn envelopes<A: Aggregate>(
     aggregate_id: &str,
     events: Vec<A::Event>,
     metadata: &HashMap<String, String>,
-    appended: &[Appended],
+    written: &[Written],
 ) -> Vec<EventEnvelope<A>> {
     events
         .into_iter()
-        .zip(appended)
-        .map(|(payload, at)| {
+        .zip(written)
+        .map(|(payload, Written { at, .. })| {
             let mut metadata = metadata.clone();
             metadata.insert(POSITION_KEY.into(), at.position.to_string());
             metadata.insert(LEAF_HASH_KEY.into(), at.leaf_hash.to_hex());

@@ -31,7 +31,8 @@ pub use database::{APP_ROLE, Backend, DEFAULT_DATABASE_URL, Database};
 pub use directory::Directory;
 pub use error::StoreError;
 pub use event_store::{
-    LEAF_HASH_KEY, LedgerContext, LedgerStore, POSITION_KEY, RECORDED_AT_KEY, to_aggregate_error,
+    LEAF_HASH_KEY, LedgerContext, LedgerStore, POSITION_KEY, RECORDED_AT_KEY, Written,
+    to_aggregate_error,
 };
 pub use lookups::{LedgerLookups, ProgrammeStores};
 pub use sql::WriteTx;
@@ -49,6 +50,7 @@ pub struct Ledger {
     appender: Appender,
     directory: Arc<Directory>,
     loads: Arc<std::sync::atomic::AtomicU64>,
+    caches: Arc<event_store::Caches>,
 }
 
 impl Ledger {
@@ -84,6 +86,7 @@ impl Ledger {
             appender,
             directory,
             loads: Arc::default(),
+            caches: Arc::default(),
         }
     }
 
@@ -129,8 +132,15 @@ impl Ledger {
         imported
     }
 
-    /// An event store for aggregates of type `A`.
+    /// An event store for aggregates of type `A`, with a cache of its own.
     pub fn store<A: cqrs_es::Aggregate + Clone>(&self) -> LedgerStore<A> {
         LedgerStore::new(self.clone())
+    }
+
+    /// An event store for aggregates of type `A` sharing this ledger's one cache of that type:
+    /// the command side and the rules that read other aggregates (`LedgerLookups`) see one
+    /// another's latest states.
+    pub fn shared_store<A: cqrs_es::Aggregate + Clone + 'static>(&self) -> LedgerStore<A> {
+        LedgerStore::with_cache(self.clone(), self.caches.of::<A>())
     }
 }

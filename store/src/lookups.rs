@@ -22,8 +22,8 @@ use domain::services::{
 
 use crate::{Ledger, LedgerStore, StoreError};
 
-/// One event store per aggregate type of the programme, sharing their caches with whoever
-/// holds clones of them (the command side).
+/// The event stores the lookups read, each sharing the ledger's cache of its type
+/// ([`Ledger::shared_store`]) with the command side.
 #[derive(Clone)]
 pub struct ProgrammeStores {
     pub cooperatives: LedgerStore<Cooperative>,
@@ -38,13 +38,13 @@ pub struct ProgrammeStores {
 impl ProgrammeStores {
     pub fn new(ledger: &Ledger) -> Self {
         ProgrammeStores {
-            cooperatives: ledger.store(),
-            units: ledger.store(),
-            rule_sets: ledger.store(),
-            support_cases: ledger.store(),
-            training_classes: ledger.store(),
-            budget_lines: ledger.store(),
-            settlements: ledger.store(),
+            cooperatives: ledger.shared_store(),
+            units: ledger.shared_store(),
+            rule_sets: ledger.shared_store(),
+            support_cases: ledger.shared_store(),
+            training_classes: ledger.shared_store(),
+            budget_lines: ledger.shared_store(),
+            settlements: ledger.shared_store(),
         }
     }
 }

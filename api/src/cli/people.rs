@@ -45,7 +45,7 @@ async fn run(
     )
     .await
     {
-        Ok(()) => Ok(Ok(())),
+        Ok(_) => Ok(Ok(())),
         Err(AggregateError::UserError(refusal)) => Ok(Err(refusal.to_string())),
         Err(other) => Err(anyhow::anyhow!("{other}")),
     }

@@ -10,8 +10,7 @@ use axum::extract::rejection::BytesRejection;
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use chrono::NaiveDate;
-use cqrs_es::{Aggregate, AggregateError, CqrsFramework};
-use domain::address::Addressed;
+use cqrs_es::AggregateError;
 use domain::command::Command;
 use domain::ledger::{Entry, EventMetadata};
 use domain::rules::{Refused, RuleError};
@@ -19,7 +18,6 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
-use store::LedgerStore;
 use store::service::RememberedResponse;
 
 use super::auth::Authenticated;
@@ -27,7 +25,7 @@ use super::input::{self, InputError};
 use super::problem::Problem;
 use super::routes::{AggregateKind, CommandSpec};
 use super::{AppState, MAX_BODY_BYTES, RequestId, with_content_type};
-use programme::execute;
+use programme::{Commands, Declared, OnAggregate};
 
 /// The header naming a command's idempotency key.
 pub const IDEMPOTENCY_KEY: &str = "idempotency-key";
@@ -162,8 +160,9 @@ fn refused<E: RuleError>(refusal: &Refused<E>) -> Problem {
 
 /// A command read from a request and addressed: its aggregate id checked, and every field
 /// naming the aggregate naming that one.
-struct Prepared<Act> {
-    command: Command<Act>,
+struct Prepared<C> {
+    effective_date: NaiveDate,
+    command: C,
     envelope_basis: Vec<String>,
     documents: Vec<String>,
 }
@@ -171,27 +170,27 @@ struct Prepared<Act> {
 /// Reads the body into `A`'s action `spec.action` for aggregate `id`. The fields that repeat
 /// the id are filled from the path when the body leaves them out; the address is checked
 /// before anything is read from the ledger.
-fn prepare<A, Act, E>(
+fn prepare<A: Declared>(
     spec: &CommandSpec,
     person: &Authenticated,
     id: &str,
     body: &[u8],
-) -> Result<Prepared<Act>, Problem>
-where
-    A: Addressed + Aggregate<Command = Command<Act>, Error = Refused<E>>,
-    Act: DeserializeOwned,
-    E: RuleError,
-{
+) -> Result<Prepared<A::Command>, Problem> {
     let mut envelope = envelope(body)?;
     // The address first: a malformed id is the path's problem, whatever the body says.
-    A::check_id_on(id, envelope.effective_date).map_err(|refusal| refused(&refusal))?;
+    A::check_id_on(id, envelope.effective_date).map_err(|refusal| refused(A::refusal(&refusal)))?;
     for (field, value) in A::id_fields(spec.action, id) {
         envelope.action.entry(field).or_insert(value);
     }
-    let action: Act = parse_action(spec.action, envelope.action)?;
-    let command = Command::new(envelope.effective_date, person.actor.clone(), action);
-    A::check_address(id, &command).map_err(|refusal| refused(&refusal))?;
+    let action: A::Action = parse_action(spec.action, envelope.action)?;
+    let command = A::command(Command::new(
+        envelope.effective_date,
+        person.actor.clone(),
+        action,
+    ));
+    A::check_address(id, &command).map_err(|refusal| refused(A::refusal(&refusal)))?;
     Ok(Prepared {
+        effective_date: envelope.effective_date,
         command,
         envelope_basis: envelope.legal_basis,
         documents: envelope.documents,
@@ -303,39 +302,53 @@ async fn dispatch(
             Problem::malformed(rejection.body_text())
         }
     })?;
-    let p = &request.state.programme;
-    match request.spec.aggregate {
-        AggregateKind::Cooperative => command(&p.cooperatives, request, &body).await,
-        AggregateKind::SupportCase => command(&p.support_cases, request, &body).await,
-        AggregateKind::TrainingClass => command(&p.training_classes, request, &body).await,
-        AggregateKind::BudgetLine => command(&p.budget_lines, request, &body).await,
-        AggregateKind::Settlement => command(&p.settlements, request, &body).await,
-        AggregateKind::AdministrativeUnit => command(&p.units, request, &body).await,
-        AggregateKind::RegionMapping => command(&p.regions, request, &body).await,
-        AggregateKind::LegalDocument => command(&p.legal_documents, request, &body).await,
-        AggregateKind::SupportRuleSet => command(&p.rule_sets, request, &body).await,
-        AggregateKind::Person => {
-            let done = command(&p.people, request, &body).await;
-            if done.as_ref().is_ok_and(|r| r.status().is_success()) {
-                request.state.people.refresh().await?;
-            }
-            done
-        }
+    let state = request.state;
+    let kind = request.spec.aggregate;
+    let done = state
+        .programme
+        .dispatch(
+            kind,
+            CommandRequest {
+                request,
+                body: &body,
+            },
+        )
+        .await;
+    if kind == AggregateKind::Person && done.as_ref().is_ok_and(|r| r.status().is_success()) {
+        state.people.refresh().await?;
+    }
+    done
+}
+
+/// The command of a request, run on the commands of its route's aggregate type.
+struct CommandRequest<'a> {
+    request: Request<'a>,
+    body: &'a [u8],
+}
+
+impl OnAggregate for CommandRequest<'_> {
+    type Output = Result<Response, Problem>;
+
+    async fn on<A>(self, _kind: AggregateKind, commands: &Commands<A>) -> Self::Output
+    where
+        A: Declared,
+        A::Command: Clone + Send + Sync,
+    {
+        command(commands, self.request, self.body).await
     }
 }
 
 /// Reads, addresses and runs one command of aggregate type `A`, idempotently when the request
 /// carries a key. Nothing is read from the ledger before the body has been read and the
 /// address checked.
-async fn command<A, Act, E>(
-    cqrs: &CqrsFramework<A, LedgerStore<A>>,
+async fn command<A>(
+    commands: &Commands<A>,
     request: Request<'_>,
     body: &[u8],
 ) -> Result<Response, Problem>
 where
-    A: Addressed + Aggregate<Command = Command<Act>, Error = Refused<E>> + Clone,
-    Act: DeserializeOwned + Clone + Send + Sync,
-    E: RuleError,
+    A: Declared,
+    A::Command: Clone + Send + Sync,
 {
     let Request {
         spec,
@@ -345,9 +358,9 @@ where
         ..
     } = request;
     let key = idempotency_key(request.headers)?;
-    let prepared = prepare::<A, Act, E>(spec, person, id, body)?;
+    let prepared = prepare::<A>(spec, person, id, body)?;
     let Some(key) = key else {
-        return execute_and_answer(cqrs, request, prepared, None).await;
+        return execute_and_answer(commands, request, prepared, None).await;
     };
     let user = person.actor.user_id.clone();
     let mut hasher = Sha256::new();
@@ -385,7 +398,7 @@ where
     // Written, but the response was never remembered (the service stopped in between).
     let already = entries_marked(state, spec, id, "idempotency_key", &ledger_key).await?;
     let response = if already.is_empty() {
-        execute_and_answer(cqrs, request, prepared, Some(&ledger_key)).await?
+        execute_and_answer(commands, request, prepared, Some(&ledger_key)).await?
     } else {
         accepted(spec, id, already)
     };
@@ -419,26 +432,24 @@ fn accepted(spec: &CommandSpec, id: &str, entries: Vec<WrittenEntry>) -> Respons
     with_content_type(StatusCode::OK, text, "application/json")
 }
 
-async fn execute_and_answer<A, Act, E>(
-    cqrs: &CqrsFramework<A, LedgerStore<A>>,
+async fn execute_and_answer<A>(
+    commands: &Commands<A>,
     request: Request<'_>,
-    prepared: Prepared<Act>,
+    prepared: Prepared<A::Command>,
     ledger_key: Option<&str>,
 ) -> Result<Response, Problem>
 where
-    A: Addressed + Aggregate<Command = Command<Act>, Error = Refused<E>> + Clone,
-    Act: Clone + Send + Sync,
-    E: RuleError,
+    A: Declared,
+    A::Command: Clone + Send + Sync,
 {
     let Request {
         spec,
-        state,
         person,
         request_id,
         id,
         ..
     } = request;
-    let mut metadata = EventMetadata::new(person.actor.clone(), prepared.command.effective_date)
+    let mut metadata = EventMetadata::new(person.actor.clone(), prepared.effective_date)
         .with_request_id(&request_id.0);
     for basis in &prepared.envelope_basis {
         metadata = metadata.with_legal_basis(basis);
@@ -450,9 +461,9 @@ where
         metadata = metadata.with_idempotency_key(key);
     }
     let started = std::time::Instant::now();
-    match execute(cqrs, id, prepared.command, &metadata).await {
-        Ok(()) => {}
-        Err(AggregateError::UserError(refusal)) => return Err(refused(&refusal)),
+    let written = match commands.execute(id, prepared.command, &metadata).await {
+        Ok(written) => written,
+        Err(AggregateError::UserError(refusal)) => return Err(refused(A::refusal(&refusal))),
         Err(AggregateError::AggregateConflict) => {
             return Err(Problem::conflict(format!(
                 "{id} thay đổi liên tục trong khi lệnh được xét ({} lần thử lại); hãy gửi lại / {id} kept changing while the command was decided ({} retries); send it again",
@@ -472,11 +483,18 @@ where
                 "không ghi được lệnh / the command could not be recorded",
             ));
         }
-    }
+    };
     metrics::histogram!("htx_command_duration_seconds", "aggregate" => spec.aggregate.aggregate_type())
         .record(started.elapsed().as_secs_f64());
-    let written = entries_marked(state, spec, id, "request_id", &request_id.0).await?;
     metrics::counter!("htx_appended_entries_total").increment(written.len() as u64);
+    let written = written
+        .into_iter()
+        .map(|w| WrittenEntry {
+            position: w.at.position,
+            sequence: w.at.sequence,
+            event_type: w.event_type,
+        })
+        .collect();
     Ok(accepted(spec, id, written))
 }
 

@@ -2,12 +2,8 @@
 //! OpenAPI document and the role × route test are all built from.
 
 use axum::http::Method;
-use domain::address::Addressed;
-use domain::cooperative::Cooperative;
-use domain::funding::{BudgetLine, Settlement, SupportCase, TrainingClass};
 use domain::ledger::Role;
-use domain::people::Person;
-use domain::reference::{AdministrativeUnit, LegalDocument, RegionMapping, SupportRuleSet};
+pub use programme::AggregateKind;
 use projections::ProjectionSet;
 use store::TableShape;
 
@@ -17,123 +13,6 @@ use Role::{Admin, Approver, Auditor, Clerk, Dashboard, Finance, Inspector, Offic
 pub const EVERYONE: &[Role] = &Role::ALL;
 /// No role: the route is public (health, metrics, the OpenAPI document).
 pub const PUBLIC: &[Role] = &[];
-
-/// The aggregate types that take commands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum AggregateKind {
-    Cooperative,
-    SupportCase,
-    TrainingClass,
-    BudgetLine,
-    Settlement,
-    AdministrativeUnit,
-    RegionMapping,
-    LegalDocument,
-    SupportRuleSet,
-    Person,
-}
-
-impl AggregateKind {
-    pub const ALL: [AggregateKind; 10] = [
-        AggregateKind::Cooperative,
-        AggregateKind::SupportCase,
-        AggregateKind::TrainingClass,
-        AggregateKind::BudgetLine,
-        AggregateKind::Settlement,
-        AggregateKind::AdministrativeUnit,
-        AggregateKind::RegionMapping,
-        AggregateKind::LegalDocument,
-        AggregateKind::SupportRuleSet,
-        AggregateKind::Person,
-    ];
-
-    /// The collection's path segment.
-    pub fn collection(self) -> &'static str {
-        match self {
-            AggregateKind::Cooperative => "cooperatives",
-            AggregateKind::SupportCase => "support-cases",
-            AggregateKind::TrainingClass => "training-classes",
-            AggregateKind::BudgetLine => "budget-lines",
-            AggregateKind::Settlement => "settlements",
-            AggregateKind::AdministrativeUnit => "administrative-units",
-            AggregateKind::RegionMapping => "region-mappings",
-            AggregateKind::LegalDocument => "legal-documents",
-            AggregateKind::SupportRuleSet => "support-rule-sets",
-            AggregateKind::Person => "people",
-        }
-    }
-
-    /// What the aggregate is called in the log (`aggregate_type`).
-    pub fn aggregate_type(self) -> &'static str {
-        match self {
-            AggregateKind::Cooperative => "cooperative",
-            AggregateKind::SupportCase => "support_case",
-            AggregateKind::TrainingClass => "training_class",
-            AggregateKind::BudgetLine => "budget_line",
-            AggregateKind::Settlement => "settlement",
-            AggregateKind::AdministrativeUnit => "administrative_unit",
-            AggregateKind::RegionMapping => "region_mapping",
-            AggregateKind::LegalDocument => "legal_document",
-            AggregateKind::SupportRuleSet => "support_rule_set",
-            AggregateKind::Person => "person",
-        }
-    }
-
-    /// The fields of action `variant` that repeat the aggregate id: filled from the path, so
-    /// that the body need not carry them (`domain::address`).
-    pub fn id_fields(self, variant: &str) -> Vec<&'static str> {
-        fn names<A: Addressed>(variant: &str) -> Vec<&'static str> {
-            A::id_fields(variant, A::EXAMPLE_ID)
-                .into_iter()
-                .map(|(name, _)| name)
-                .collect()
-        }
-        match self {
-            AggregateKind::Cooperative => names::<Cooperative>(variant),
-            AggregateKind::SupportCase => names::<SupportCase>(variant),
-            AggregateKind::TrainingClass => names::<TrainingClass>(variant),
-            AggregateKind::BudgetLine => names::<BudgetLine>(variant),
-            AggregateKind::Settlement => names::<Settlement>(variant),
-            AggregateKind::AdministrativeUnit => names::<AdministrativeUnit>(variant),
-            AggregateKind::RegionMapping => names::<RegionMapping>(variant),
-            AggregateKind::LegalDocument => names::<LegalDocument>(variant),
-            AggregateKind::SupportRuleSet => names::<SupportRuleSet>(variant),
-            AggregateKind::Person => names::<Person>(variant),
-        }
-    }
-
-    /// A well-formed id of this aggregate, for the OpenAPI document.
-    pub fn example_id(self) -> &'static str {
-        match self {
-            AggregateKind::Cooperative => Cooperative::EXAMPLE_ID,
-            AggregateKind::SupportCase => SupportCase::EXAMPLE_ID,
-            AggregateKind::TrainingClass => TrainingClass::EXAMPLE_ID,
-            AggregateKind::BudgetLine => BudgetLine::EXAMPLE_ID,
-            AggregateKind::Settlement => Settlement::EXAMPLE_ID,
-            AggregateKind::AdministrativeUnit => AdministrativeUnit::EXAMPLE_ID,
-            AggregateKind::RegionMapping => RegionMapping::EXAMPLE_ID,
-            AggregateKind::LegalDocument => LegalDocument::EXAMPLE_ID,
-            AggregateKind::SupportRuleSet => SupportRuleSet::EXAMPLE_ID,
-            AggregateKind::Person => Person::EXAMPLE_ID,
-        }
-    }
-
-    /// What the id in the path is.
-    pub fn id_description(self) -> &'static str {
-        match self {
-            AggregateKind::Cooperative => "the cooperative's code (mã HTX)",
-            AggregateKind::SupportCase => "the support case's id (hồ sơ hỗ trợ)",
-            AggregateKind::TrainingClass => "the training class's id (lớp bồi dưỡng)",
-            AggregateKind::BudgetLine => "the budget line's id (dòng dự toán)",
-            AggregateKind::Settlement => "the settlement's id (quyết toán)",
-            AggregateKind::AdministrativeUnit => "the unit's GSO code (đơn vị hành chính)",
-            AggregateKind::RegionMapping => "the region mapping's id",
-            AggregateKind::LegalDocument => "the document's number, e.g. 31/KH-UBND, URL-encoded",
-            AggregateKind::SupportRuleSet => "the rule set's id",
-            AggregateKind::Person => "the person's user name",
-        }
-    }
-}
 
 /// One command route: an action of an aggregate.
 #[derive(Debug, Clone, Copy)]

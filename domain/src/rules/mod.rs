@@ -210,6 +210,15 @@ pub struct Refused<E> {
     pub effective_date: NaiveDate,
 }
 
+/// The reason type of a refusal type: `Refused<E>` → `E` (see [`crate::command::Envelope`]).
+pub trait Refusal {
+    type Reason: RuleError;
+}
+
+impl<E: RuleError> Refusal for Refused<E> {
+    type Reason = E;
+}
+
 impl<E: RuleError> Refused<E> {
     pub fn new(effective_date: NaiveDate, reason: E) -> Self {
         Refused {

@@ -66,7 +66,7 @@ pub fn by<A>(actor: &Actor, date: NaiveDate, action: A) -> Command<A> {
 /// Runs `command` on aggregate `id` with the metadata its envelope implies (same actor and
 /// effective date, legal basis the plan).
 pub async fn run<A, X>(
-    cqrs: &cqrs_es::CqrsFramework<A, store::LedgerStore<A>>,
+    commands: &programme::Commands<A>,
     id: &str,
     command: Command<X>,
 ) -> Result<(), AggregateError<A::Error>>
@@ -76,20 +76,17 @@ where
 {
     let metadata =
         EventMetadata::new(command.actor.clone(), command.effective_date).with_legal_basis(PLAN);
-    execute(cqrs, id, command, &metadata).await
+    execute(commands, id, command, &metadata).await.map(|_| ())
 }
 
 /// As [`run`], for a set-up step that must be accepted.
-pub async fn accept<A, X>(
-    cqrs: &cqrs_es::CqrsFramework<A, store::LedgerStore<A>>,
-    id: &str,
-    command: Command<X>,
-) where
+pub async fn accept<A, X>(commands: &programme::Commands<A>, id: &str, command: Command<X>)
+where
     A: Addressed + Aggregate<Command = Command<X>> + Clone,
     X: Clone + std::fmt::Debug,
 {
     let shown = format!("{}/{id}: {:?}", A::TYPE, command.action);
-    if let Err(error) = run(cqrs, id, command).await {
+    if let Err(error) = run(commands, id, command).await {
         panic!("{shown} refused: {}", shown_error(&error));
     }
 }
