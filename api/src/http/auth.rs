@@ -240,3 +240,27 @@ pub async fn require_roles(
     request.extensions_mut().insert(person);
     Ok(next.run(request).await)
 }
+
+/// `GET /api/v1/me`: the person signed in, with what the OpenAPI document says of it.
+pub const ME: super::operation::Operation = super::operation::Operation {
+    handler: |filter| {
+        axum::routing::on(
+            filter,
+            |axum::Extension(person): axum::Extension<Authenticated>| async move {
+                axum::Json(serde_json::json!({
+                    "user": person.actor.user_id,
+                    "full_name": person.full_name,
+                    "role": person.actor.role.as_str(),
+                    "agency": person.actor.agency,
+                }))
+            },
+        )
+    },
+    doc: || {
+        let me = serde_json::json!({"type": "object", "properties": {
+            "user": {"type": "string"}, "full_name": {"type": "string"},
+            "role": {"type": "string"}, "agency": {"type": ["string", "null"]}}});
+        super::operation::Doc::new("Who am I", "people")
+            .response("200", super::operation::json_response("The person signed in", me))
+    },
+};

@@ -10,6 +10,7 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use sha2::{Digest, Sha256};
 
+use super::operation::{Doc, Operation, path_param, problem_response, text_response};
 use super::problem::Problem;
 
 /// Only the service itself: no CDN, no inline script or style, no framing.
@@ -110,3 +111,42 @@ pub fn asset(name: &str, request: &HeaderMap) -> Result<Response, Problem> {
     );
     Ok(response)
 }
+
+/// The dashboard's page and its files, each with what the OpenAPI document says of it.
+pub const PAGE: Operation = Operation {
+    handler: |filter| {
+        axum::routing::on(filter, |headers: HeaderMap| async move {
+            asset("index.html", &headers)
+        })
+    },
+    doc: || {
+        Doc::new("Dashboard", "dashboard").response(
+            "200",
+            text_response("The dashboard (docs/dashboard.md)", "text/html"),
+        )
+    },
+};
+
+pub const ASSET: Operation = Operation {
+    handler: |filter| {
+        axum::routing::on(
+            filter,
+            |axum::extract::Path(file): axum::extract::Path<String>, headers: HeaderMap| async move {
+                asset(&file, &headers)
+            },
+        )
+    },
+    doc: || {
+        Doc::new("Dashboard file", "dashboard")
+            .parameter(path_param(
+                "file",
+                serde_json::json!({"type": "string", "enum": files().collect::<Vec<_>>()}),
+                "One of the dashboard's files.",
+            ))
+            .response(
+                "200",
+                text_response("The file (script, style or image)", "text/javascript"),
+            )
+            .response("404", problem_response("No such file"))
+    },
+};

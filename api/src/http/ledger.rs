@@ -392,3 +392,213 @@ pub async fn cooperative_history(state: &AppState, code: String) -> Result<Respo
         .collect::<Result<Vec<_>, _>>()?;
     Ok(axum::Json(History { code, entries }).into_response())
 }
+
+/// The routes of the ledger: each handler with what the OpenAPI document says of it.
+mod operations {
+    use std::sync::Arc;
+
+    use axum::extract::{Path, Query, State};
+    use axum::routing::on;
+    use serde_json::json;
+
+    use super::super::AppState;
+    use super::super::operation::{
+        Doc, Operation, json_response, path_param, problem_response, query, schema_ref,
+        text_response,
+    };
+
+    pub const LATEST_CHECKPOINT: Operation = Operation {
+        handler: |filter| {
+            on(filter, |State(state): State<Arc<AppState>>| async move {
+                super::latest_checkpoint(&state).await
+            })
+        },
+        doc: || {
+            Doc::new("Latest checkpoint", "ledger")
+                .response(
+                    "200",
+                    text_response(
+                        "The latest signed checkpoint (C2SP signed note)",
+                        "text/plain",
+                    ),
+                )
+                .response("404", problem_response("No checkpoint signed yet"))
+        },
+    };
+
+    pub const SIGN_CHECKPOINT: Operation = Operation {
+        handler: |filter| {
+            on(filter, |State(state): State<Arc<AppState>>| async move {
+                super::sign_checkpoint(&state).await
+            })
+        },
+        doc: || {
+            Doc::new("Sign a checkpoint", "ledger")
+                .response("201", text_response("Signed a new checkpoint", "text/plain"))
+                .response(
+                    "200",
+                    text_response("The log has not grown: the latest checkpoint", "text/plain"),
+                )
+                .response("503", problem_response("The service has no signing key"))
+        },
+    };
+
+    pub const ENTRIES: Operation = Operation {
+        handler: |filter| {
+            on(
+                filter,
+                |State(state): State<Arc<AppState>>, Query(query): Query<super::EntriesQuery>| async move {
+                    super::entries(&state, query).await
+                },
+            )
+        },
+        doc: || {
+            Doc::new("Entries", "ledger")
+                .parameter(query(
+                    "from",
+                    json!({"type": "integer", "minimum": 0}),
+                    "The first position (default 0).",
+                ))
+                .parameter(query(
+                    "limit",
+                    json!({"type": "integer", "minimum": 1, "maximum": super::MAX_ENTRIES}),
+                    "How many (default 1000).",
+                ))
+                .response(
+                    "200",
+                    text_response(
+                        "Entries as JSON lines, byte for byte as stored",
+                        "application/jsonl",
+                    ),
+                )
+        },
+    };
+
+    pub const PROOF: Operation = Operation {
+        handler: |filter| {
+            on(
+                filter,
+                |State(state): State<Arc<AppState>>,
+                 Path(position): Path<u64>,
+                 Query(query): Query<super::ProofQuery>| async move {
+                    super::proof(&state, position, query).await
+                },
+            )
+        },
+        doc: || {
+            Doc::new("Inclusion proof", "ledger")
+                .parameter(path_param(
+                    "position",
+                    json!({"type": "integer", "minimum": 0}),
+                    "The entry's position.",
+                ))
+                .parameter(query(
+                    "size",
+                    json!({"type": "integer", "minimum": 1}),
+                    "A stored checkpoint's tree size (default: the latest).",
+                ))
+                .response(
+                    "200",
+                    text_response(
+                        "A C2SP tlog-proof; verify with `htx-ledger verify-proof`",
+                        "text/plain",
+                    ),
+                )
+        },
+    };
+
+    pub const CONSISTENCY: Operation = Operation {
+        handler: |filter| {
+            on(
+                filter,
+                |State(state): State<Arc<AppState>>,
+                 Query(query): Query<super::ConsistencyQuery>| async move {
+                    super::consistency(&state, query).await
+                },
+            )
+        },
+        doc: || {
+            Doc::new("Consistency proof", "ledger")
+                .parameter(json!({"name": "from", "in": "query", "required": true, "schema": {"type": "integer", "minimum": 0}}))
+                .parameter(json!({"name": "to", "in": "query", "required": true, "schema": {"type": "integer", "minimum": 0}}))
+                .response(
+                    "200",
+                    json_response("RFC 9162 consistency proof", schema_ref("ConsistencyProof")),
+                )
+        },
+    };
+
+    pub const VERIFY: Operation = Operation {
+        handler: |filter| {
+            on(filter, |State(state): State<Arc<AppState>>| async move {
+                super::verify(&state).await
+            })
+        },
+        doc: || {
+            Doc::new("Verify the log", "ledger").response(
+                "200",
+                json_response(
+                    "The verification's result (intact or not)",
+                    schema_ref("Verification"),
+                ),
+            )
+        },
+    };
+
+    pub const LAST_VERIFICATION: Operation = Operation {
+        handler: |filter| {
+            on(filter, |State(state): State<Arc<AppState>>| async move {
+                super::last_verification(&state)
+            })
+        },
+        doc: || {
+            Doc::new("Last verification", "ledger")
+                .response(
+                    "200",
+                    json_response(
+                        "The last verification the service ran (GET /api/v1/ledger/verify)",
+                        schema_ref("Verification"),
+                    ),
+                )
+                .response("404", problem_response("None has run yet"))
+        },
+    };
+
+    pub const COOPERATIVE_HISTORY: Operation = Operation {
+        handler: |filter| {
+            on(
+                filter,
+                |State(state): State<Arc<AppState>>, Path(code): Path<String>| async move {
+                    super::cooperative_history(&state, code).await
+                },
+            )
+        },
+        doc: || {
+            let entry = json!({"type": "object", "properties": {
+                "position": {"type": "integer"}, "sequence": {"type": "integer"},
+                "event_type": {"type": "string"}, "effective_date": {"type": "string", "format": "date"},
+                "recorded_at": {"type": "string"}, "actor": {"type": "object"},
+                "legal_basis": {"type": "array", "items": {"type": "string"}},
+                "documents": {"type": "array", "items": {"type": "string"}},
+                "payload": {"type": "object"}}});
+            let history = json!({"type": "object", "properties": {
+                "code": {"type": "string"}, "entries": {"type": "array", "items": entry}}});
+            Doc::new("A cooperative's history", "registry")
+                .parameter(path_param(
+                    "id",
+                    json!({"type": "string"}),
+                    "The cooperative's code (mã HTX).",
+                ))
+                .response(
+                    "200",
+                    json_response("Every entry of the cooperative, in sequence order", history),
+                )
+                .response("404", problem_response("No such cooperative"))
+        },
+    };
+}
+
+pub use operations::{
+    CONSISTENCY, COOPERATIVE_HISTORY, ENTRIES, LAST_VERIFICATION, LATEST_CHECKPOINT, PROOF,
+    SIGN_CHECKPOINT, VERIFY,
+};

@@ -9,6 +9,7 @@ pub mod dashboard;
 pub mod input;
 pub mod ledger;
 pub mod openapi;
+pub mod operation;
 pub mod ops;
 pub mod problem;
 pub mod reads;
@@ -162,97 +163,7 @@ fn endpoint(route: &Route) -> MethodRouter<Arc<AppState>> {
                 reads::read(&state.live, projection, shape.name, shape, &pairs).await
             },
         ),
-        Endpoint::ProjectionDigests => {
-            on(filter, |State(state): State<Arc<AppState>>| async move {
-                let (position, digests) = state.live.digests().await?;
-                let tables: Vec<serde_json::Value> = digests
-                    .into_iter()
-                    .map(|d| {
-                        serde_json::json!({
-                            "projection": d.projection,
-                            "table": d.table,
-                            "rows": d.rows,
-                            "sha256": d.sha256,
-                        })
-                    })
-                    .collect();
-                Ok::<_, Problem>(
-                    axum::Json(serde_json::json!({ "position": position, "tables": tables }))
-                        .into_response(),
-                )
-            })
-        }
-        Endpoint::Me => on(
-            filter,
-            |Extension(person): Extension<Authenticated>| async move {
-                axum::Json(serde_json::json!({
-                    "user": person.actor.user_id,
-                    "full_name": person.full_name,
-                    "role": person.actor.role.as_str(),
-                    "agency": person.actor.agency,
-                }))
-            },
-        ),
-        Endpoint::LatestCheckpoint => on(filter, |State(state): State<Arc<AppState>>| async move {
-            ledger::latest_checkpoint(&state).await
-        }),
-        Endpoint::SignCheckpoint => on(filter, |State(state): State<Arc<AppState>>| async move {
-            ledger::sign_checkpoint(&state).await
-        }),
-        Endpoint::Entries => on(
-            filter,
-            |State(state): State<Arc<AppState>>, Query(query): Query<ledger::EntriesQuery>| async move {
-                ledger::entries(&state, query).await
-            },
-        ),
-        Endpoint::Proof => on(
-            filter,
-            |State(state): State<Arc<AppState>>,
-             Path(position): Path<u64>,
-             Query(query): Query<ledger::ProofQuery>| async move {
-                ledger::proof(&state, position, query).await
-            },
-        ),
-        Endpoint::Consistency => on(
-            filter,
-            |State(state): State<Arc<AppState>>, Query(query): Query<ledger::ConsistencyQuery>| async move {
-                ledger::consistency(&state, query).await
-            },
-        ),
-        Endpoint::Verify => on(filter, |State(state): State<Arc<AppState>>| async move {
-            ledger::verify(&state).await
-        }),
-        Endpoint::LastVerification => on(filter, |State(state): State<Arc<AppState>>| async move {
-            ledger::last_verification(&state)
-        }),
-        Endpoint::CooperativeHistory => on(
-            filter,
-            |State(state): State<Arc<AppState>>, Path(code): Path<String>| async move {
-                ledger::cooperative_history(&state, code).await
-            },
-        ),
-        Endpoint::DashboardPage => on(filter, |headers: HeaderMap| async move {
-            dashboard::asset("index.html", &headers)
-        }),
-        Endpoint::DashboardAsset => on(
-            filter,
-            |Path(file): Path<String>, headers: HeaderMap| async move {
-                dashboard::asset(&file, &headers)
-            },
-        ),
-        Endpoint::Healthz => on(filter, ops::healthz),
-        Endpoint::Readyz => on(filter, ops::readyz),
-        Endpoint::Metrics => on(filter, ops::metrics),
-        Endpoint::OpenApi => on(filter, |State(state): State<Arc<AppState>>| async move {
-            let _ = &state;
-            axum::Json(openapi::document()).into_response()
-        }),
-        Endpoint::Report(kind) => on(
-            filter,
-            move |State(state): State<Arc<AppState>>, Query(pairs): Pairs| async move {
-                reports::download(&state, kind, &pairs).await
-            },
-        ),
+        Endpoint::Operation(operation) => (operation.handler)(filter),
     }
 }
 

@@ -18,7 +18,10 @@ use super::commands::{CommandAccepted, WrittenEntry};
 use super::ledger::{ConsistencyProof, Verification};
 use super::ops::Readiness;
 use super::problem::Problem;
-use super::routes::{self, AggregateKind, CommandSpec, Endpoint, ReportKind, Route};
+use super::operation::{
+    Doc, Operation, json_response, path_param, problem_response, query, schema_ref,
+};
+use super::routes::{self, AggregateKind, CommandSpec, Endpoint, Route};
 
 /// Collects `T`'s schema and every schema it references into `components`.
 fn collect<T: ToSchema>(components: &mut BTreeMap<String, Value>) {
@@ -154,89 +157,6 @@ fn row_schema(shape: &TableShape) -> Value {
     })
 }
 
-fn query(name: &str, schema: Value, description: &str) -> Value {
-    json!({"name": name, "in": "query", "required": false, "schema": schema, "description": description})
-}
-
-fn path_param(name: &str, schema: Value, description: &str) -> Value {
-    json!({"name": name, "in": "path", "required": true, "schema": schema, "description": description})
-}
-
-fn problem_response(description: &str) -> Value {
-    json!({
-        "description": description,
-        "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}
-    })
-}
-
-fn json_response(description: &str, schema: Value) -> Value {
-    json!({"description": description, "content": {"application/json": {"schema": schema}}})
-}
-
-fn text_response(description: &str, media: &str) -> Value {
-    json!({"description": description, "content": {media: {"schema": {"type": "string"}}}})
-}
-
-/// A report route (docs/reports.md): its query and the file it returns.
-fn report_operation(
-    kind: ReportKind,
-    parameters: &mut Vec<Value>,
-    responses: &mut Map<String, Value>,
-) -> (String, String) {
-    let required = |name: &str, schema: Value, description: &str| json!({"name": name, "in": "query", "required": true, "schema": schema, "description": description});
-    parameters.push(required(
-        "format",
-        json!({"type": "string", "enum": ["xlsx", "csv", "json"]}),
-        "The file format.",
-    ));
-    let summary = match kind {
-        ReportKind::Settlement => {
-            parameters.push(required(
-                "year",
-                json!({"type": "integer"}),
-                "The fiscal year.",
-            ));
-            parameters.push(query(
-                "unit",
-                json!({"type": "string"}),
-                "Only this budget unit.",
-            ));
-            "Settlement report (quyết toán)"
-        }
-        ReportKind::Periodic => {
-            parameters.push(required(
-                "period",
-                json!({"type": "string", "pattern": "^[0-9]{4}(-H[12])?$"}),
-                "2018-H1, 2018-H2 or 2018.",
-            ));
-            "Six-monthly or annual report on registration and operation"
-        }
-        ReportKind::Plan => "Progress against the plan's targets",
-    };
-    let file = json!({"type": "string", "format": "binary"});
-    responses.insert(
-        "200".into(),
-        json!({
-            "description": "The report file, computed at the latest signed checkpoint (headers x-checkpoint-size, x-checkpoint-root)",
-            "content": {
-                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {"schema": file},
-                "text/csv": {"schema": {"type": "string"}},
-                "application/json": {"schema": {"type": "object"}}
-            }
-        }),
-    );
-    responses.insert(
-        "400".into(),
-        problem_response("A parameter is missing or malformed; nothing computed"),
-    );
-    responses.insert("404".into(), problem_response("No checkpoint signed yet"));
-    (summary.to_string(), "reports".to_string())
-}
-
-fn schema_ref(name: &str) -> Value {
-    json!({"$ref": format!("#/components/schemas/{name}")})
-}
-
 fn operation(route: &Route, components: &BTreeMap<String, Value>) -> Value {
     let mut parameters = Vec::new();
     let mut responses = Map::new();
@@ -347,202 +267,12 @@ fn operation(route: &Route, components: &BTreeMap<String, Value>) -> Value {
                 "projections".to_string(),
             )
         }
-        Endpoint::ProjectionDigests => {
-            let digests = json!({"type": "object", "properties": {
-                "position": {"type": "integer"},
-                "tables": {"type": "array", "items": {"type": "object", "properties": {
-                    "projection": {"type": "string"}, "table": {"type": "string"},
-                    "rows": {"type": "integer"}, "sha256": {"type": "string"}}}}}});
-            responses.insert(
-                "200".into(),
-                json_response("Every live table's digest (docs/projections.md)", digests),
-            );
-            ("Projection digests".to_string(), "projections".to_string())
+        Endpoint::Operation(operation) => {
+            let doc = (operation.doc)();
+            parameters = doc.parameters;
+            responses = doc.responses;
+            (doc.summary, doc.tag)
         }
-        Endpoint::Me => {
-            let me = json!({"type": "object", "properties": {
-                "user": {"type": "string"}, "full_name": {"type": "string"},
-                "role": {"type": "string"}, "agency": {"type": ["string", "null"]}}});
-            responses.insert("200".into(), json_response("The person signed in", me));
-            ("Who am I".to_string(), "people".to_string())
-        }
-        Endpoint::LatestCheckpoint => {
-            responses.insert(
-                "200".into(),
-                text_response(
-                    "The latest signed checkpoint (C2SP signed note)",
-                    "text/plain",
-                ),
-            );
-            responses.insert("404".into(), problem_response("No checkpoint signed yet"));
-            ("Latest checkpoint".to_string(), "ledger".to_string())
-        }
-        Endpoint::SignCheckpoint => {
-            responses.insert(
-                "201".into(),
-                text_response("Signed a new checkpoint", "text/plain"),
-            );
-            responses.insert(
-                "200".into(),
-                text_response("The log has not grown: the latest checkpoint", "text/plain"),
-            );
-            responses.insert(
-                "503".into(),
-                problem_response("The service has no signing key"),
-            );
-            ("Sign a checkpoint".to_string(), "ledger".to_string())
-        }
-        Endpoint::Entries => {
-            parameters.push(query(
-                "from",
-                json!({"type": "integer", "minimum": 0}),
-                "The first position (default 0).",
-            ));
-            parameters.push(query(
-                "limit",
-                json!({"type": "integer", "minimum": 1, "maximum": super::ledger::MAX_ENTRIES}),
-                "How many (default 1000).",
-            ));
-            responses.insert(
-                "200".into(),
-                text_response(
-                    "Entries as JSON lines, byte for byte as stored",
-                    "application/jsonl",
-                ),
-            );
-            ("Entries".to_string(), "ledger".to_string())
-        }
-        Endpoint::Proof => {
-            parameters.push(path_param(
-                "position",
-                json!({"type": "integer", "minimum": 0}),
-                "The entry's position.",
-            ));
-            parameters.push(query(
-                "size",
-                json!({"type": "integer", "minimum": 1}),
-                "A stored checkpoint's tree size (default: the latest).",
-            ));
-            responses.insert(
-                "200".into(),
-                text_response(
-                    "A C2SP tlog-proof; verify with `htx-ledger verify-proof`",
-                    "text/plain",
-                ),
-            );
-            ("Inclusion proof".to_string(), "ledger".to_string())
-        }
-        Endpoint::Consistency => {
-            parameters.push(json!({"name": "from", "in": "query", "required": true, "schema": {"type": "integer", "minimum": 0}}));
-            parameters.push(json!({"name": "to", "in": "query", "required": true, "schema": {"type": "integer", "minimum": 0}}));
-            responses.insert(
-                "200".into(),
-                json_response("RFC 9162 consistency proof", schema_ref("ConsistencyProof")),
-            );
-            ("Consistency proof".to_string(), "ledger".to_string())
-        }
-        Endpoint::Verify => {
-            responses.insert(
-                "200".into(),
-                json_response(
-                    "The verification's result (intact or not)",
-                    schema_ref("Verification"),
-                ),
-            );
-            ("Verify the log".to_string(), "ledger".to_string())
-        }
-        Endpoint::LastVerification => {
-            responses.insert(
-                "200".into(),
-                json_response(
-                    "The last verification the service ran (GET /api/v1/ledger/verify)",
-                    schema_ref("Verification"),
-                ),
-            );
-            responses.insert("404".into(), problem_response("None has run yet"));
-            ("Last verification".to_string(), "ledger".to_string())
-        }
-        Endpoint::CooperativeHistory => {
-            parameters.push(path_param(
-                "id",
-                json!({"type": "string"}),
-                "The cooperative's code (mã HTX).",
-            ));
-            let entry = json!({"type": "object", "properties": {
-                "position": {"type": "integer"}, "sequence": {"type": "integer"},
-                "event_type": {"type": "string"}, "effective_date": {"type": "string", "format": "date"},
-                "recorded_at": {"type": "string"}, "actor": {"type": "object"},
-                "legal_basis": {"type": "array", "items": {"type": "string"}},
-                "documents": {"type": "array", "items": {"type": "string"}},
-                "payload": {"type": "object"}}});
-            let history = json!({"type": "object", "properties": {
-                "code": {"type": "string"}, "entries": {"type": "array", "items": entry}}});
-            responses.insert(
-                "200".into(),
-                json_response("Every entry of the cooperative, in sequence order", history),
-            );
-            responses.insert("404".into(), problem_response("No such cooperative"));
-            (
-                "A cooperative's history".to_string(),
-                "registry".to_string(),
-            )
-        }
-        Endpoint::DashboardPage => {
-            responses.insert(
-                "200".into(),
-                text_response("The dashboard (docs/dashboard.md)", "text/html"),
-            );
-            ("Dashboard".to_string(), "dashboard".to_string())
-        }
-        Endpoint::DashboardAsset => {
-            parameters.push(path_param(
-                "file",
-                json!({"type": "string", "enum": super::dashboard::files().collect::<Vec<_>>()}),
-                "One of the dashboard's files.",
-            ));
-            responses.insert(
-                "200".into(),
-                text_response("The file (script, style or image)", "text/javascript"),
-            );
-            responses.insert("404".into(), problem_response("No such file"));
-            ("Dashboard file".to_string(), "dashboard".to_string())
-        }
-        Endpoint::Healthz => {
-            responses.insert(
-                "200".into(),
-                text_response("The process answers", "text/plain"),
-            );
-            ("Liveness".to_string(), "operations".to_string())
-        }
-        Endpoint::Readyz => {
-            responses.insert(
-                "200".into(),
-                json_response("Ready", schema_ref("Readiness")),
-            );
-            responses.insert(
-                "503".into(),
-                json_response(
-                    "Not ready: the database does not answer or the projector lags",
-                    schema_ref("Readiness"),
-                ),
-            );
-            ("Readiness".to_string(), "operations".to_string())
-        }
-        Endpoint::Metrics => {
-            responses.insert(
-                "200".into(),
-                text_response("Prometheus text format", "text/plain"),
-            );
-            ("Metrics".to_string(), "operations".to_string())
-        }
-        Endpoint::OpenApi => {
-            responses.insert(
-                "200".into(),
-                json_response("This document", json!({"type": "object"})),
-            );
-            ("OpenAPI document".to_string(), "operations".to_string())
-        }
-        Endpoint::Report(kind) => report_operation(kind, &mut parameters, &mut responses),
     };
     let mut operation = Map::new();
     operation.insert("summary".into(), json!(summary));
@@ -584,6 +314,19 @@ fn operation(route: &Route, components: &BTreeMap<String, Value>) -> Value {
     operation.insert("responses".into(), Value::Object(responses));
     Value::Object(operation)
 }
+
+/// `GET /openapi.json`: this document.
+pub const OPENAPI: Operation = Operation {
+    handler: |filter| {
+        axum::routing::on(filter, || async {
+            axum::response::IntoResponse::into_response(axum::Json(document()))
+        })
+    },
+    doc: || {
+        Doc::new("OpenAPI document", "operations")
+            .response("200", json_response("This document", json!({"type": "object"})))
+    },
+};
 
 /// The document served at `/openapi.json`.
 pub fn document() -> Value {

@@ -12,6 +12,7 @@ use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
 use serde::Serialize;
 
 use super::problem::{PROBLEM_JSON, Problem};
+use super::operation::{Doc, Operation, json_response, schema_ref, text_response};
 use super::{AppState, RequestId};
 
 /// The request id header, set on every response.
@@ -229,3 +230,35 @@ pub async fn metrics(State(state): State<Arc<AppState>>) -> Response {
     );
     response
 }
+
+/// Health, readiness and metrics, each with what the OpenAPI document says of it.
+pub const HEALTHZ: Operation = Operation {
+    handler: |filter| axum::routing::on(filter, healthz),
+    doc: || {
+        Doc::new("Liveness", "operations")
+            .response("200", text_response("The process answers", "text/plain"))
+    },
+};
+
+pub const READYZ: Operation = Operation {
+    handler: |filter| axum::routing::on(filter, readyz),
+    doc: || {
+        Doc::new("Readiness", "operations")
+            .response("200", json_response("Ready", schema_ref("Readiness")))
+            .response(
+                "503",
+                json_response(
+                    "Not ready: the database does not answer or the projector lags",
+                    schema_ref("Readiness"),
+                ),
+            )
+    },
+};
+
+pub const METRICS: Operation = Operation {
+    handler: |filter| axum::routing::on(filter, metrics),
+    doc: || {
+        Doc::new("Metrics", "operations")
+            .response("200", text_response("Prometheus text format", "text/plain"))
+    },
+};

@@ -495,3 +495,45 @@ pub async fn read(
     );
     Ok(response)
 }
+
+/// `GET /api/v1/projections/digests`: every live table's digest, with what the OpenAPI document
+/// says of it.
+pub const DIGESTS: super::operation::Operation = super::operation::Operation {
+    handler: |filter| {
+        axum::routing::on(
+            filter,
+            |axum::extract::State(state): axum::extract::State<Arc<super::AppState>>| async move {
+                let (position, digests) = state.live.digests().await?;
+                let tables: Vec<serde_json::Value> = digests
+                    .into_iter()
+                    .map(|d| {
+                        serde_json::json!({
+                            "projection": d.projection,
+                            "table": d.table,
+                            "rows": d.rows,
+                            "sha256": d.sha256,
+                        })
+                    })
+                    .collect();
+                Ok::<_, Problem>(
+                    axum::Json(serde_json::json!({ "position": position, "tables": tables }))
+                        .into_response(),
+                )
+            },
+        )
+    },
+    doc: || {
+        let digests = serde_json::json!({"type": "object", "properties": {
+            "position": {"type": "integer"},
+            "tables": {"type": "array", "items": {"type": "object", "properties": {
+                "projection": {"type": "string"}, "table": {"type": "string"},
+                "rows": {"type": "integer"}, "sha256": {"type": "string"}}}}}});
+        super::operation::Doc::new("Projection digests", "projections").response(
+            "200",
+            super::operation::json_response(
+                "Every live table's digest (docs/projections.md)",
+                digests,
+            ),
+        )
+    },
+};

@@ -5,7 +5,14 @@
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 
+use std::sync::Arc;
+
+use axum::extract::{Query, State};
+use axum::routing::on;
+use serde_json::json;
+
 use super::AppState;
+use super::operation::{Doc, Operation, problem_response, query, required_query};
 use super::problem::Problem;
 use super::routes::ReportKind;
 use reports::{self, AnchorChoice, Format, Period, ReportError, Request, parse_year};
@@ -81,3 +88,89 @@ pub async fn download(
     )
         .into_response())
 }
+
+/// What the OpenAPI document says of a report route: its query and the file it returns.
+fn doc(kind: ReportKind) -> Doc {
+    let mut doc = Doc::new(
+        match kind {
+            ReportKind::Settlement => "Settlement report (quyết toán)",
+            ReportKind::Periodic => "Six-monthly or annual report on registration and operation",
+            ReportKind::Plan => "Progress against the plan's targets",
+        },
+        "reports",
+    )
+    .parameter(required_query(
+        "format",
+        json!({"type": "string", "enum": ["xlsx", "csv", "json"]}),
+        "The file format.",
+    ));
+    match kind {
+        ReportKind::Settlement => {
+            doc = doc
+                .parameter(required_query(
+                    "year",
+                    json!({"type": "integer"}),
+                    "The fiscal year.",
+                ))
+                .parameter(query(
+                    "unit",
+                    json!({"type": "string"}),
+                    "Only this budget unit.",
+                ));
+        }
+        ReportKind::Periodic => {
+            doc = doc.parameter(required_query(
+                "period",
+                json!({"type": "string", "pattern": "^[0-9]{4}(-H[12])?$"}),
+                "2018-H1, 2018-H2 or 2018.",
+            ));
+        }
+        ReportKind::Plan => {}
+    }
+    let file = json!({"type": "string", "format": "binary"});
+    doc.response(
+        "200",
+        json!({
+            "description": "The report file, computed at the latest signed checkpoint (headers x-checkpoint-size, x-checkpoint-root)",
+            "content": {
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {"schema": file},
+                "text/csv": {"schema": {"type": "string"}},
+                "application/json": {"schema": {"type": "object"}}
+            }
+        }),
+    )
+    .response(
+        "400",
+        problem_response("A parameter is missing or malformed; nothing computed"),
+    )
+    .response("404", problem_response("No checkpoint signed yet"))
+}
+
+type Pairs = Query<Vec<(String, String)>>;
+
+pub const SETTLEMENT: Operation = Operation {
+    handler: |filter| {
+        on(filter, |State(state): State<Arc<AppState>>, Query(pairs): Pairs| async move {
+            download(&state, ReportKind::Settlement, &pairs).await
+        })
+    },
+    doc: || doc(ReportKind::Settlement),
+};
+
+pub const PERIODIC: Operation = Operation {
+    handler: |filter| {
+        on(filter, |State(state): State<Arc<AppState>>, Query(pairs): Pairs| async move {
+            download(&state, ReportKind::Periodic, &pairs).await
+        })
+    },
+    doc: || doc(ReportKind::Periodic),
+};
+
+pub const PLAN: Operation = Operation {
+    handler: |filter| {
+        on(filter, |State(state): State<Arc<AppState>>, Query(pairs): Pairs| async move {
+            download(&state, ReportKind::Plan, &pairs).await
+        })
+    },
+    doc: || doc(ReportKind::Plan),
+};

@@ -4,6 +4,9 @@
 use axum::http::Method;
 use domain::ledger::Role;
 pub use programme::AggregateKind;
+
+use super::operation::Operation;
+use super::{auth, dashboard, ledger, openapi, ops, reads, reports};
 use projections::ProjectionSet;
 use store::TableShape;
 
@@ -155,35 +158,34 @@ pub fn projection_readers(projection: &str) -> &'static [Role] {
 }
 
 /// What a route does, for the router and the OpenAPI document.
-#[derive(Debug, Clone, Copy)]
+#[derive(Clone, Copy)]
 pub enum Endpoint {
+    /// One action of an aggregate (generated: one per action of the domain).
     Command(&'static CommandSpec),
-    /// A projection table's rows.
+    /// A projection table's rows (generated: one per table).
     Projection {
         projection: &'static str,
         shape: &'static TableShape,
     },
-    ProjectionDigests,
-    Me,
-    LatestCheckpoint,
-    SignCheckpoint,
-    Entries,
-    Proof,
-    Consistency,
-    Verify,
-    /// The last verification's result, as `Verify` left it.
-    LastVerification,
-    /// A cooperative's entries, from the log.
-    CooperativeHistory,
-    /// The dashboard's page (`/`) and its files (`/assets/{file}`): docs/dashboard.md.
-    DashboardPage,
-    DashboardAsset,
-    Healthz,
-    Readyz,
-    Metrics,
-    OpenApi,
-    /// A report file computed at the latest checkpoint (docs/reports.md).
-    Report(ReportKind),
+    /// Any other route: its handler and its description, declared together in the module
+    /// that serves it.
+    Operation(&'static Operation),
+}
+
+impl std::fmt::Debug for Endpoint {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Endpoint::Command(spec) => f.debug_tuple("Command").field(spec).finish(),
+            Endpoint::Projection { projection, shape } => f
+                .debug_struct("Projection")
+                .field("projection", projection)
+                .field("table", &shape.name)
+                .finish(),
+            Endpoint::Operation(operation) => {
+                f.debug_tuple("Operation").field(&(operation.doc)().summary).finish()
+            }
+        }
+    }
 }
 
 /// The reports of issue 8.
@@ -218,89 +220,89 @@ fn route(method: Method, path: &str, roles: &'static [Role], endpoint: Endpoint)
 /// Every route of the service.
 pub fn all() -> Vec<Route> {
     let mut routes = vec![
-        route(Method::GET, "/healthz", PUBLIC, Endpoint::Healthz),
-        route(Method::GET, "/readyz", PUBLIC, Endpoint::Readyz),
-        route(Method::GET, "/metrics", PUBLIC, Endpoint::Metrics),
-        route(Method::GET, "/openapi.json", PUBLIC, Endpoint::OpenApi),
-        route(Method::GET, "/api/v1/me", EVERYONE, Endpoint::Me),
+        route(Method::GET, "/healthz", PUBLIC, Endpoint::Operation(&ops::HEALTHZ)),
+        route(Method::GET, "/readyz", PUBLIC, Endpoint::Operation(&ops::READYZ)),
+        route(Method::GET, "/metrics", PUBLIC, Endpoint::Operation(&ops::METRICS)),
+        route(Method::GET, "/openapi.json", PUBLIC, Endpoint::Operation(&openapi::OPENAPI)),
+        route(Method::GET, "/api/v1/me", EVERYONE, Endpoint::Operation(&auth::ME)),
         route(
             Method::GET,
             "/api/v1/ledger/checkpoint",
             EVERYONE,
-            Endpoint::LatestCheckpoint,
+            Endpoint::Operation(&ledger::LATEST_CHECKPOINT),
         ),
         route(
             Method::POST,
             "/api/v1/ledger/checkpoint",
             &[Admin],
-            Endpoint::SignCheckpoint,
+            Endpoint::Operation(&ledger::SIGN_CHECKPOINT),
         ),
         route(
             Method::GET,
             "/api/v1/ledger/entries",
             &[Auditor, Inspector],
-            Endpoint::Entries,
+            Endpoint::Operation(&ledger::ENTRIES),
         ),
         route(
             Method::GET,
             "/api/v1/ledger/proof/{position}",
             &[Auditor, Inspector],
-            Endpoint::Proof,
+            Endpoint::Operation(&ledger::PROOF),
         ),
         route(
             Method::GET,
             "/api/v1/ledger/consistency",
             &[Auditor, Inspector],
-            Endpoint::Consistency,
+            Endpoint::Operation(&ledger::CONSISTENCY),
         ),
         route(
             Method::GET,
             "/api/v1/ledger/verify",
             &[Auditor],
-            Endpoint::Verify,
+            Endpoint::Operation(&ledger::VERIFY),
         ),
         route(
             Method::GET,
             "/api/v1/projections/digests",
             &[Finance, Auditor, Inspector, Dashboard],
-            Endpoint::ProjectionDigests,
+            Endpoint::Operation(&reads::DIGESTS),
         ),
         route(
             Method::GET,
             "/api/v1/reports/settlement",
             SETTLEMENT_REPORT_READERS,
-            Endpoint::Report(ReportKind::Settlement),
+            Endpoint::Operation(&reports::SETTLEMENT),
         ),
         route(
             Method::GET,
             "/api/v1/reports/periodic",
             projection_readers("registry"),
-            Endpoint::Report(ReportKind::Periodic),
+            Endpoint::Operation(&reports::PERIODIC),
         ),
         route(
             Method::GET,
             "/api/v1/reports/plan",
             projection_readers("plan_progress"),
-            Endpoint::Report(ReportKind::Plan),
+            Endpoint::Operation(&reports::PLAN),
         ),
         route(
             Method::GET,
             "/api/v1/ledger/verification",
             EVERYONE,
-            Endpoint::LastVerification,
+            Endpoint::Operation(&ledger::LAST_VERIFICATION),
         ),
         route(
             Method::GET,
             "/api/v1/cooperatives/{id}/history",
             projection_readers("registry"),
-            Endpoint::CooperativeHistory,
+            Endpoint::Operation(&ledger::COOPERATIVE_HISTORY),
         ),
-        route(Method::GET, "/", PUBLIC, Endpoint::DashboardPage),
+        route(Method::GET, "/", PUBLIC, Endpoint::Operation(&dashboard::PAGE)),
         route(
             Method::GET,
             "/assets/{file}",
             PUBLIC,
-            Endpoint::DashboardAsset,
+            Endpoint::Operation(&dashboard::ASSET),
         ),
     ];
     for projection in ProjectionSet::new().projections() {

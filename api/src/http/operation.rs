@@ -1,0 +1,83 @@
+//! A route's behaviour, declared in one place: its handler and what the OpenAPI document says
+//! of it, side by side in the module that serves it (`ledger::PROOF`, `ops::READYZ`, …). The
+//! route table (`routes::all`) names the method, the path, the roles and the [`Operation`];
+//! the router and the document are both built from that table. Command routes and projection
+//! reads are generated from the domain's actions and the projections' tables instead.
+
+use std::sync::Arc;
+
+use axum::routing::{MethodFilter, MethodRouter};
+use serde_json::{Map, Value, json};
+
+use super::AppState;
+
+/// What the document says of one operation: summary, tag, parameters, responses (the roles'
+/// 401 and 403, and 400, are added for every route).
+pub struct Doc {
+    pub summary: String,
+    pub tag: String,
+    pub parameters: Vec<Value>,
+    pub responses: Map<String, Value>,
+}
+
+impl Doc {
+    pub fn new(summary: &str, tag: &str) -> Doc {
+        Doc {
+            summary: summary.to_string(),
+            tag: tag.to_string(),
+            parameters: Vec::new(),
+            responses: Map::new(),
+        }
+    }
+
+    pub fn parameter(mut self, parameter: Value) -> Doc {
+        self.parameters.push(parameter);
+        self
+    }
+
+    pub fn response(mut self, status: &str, response: Value) -> Doc {
+        self.responses.insert(status.to_string(), response);
+        self
+    }
+}
+
+/// One route's handler and description.
+pub struct Operation {
+    /// The handler, for the route's method.
+    pub handler: fn(MethodFilter) -> MethodRouter<Arc<AppState>>,
+    /// What the OpenAPI document says of it.
+    pub doc: fn() -> Doc,
+}
+
+/// An optional query parameter.
+pub fn query(name: &str, schema: Value, description: &str) -> Value {
+    json!({"name": name, "in": "query", "required": false, "schema": schema, "description": description})
+}
+
+/// A required query parameter.
+pub fn required_query(name: &str, schema: Value, description: &str) -> Value {
+    json!({"name": name, "in": "query", "required": true, "schema": schema, "description": description})
+}
+
+pub fn path_param(name: &str, schema: Value, description: &str) -> Value {
+    json!({"name": name, "in": "path", "required": true, "schema": schema, "description": description})
+}
+
+pub fn problem_response(description: &str) -> Value {
+    json!({
+        "description": description,
+        "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}
+    })
+}
+
+pub fn json_response(description: &str, schema: Value) -> Value {
+    json!({"description": description, "content": {"application/json": {"schema": schema}}})
+}
+
+pub fn text_response(description: &str, media: &str) -> Value {
+    json!({"description": description, "content": {media: {"schema": {"type": "string"}}}})
+}
+
+pub fn schema_ref(name: &str) -> Value {
+    json!({"$ref": format!("#/components/schemas/{name}")})
+}
