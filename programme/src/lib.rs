@@ -44,12 +44,24 @@ impl ServicesOf for () {
     fn of(_: &Services) -> Self {}
 }
 
+/// With the feature `openapi`, every action has a `utoipa::ToSchema` (the HTTP service's
+/// OpenAPI document reads the actions' schemas through [`AggregateKind::visit`]).
+#[cfg(feature = "openapi")]
+pub trait ActionSchema: utoipa::ToSchema {}
+#[cfg(feature = "openapi")]
+impl<T: utoipa::ToSchema> ActionSchema for T {}
+/// Without the feature `openapi`, nothing is asked of an action.
+#[cfg(not(feature = "openapi"))]
+pub trait ActionSchema {}
+#[cfg(not(feature = "openapi"))]
+impl<T> ActionSchema for T {}
+
 /// What an aggregate type of the programme is: one the command side can address and run, whose
 /// commands are `Command<Self::Action>` and whose refusals are `Refused<Self::Reason>`. Code
 /// generic over aggregates (the HTTP service's one command handler) reads the action and names
 /// the refusal's rule through it. Implemented by [`aggregates!`] for every declared type.
 pub trait Declared: Addressed + Clone + 'static {
-    type Action: DeserializeOwned + Clone + Send + Sync + 'static;
+    type Action: DeserializeOwned + Clone + Send + Sync + ActionSchema + 'static;
     type Reason: RuleError;
 
     /// A command of this aggregate (the identity: `Self::Command` is `Command<Self::Action>`).
@@ -164,6 +176,14 @@ pub trait OnAggregate {
         A::Command: Clone + Send + Sync;
 }
 
+/// Something to do with an aggregate type, whichever it is, without its commands: given to
+/// [`AggregateKind::visit`].
+pub trait OnAggregateType {
+    type Output;
+
+    fn on<A: Declared>(self, kind: AggregateKind) -> Self::Output;
+}
+
 /// Declares every aggregate type of the programme, once: `Kind => field: DomainType,
 /// "collection", "what the id is";`.
 macro_rules! aggregates {
@@ -196,6 +216,13 @@ macro_rules! aggregates {
             pub fn id_description(self) -> &'static str {
                 match self {
                     $( AggregateKind::$kind => $id, )+
+                }
+            }
+
+            /// Runs `visitor` on the aggregate type of this kind.
+            pub fn visit<V: OnAggregateType>(self, visitor: V) -> V::Output {
+                match self {
+                    $( AggregateKind::$kind => visitor.on::<$aggregate>(self), )+
                 }
             }
 

@@ -1,5 +1,6 @@
 //! Integration tests: one binary, modules only.
 
+mod architecture;
 mod dashboard;
 mod demo;
 mod golden;

@@ -260,7 +260,9 @@ pub const ME: super::operation::Operation = super::operation::Operation {
         let me = serde_json::json!({"type": "object", "properties": {
             "user": {"type": "string"}, "full_name": {"type": "string"},
             "role": {"type": "string"}, "agency": {"type": ["string", "null"]}}});
-        super::operation::Doc::new("Who am I", "people")
-            .response("200", super::operation::json_response("The person signed in", me))
+        super::operation::Doc::new("Who am I", "people").response(
+            "200",
+            super::operation::json_response("The person signed in", me),
+        )
     },
 };

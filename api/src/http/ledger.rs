@@ -434,7 +434,10 @@ mod operations {
         },
         doc: || {
             Doc::new("Sign a checkpoint", "ledger")
-                .response("201", text_response("Signed a new checkpoint", "text/plain"))
+                .response(
+                    "201",
+                    text_response("Signed a new checkpoint", "text/plain"),
+                )
                 .response(
                     "200",
                     text_response("The log has not grown: the latest checkpoint", "text/plain"),

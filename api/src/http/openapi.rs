@@ -4,23 +4,18 @@
 
 use std::collections::BTreeMap;
 
-use domain::cooperative::CooperativeAction;
-use domain::funding::{BudgetLineAction, SettlementAction, SupportCaseAction, TrainingClassAction};
-use domain::people::PersonAction;
-use domain::reference::{
-    AdministrativeUnitAction, LegalDocumentAction, RegionMappingAction, SupportRuleSetAction,
-};
+use programme::{Declared, OnAggregateType};
 use serde_json::{Map, Value, json};
 use store::{ColumnKind, TableShape};
 use utoipa::ToSchema;
 
 use super::commands::{CommandAccepted, WrittenEntry};
 use super::ledger::{ConsistencyProof, Verification};
-use super::ops::Readiness;
-use super::problem::Problem;
 use super::operation::{
     Doc, Operation, json_response, path_param, problem_response, query, schema_ref,
 };
+use super::ops::Readiness;
+use super::problem::Problem;
 use super::routes::{self, AggregateKind, CommandSpec, Endpoint, Route};
 
 /// Collects `T`'s schema and every schema it references into `components`.
@@ -37,20 +32,28 @@ fn to_json<S: serde::Serialize>(schema: S) -> Value {
     serde_json::to_value(schema).unwrap_or(Value::Null)
 }
 
+/// The name of the schema of `kind`'s actions.
 fn action_schema_name(kind: AggregateKind) -> String {
-    match kind {
-        AggregateKind::Cooperative => CooperativeAction::name(),
-        AggregateKind::SupportCase => SupportCaseAction::name(),
-        AggregateKind::TrainingClass => TrainingClassAction::name(),
-        AggregateKind::BudgetLine => BudgetLineAction::name(),
-        AggregateKind::Settlement => SettlementAction::name(),
-        AggregateKind::AdministrativeUnit => AdministrativeUnitAction::name(),
-        AggregateKind::RegionMapping => RegionMappingAction::name(),
-        AggregateKind::LegalDocument => LegalDocumentAction::name(),
-        AggregateKind::SupportRuleSet => SupportRuleSetAction::name(),
-        AggregateKind::Person => PersonAction::name(),
+    struct Name;
+    impl OnAggregateType for Name {
+        type Output = String;
+        fn on<A: Declared>(self, _: AggregateKind) -> String {
+            <A::Action as ToSchema>::name().into_owned()
+        }
     }
-    .into_owned()
+    kind.visit(Name)
+}
+
+/// Collects the schemas of `kind`'s actions into `components`.
+fn collect_actions(kind: AggregateKind, components: &mut BTreeMap<String, Value>) {
+    struct Collect<'a>(&'a mut BTreeMap<String, Value>);
+    impl OnAggregateType for Collect<'_> {
+        type Output = ();
+        fn on<A: Declared>(self, _: AggregateKind) {
+            collect::<A::Action>(self.0);
+        }
+    }
+    kind.visit(Collect(components));
 }
 
 /// The fields of one variant of an externally tagged action enum's schema: the object under
@@ -323,24 +326,19 @@ pub const OPENAPI: Operation = Operation {
         })
     },
     doc: || {
-        Doc::new("OpenAPI document", "operations")
-            .response("200", json_response("This document", json!({"type": "object"})))
+        Doc::new("OpenAPI document", "operations").response(
+            "200",
+            json_response("This document", json!({"type": "object"})),
+        )
     },
 };
 
 /// The document served at `/openapi.json`.
 pub fn document() -> Value {
     let mut components = BTreeMap::new();
-    collect::<CooperativeAction>(&mut components);
-    collect::<SupportCaseAction>(&mut components);
-    collect::<TrainingClassAction>(&mut components);
-    collect::<BudgetLineAction>(&mut components);
-    collect::<SettlementAction>(&mut components);
-    collect::<AdministrativeUnitAction>(&mut components);
-    collect::<RegionMappingAction>(&mut components);
-    collect::<LegalDocumentAction>(&mut components);
-    collect::<SupportRuleSetAction>(&mut components);
-    collect::<PersonAction>(&mut components);
+    for kind in AggregateKind::ALL {
+        collect_actions(*kind, &mut components);
+    }
     collect::<Problem>(&mut components);
     collect::<CommandAccepted>(&mut components);
     collect::<WrittenEntry>(&mut components);

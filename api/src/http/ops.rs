@@ -11,8 +11,8 @@ use axum::response::{IntoResponse, Response};
 use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
 use serde::Serialize;
 
-use super::problem::{PROBLEM_JSON, Problem};
 use super::operation::{Doc, Operation, json_response, schema_ref, text_response};
+use super::problem::{PROBLEM_JSON, Problem};
 use super::{AppState, RequestId};
 
 /// The request id header, set on every response.

@@ -150,27 +150,36 @@ type Pairs = Query<Vec<(String, String)>>;
 
 pub const SETTLEMENT: Operation = Operation {
     handler: |filter| {
-        on(filter, |State(state): State<Arc<AppState>>, Query(pairs): Pairs| async move {
-            download(&state, ReportKind::Settlement, &pairs).await
-        })
+        on(
+            filter,
+            |State(state): State<Arc<AppState>>, Query(pairs): Pairs| async move {
+                download(&state, ReportKind::Settlement, &pairs).await
+            },
+        )
     },
     doc: || doc(ReportKind::Settlement),
 };
 
 pub const PERIODIC: Operation = Operation {
     handler: |filter| {
-        on(filter, |State(state): State<Arc<AppState>>, Query(pairs): Pairs| async move {
-            download(&state, ReportKind::Periodic, &pairs).await
-        })
+        on(
+            filter,
+            |State(state): State<Arc<AppState>>, Query(pairs): Pairs| async move {
+                download(&state, ReportKind::Periodic, &pairs).await
+            },
+        )
     },
     doc: || doc(ReportKind::Periodic),
 };
 
 pub const PLAN: Operation = Operation {
     handler: |filter| {
-        on(filter, |State(state): State<Arc<AppState>>, Query(pairs): Pairs| async move {
-            download(&state, ReportKind::Plan, &pairs).await
-        })
+        on(
+            filter,
+            |State(state): State<Arc<AppState>>, Query(pairs): Pairs| async move {
+                download(&state, ReportKind::Plan, &pairs).await
+            },
+        )
     },
     doc: || doc(ReportKind::Plan),
 };

@@ -181,9 +181,10 @@ impl std::fmt::Debug for Endpoint {
                 .field("projection", projection)
                 .field("table", &shape.name)
                 .finish(),
-            Endpoint::Operation(operation) => {
-                f.debug_tuple("Operation").field(&(operation.doc)().summary).finish()
-            }
+            Endpoint::Operation(operation) => f
+                .debug_tuple("Operation")
+                .field(&(operation.doc)().summary)
+                .finish(),
         }
     }
 }
@@ -220,11 +221,36 @@ fn route(method: Method, path: &str, roles: &'static [Role], endpoint: Endpoint)
 /// Every route of the service.
 pub fn all() -> Vec<Route> {
     let mut routes = vec![
-        route(Method::GET, "/healthz", PUBLIC, Endpoint::Operation(&ops::HEALTHZ)),
-        route(Method::GET, "/readyz", PUBLIC, Endpoint::Operation(&ops::READYZ)),
-        route(Method::GET, "/metrics", PUBLIC, Endpoint::Operation(&ops::METRICS)),
-        route(Method::GET, "/openapi.json", PUBLIC, Endpoint::Operation(&openapi::OPENAPI)),
-        route(Method::GET, "/api/v1/me", EVERYONE, Endpoint::Operation(&auth::ME)),
+        route(
+            Method::GET,
+            "/healthz",
+            PUBLIC,
+            Endpoint::Operation(&ops::HEALTHZ),
+        ),
+        route(
+            Method::GET,
+            "/readyz",
+            PUBLIC,
+            Endpoint::Operation(&ops::READYZ),
+        ),
+        route(
+            Method::GET,
+            "/metrics",
+            PUBLIC,
+            Endpoint::Operation(&ops::METRICS),
+        ),
+        route(
+            Method::GET,
+            "/openapi.json",
+            PUBLIC,
+            Endpoint::Operation(&openapi::OPENAPI),
+        ),
+        route(
+            Method::GET,
+            "/api/v1/me",
+            EVERYONE,
+            Endpoint::Operation(&auth::ME),
+        ),
         route(
             Method::GET,
             "/api/v1/ledger/checkpoint",
@@ -297,7 +323,12 @@ pub fn all() -> Vec<Route> {
             projection_readers("registry"),
             Endpoint::Operation(&ledger::COOPERATIVE_HISTORY),
         ),
-        route(Method::GET, "/", PUBLIC, Endpoint::Operation(&dashboard::PAGE)),
+        route(
+            Method::GET,
+            "/",
+            PUBLIC,
+            Endpoint::Operation(&dashboard::PAGE),
+        ),
         route(
             Method::GET,
             "/assets/{file}",
