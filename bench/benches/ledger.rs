@@ -154,6 +154,7 @@ async fn aggregate_cost_ours(ledger: &Ledger, commands: u64) -> (f64, f64, Durat
                     domain::ledger::EventMetadata::from_map(&metadata(0)).unwrap(),
                 )
                 .unwrap(),
+                remember: None,
             };
             ledger.appender().append(request).await.unwrap();
         }

@@ -108,6 +108,7 @@ fn request(n: u64) -> AppendRequest {
         expected_sequence: 0,
         events: history(n),
         metadata: serde_json::to_value(metadata).unwrap(),
+        remember: None,
     }
 }
 

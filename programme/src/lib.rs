@@ -24,7 +24,9 @@ use domain::ledger::EventMetadata;
 use domain::rules::{Refusal, Refused, RuleError};
 use domain::services::Services;
 use serde::de::DeserializeOwned;
-use store::{Ledger, LedgerLookups, LedgerStore, ProgrammeStores, Written, to_aggregate_error};
+use store::{
+    Ledger, LedgerLookups, LedgerStore, ProgrammeStores, Remember, Written, to_aggregate_error,
+};
 
 /// How often a command is retried when its aggregate moved on between load and append.
 pub const CONFLICT_RETRIES: usize = 5;
@@ -101,10 +103,29 @@ where
         command: A::Command,
         metadata: &EventMetadata,
     ) -> Result<Vec<Written>, AggregateError<A::Error>> {
+        self.execute_remembered(id, command, metadata, None).await
+    }
+
+    /// As [`Commands::execute`], remembering a response under an idempotency key in the same
+    /// write as the entries, when the command succeeds ([`Remember`]; a refusal or a conflict
+    /// remembers nothing).
+    ///
+    /// # Errors
+    /// As [`execute`].
+    pub async fn execute_remembered(
+        &self,
+        id: &str,
+        command: A::Command,
+        metadata: &EventMetadata,
+        remember: Option<Remember>,
+    ) -> Result<Vec<Written>, AggregateError<A::Error>> {
         A::check_address(id, &command).map_err(AggregateError::UserError)?;
         let mut attempt = 0;
         loop {
-            match self.decide_and_append(id, command.clone(), metadata).await {
+            let attempted = self
+                .decide_and_append(id, command.clone(), metadata, remember.clone())
+                .await;
+            match attempted {
                 Err(AggregateError::AggregateConflict) if attempt < CONFLICT_RETRIES => {
                     attempt += 1;
                 }
@@ -120,6 +141,7 @@ where
         id: &str,
         command: A::Command,
         metadata: &EventMetadata,
+        remember: Option<Remember>,
     ) -> Result<Vec<Written>, AggregateError<A::Error>> {
         let mut context = self.store.load_aggregate(id).await?;
         let sink = EventSink::default();
@@ -130,7 +152,7 @@ where
             .map_err(AggregateError::UserError)?;
         let events = sink.collect().await;
         self.store
-            .append(&events, context, metadata)
+            .append_remembering(&events, context, metadata, remember)
             .await
             .map_err(to_aggregate_error)
     }

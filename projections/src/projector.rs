@@ -10,8 +10,8 @@ use std::sync::Arc;
 use futures::TryStreamExt;
 use futures::stream::BoxStream;
 use store::{
-    Database, ProjectionSnapshot, StoreError, TableShape, WriteTx, read_head, stream_entries,
-    stream_entries_of_type,
+    Database, LogFilter, ProjectionSnapshot, StoreError, TableShape, WriteTx, read_entries,
+    read_head,
 };
 use tokio::sync::mpsc;
 
@@ -81,7 +81,8 @@ impl Projector {
         let refold = {
             let db = db.clone();
             tokio::spawn(async move {
-                let cooperatives = stream_entries_of_type(&db, "cooperative", position);
+                let cooperatives =
+                    read_entries(&db, LogFilter::of_type("cooperative").below(position));
                 fold_rows(cooperatives, Shared::default(), Shared::apply, |_| {}).await
             })
         };
@@ -131,7 +132,7 @@ impl Projector {
         let until = head.min(self.position.saturating_add(limit));
         let start = self.position;
         let db = self.db.clone();
-        let mut rows = stream_entries(&db, self.position);
+        let mut rows = read_entries(&db, LogFilter::from(self.position));
         let mut pending = 0usize;
         while self.position < until {
             let Some((_, bytes)) = rows.try_next().await? else {
@@ -210,7 +211,7 @@ pub async fn replay(
         }
     };
     // Entries appended meanwhile are left for the next catch-up.
-    let rows = stream_entries(db, 0)
+    let rows = read_entries(db, LogFilter::from(0))
         .try_take_while(move |(position, _)| std::future::ready(Ok(*position < head)));
     let mut set = fold_rows(Box::pin(rows), set, fold, progress).await?;
     set.settle();

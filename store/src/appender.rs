@@ -17,8 +17,9 @@ use crate::clock::Clock;
 use crate::database::Database;
 use crate::directory::Directory;
 use crate::error::StoreError;
-use crate::sql::tree as tree_sql;
-use crate::sql::{self, Head, NewRow, WriteTx};
+use crate::sql::rows::{Head, NewRow, NodeRow};
+use crate::sql::service::{self, IdempotencyRecord, RememberedResponse};
+use crate::sql::write::{self, AppendConnection, AppendWrite, WriteTx};
 use crate::tree;
 
 /// How many waiting appends go into one transaction at most.
@@ -43,6 +44,70 @@ pub struct AppendRequest {
     pub expected_sequence: u64,
     pub events: Vec<NewEvent>,
     pub metadata: serde_json::Value,
+    /// A response to remember under an idempotency key with the entries, if any.
+    pub remember: Option<Remember>,
+}
+
+/// A response to remember under an idempotency key (`api_idempotency`), made from the
+/// entries of the append it answers and written in the same statement or transaction as
+/// they are: both or neither. An append refused as a conflict remembers nothing; a key
+/// already remembered keeps its first response.
+#[derive(Clone)]
+pub struct Remember {
+    pub user_id: String,
+    pub key: String,
+    /// Lowercase hex SHA-256 of what was asked.
+    pub request_sha256: String,
+    /// Makes the response (HTTP status, body) from the entries written. It may be called
+    /// more than once (each write attempt of the appender), so it must depend on them alone.
+    pub respond: Respond,
+}
+
+/// Makes a remembered response (HTTP status, body) from the entries an append wrote.
+pub type Respond = Arc<dyn Fn(&[Written]) -> (u16, String) + Send + Sync>;
+
+impl std::fmt::Debug for Remember {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Remember")
+            .field("user_id", &self.user_id)
+            .field("key", &self.key)
+            .field("request_sha256", &self.request_sha256)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Remember {
+    /// The row to write once the entries of `request` landed at `appended`.
+    fn record(&self, request: &Prepared, appended: &[Appended]) -> IdempotencyRecord {
+        let written: Vec<Written> = appended
+            .iter()
+            .zip(&request.events)
+            .map(|(at, event)| Written {
+                aggregate_id: request.aggregate_id.clone(),
+                event_type: event.event_type.clone(),
+                at: at.clone(),
+            })
+            .collect();
+        let (status, response) = (self.respond)(&written);
+        IdempotencyRecord {
+            user_id: self.user_id.clone(),
+            key: self.key.clone(),
+            remembered: RememberedResponse {
+                request_sha256: self.request_sha256.clone(),
+                status,
+                response,
+            },
+        }
+    }
+}
+
+/// One entry a command wrote: where it landed (position, sequence, leaf hash, ledger time), as
+/// the append answered.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Written {
+    pub aggregate_id: String,
+    pub event_type: String,
+    pub at: Appended,
 }
 
 /// Where one appended event landed.
@@ -64,6 +129,7 @@ struct Prepared {
     expected_sequence: u64,
     events: Vec<PreparedEvent>,
     metadata: Vec<u8>,
+    remember: Option<Remember>,
 }
 
 struct PreparedEvent {
@@ -94,6 +160,7 @@ impl Prepared {
             aggregate_type: request.aggregate_type,
             aggregate_id: request.aggregate_id,
             expected_sequence: request.expected_sequence,
+            remember: request.remember,
         })
     }
 }
@@ -117,7 +184,7 @@ impl Appender {
         tree: TreeUpkeep,
     ) -> Appender {
         let mut memory = Memory {
-            connection: sql::AppendConnection::default(),
+            connection: AppendConnection::default(),
             head: None,
             frontier: None,
             directory,
@@ -162,7 +229,7 @@ impl Appender {
 /// head: any other writer moves it, and then the directory is forgotten.
 struct Memory {
     /// The connection the one-statement writes go through.
-    connection: sql::AppendConnection,
+    connection: AppendConnection,
     head: Option<Head>,
     /// The right edge of the Merkle tree at `head`; `Some` exactly when `head` is.
     frontier: Option<Frontier>,
@@ -190,7 +257,7 @@ impl Memory {
         }
     }
 
-    fn grow(&self, frontier: &mut Frontier, rows: &[NewRow]) -> Vec<tree_sql::NodeRow> {
+    fn grow(&self, frontier: &mut Frontier, rows: &[NewRow]) -> Vec<NodeRow> {
         match self.tree {
             TreeUpkeep::Maintain => tree::grow(frontier, rows),
             #[cfg(feature = "testing")]
@@ -307,11 +374,19 @@ async fn append_batch(
         }
         let plan = chain_batch(head, &mut sequences, batch.iter().map(|(r, _)| r), &times)?;
         if plan.rows.is_empty() {
+            // Nothing to chain: only what commands that changed nothing answered.
+            service::insert_records(db, &plan.records).await?;
             return Ok(plan.results);
         }
         let mut grown = frontier.clone();
         let nodes = memory.grow(&mut grown, &plan.rows);
-        if sql::append_unlocked(db, &mut memory.connection, &plan.rows, &nodes, plan.head).await? {
+        let written = AppendWrite {
+            rows: &plan.rows,
+            nodes: &nodes,
+            head: plan.head,
+            records: &plan.records,
+        };
+        if write::append_unlocked(db, &mut memory.connection, written).await? {
             memory.head = Some(plan.head);
             memory.frontier = Some(grown);
             memory.directory.extend(sequences);
@@ -362,6 +437,7 @@ async fn append_locked(
         tx.insert_nodes(&nodes, false).await?;
         tx.set_head(plan.head).await?;
     }
+    tx.remember(&plan.records).await?;
     tx.commit().await?;
     memory.head = Some(plan.head);
     memory.frontier = Some(frontier);
@@ -373,10 +449,13 @@ struct Chained {
     rows: Vec<NewRow>,
     head: Head,
     results: Vec<Result<Vec<Appended>, StoreError>>,
+    /// The responses to remember, of the requests not refused.
+    records: Vec<IdempotencyRecord>,
 }
 
 /// Chains a batch onto `head`: checks each request's expected sequence against `sequences`
-/// (advancing them), and builds the rows with positions, entries and leaf hashes.
+/// (advancing them), and builds the rows with positions, entries and leaf hashes, and the
+/// responses to remember of the requests it accepts.
 fn chain_batch<'a>(
     mut head: Head,
     sequences: &mut HashMap<(String, String), u64>,
@@ -385,6 +464,7 @@ fn chain_batch<'a>(
 ) -> Result<Chained, StoreError> {
     let mut rows = Vec::new();
     let mut results = Vec::new();
+    let mut records = Vec::new();
     for (request, recorded_at) in requests.zip(times.iter().copied()) {
         let key = (request.aggregate_type.clone(), request.aggregate_id.clone());
         let last = sequences.get(&key).copied().unwrap_or(0);
@@ -430,11 +510,15 @@ fn chain_batch<'a>(
             };
         }
         sequences.insert(key, last + request.events.len() as u64);
+        if let Some(remember) = &request.remember {
+            records.push(remember.record(request, &appended));
+        }
         results.push(Ok(appended));
     }
     Ok(Chained {
         rows,
         head,
         results,
+        records,
     })
 }

@@ -25,7 +25,10 @@ use crate::error::StoreError;
 use crate::keys::KeyRing;
 use crate::sql::checkpoints::{self, StoredCheckpoint};
 pub use crate::sql::checkpoints::{all, at_size, latest};
-use crate::sql::{self, WriteTx};
+use crate::sql::log::{read_head, stream_log};
+use crate::sql::statement::to_u64;
+use crate::sql::tree::read_subtrees;
+use crate::sql::write::WriteTx;
 use crate::tree;
 
 #[derive(Debug, thiserror::Error)]
@@ -77,7 +80,7 @@ pub async fn create(
     clock: &dyn Clock,
 ) -> Result<Signed, CheckpointError> {
     let origin = keys.origin().ok_or(CheckpointError::NoSigningKey)?;
-    let head = sql::read_head(db).await?;
+    let head = read_head(db).await?;
     let latest = checkpoints::latest(db).await?;
     let (mut frontier, previous) =
         match &latest {
@@ -115,7 +118,7 @@ pub async fn create(
             new: false,
         });
     }
-    let mut entries = sql::stream_log(db, frontier.size());
+    let mut entries = stream_log(db, frontier.size());
     while frontier.size() < head.size {
         let Some(row) = entries.try_next().await? else {
             return Err(CheckpointError::LogShorter {
@@ -126,7 +129,7 @@ pub async fn create(
         let position = frontier.size();
         let computed = LeafHash::of_entry(&row.bytes);
         let stored_matches = LeafHash::from_slice(&row.leaf_hash).is_ok_and(|s| s.ct_eq(&computed));
-        if row.position != position as i64 || !stored_matches {
+        if to_u64(row.position, "position").ok() != Some(position) || !stored_matches {
             return Err(CheckpointError::EntryAltered { position });
         }
         frontier.push(tree::leaf(&computed), |_, _| {});
@@ -172,7 +175,7 @@ pub async fn create(
 
 async fn stored_frontier(db: &Database, size: u64) -> Result<Frontier, CheckpointError> {
     let wanted = Frontier::subtrees_for(size);
-    let found = sql::tree::read_subtrees(db, &wanted).await?;
+    let found = read_subtrees(db, &wanted).await?;
     let hashes: Option<Vec<Hash>> = wanted.iter().map(|s| found.get(s).copied()).collect();
     let hashes = hashes.ok_or(CheckpointError::Inconsistent { size })?;
     Frontier::restore(size, hashes).map_err(|_| CheckpointError::Inconsistent { size })
@@ -200,7 +203,7 @@ pub fn spawn_checkpointer(
         let mut last_signed = tokio::time::Instant::now();
         loop {
             tokio::time::sleep(tick).await;
-            let due = match (sql::read_head(&db).await, checkpoints::latest(&db).await) {
+            let due = match (read_head(&db).await, checkpoints::latest(&db).await) {
                 (Ok(head), Ok(latest)) => {
                     let signed = latest.map_or(0, |c| c.size);
                     let grown = head.size.saturating_sub(signed);

@@ -1,6 +1,12 @@
-//! Choosing and opening the database: `sqlite://PATH` (the default) or `postgres://…`.
+//! Choosing and connecting to the database: `sqlite://PATH` (the default) or `postgres://…`.
+//!
+//! [`Database::open`] (migrate, connect, and build any missing tree node) is defined beside
+//! the tree, in `crate::tree`, so that this module depends on nothing of the store but its
+//! errors.
 
 use std::str::FromStr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
@@ -18,28 +24,62 @@ pub const APP_ROLE: &str = "htx_ledger_app";
 static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("../migrations/postgres");
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("../migrations/sqlite");
 
+/// The database: a connection pool to one of the two backends, and the count of the
+/// statements sent through it. Clones share both.
+#[derive(Debug, Clone)]
+pub struct Database {
+    pool: Pool,
+    statements: StatementCounter,
+}
+
 /// A connection pool to one of the two backends.
 #[derive(Debug, Clone)]
-pub enum Database {
+pub enum Pool {
     Postgres(PgPool),
     Sqlite(SqlitePool),
 }
 
+/// How many statements a [`Database`] (all its clones, and the transactions begun on it) has
+/// sent: shared, counted where statements are run (`sql::statement`).
+#[derive(Debug, Clone, Default)]
+pub(crate) struct StatementCounter(Arc<AtomicU64>);
+
+impl StatementCounter {
+    /// Counts one statement sent.
+    pub(crate) fn sent(&self) {
+        self.0.fetch_add(1, Ordering::Relaxed);
+    }
+
+    fn get(&self) -> u64 {
+        self.0.load(Ordering::Relaxed)
+    }
+}
+
 impl Database {
-    /// Opens the database at `url`, applying pending migrations first.
-    ///
-    /// On PostgreSQL the migrations run as the connecting user (the owner); the pool's
-    /// connections then `SET ROLE htx_ledger_app`, which has no UPDATE or DELETE on the log.
-    ///
-    /// # Errors
-    /// When the URL is not `sqlite://` or `postgres://`, the database cannot be reached, or a
-    /// migration fails.
-    pub async fn open(url: &str) -> Result<Database, StoreError> {
-        Self::migrate(url).await?;
-        let db = Self::connect(url).await?;
-        // A log written before the tree existed gets its tree now, once.
-        crate::tree::catch_up(&db, |_, _| {}).await?;
-        Ok(db)
+    /// A database over `pool`, with its own statement count (starting at 0).
+    pub fn from_pool(pool: Pool) -> Database {
+        Database {
+            pool,
+            statements: StatementCounter::default(),
+        }
+    }
+
+    /// The pool, for the statements the store itself does not send (tests, tools).
+    /// Statements sent on it directly are not counted by [`Database::statements`].
+    pub fn pool(&self) -> &Pool {
+        &self.pool
+    }
+
+    /// How many SQL statements this database (all its clones) has sent so far through the
+    /// store: every query, every statement of a transaction, a COPY as one, and the `BEGIN`
+    /// and `COMMIT` (or `ROLLBACK`) of each transaction the store runs as one each. The
+    /// migrations and the connections' own set-up (`SET ROLE`) are not counted.
+    pub fn statements(&self) -> u64 {
+        self.statements.get()
+    }
+
+    pub(crate) fn counter(&self) -> &StatementCounter {
+        &self.statements
     }
 
     /// Applies pending migrations, returning how many were applied.
@@ -84,7 +124,7 @@ impl Database {
                     })
                     .connect_with(PgConnectOptions::from_str(url)?)
                     .await?;
-                Ok(Database::Postgres(pool))
+                Ok(Database::from_pool(Pool::Postgres(pool)))
             }
             Backend::Sqlite => {
                 let pool = SqlitePoolOptions::new()
@@ -92,22 +132,22 @@ impl Database {
                     .acquire_timeout(Duration::from_secs(30))
                     .connect_with(sqlite_options(url)?)
                     .await?;
-                Ok(Database::Sqlite(pool))
+                Ok(Database::from_pool(Pool::Sqlite(pool)))
             }
         }
     }
 
     pub fn backend(&self) -> Backend {
-        match self {
-            Database::Postgres(_) => Backend::Postgres,
-            Database::Sqlite(_) => Backend::Sqlite,
+        match self.pool {
+            Pool::Postgres(_) => Backend::Postgres,
+            Pool::Sqlite(_) => Backend::Sqlite,
         }
     }
 
     pub async fn close(&self) {
-        match self {
-            Database::Postgres(pool) => pool.close().await,
-            Database::Sqlite(pool) => pool.close().await,
+        match &self.pool {
+            Pool::Postgres(pool) => pool.close().await,
+            Pool::Sqlite(pool) => pool.close().await,
         }
     }
 }

@@ -15,13 +15,14 @@ use cqrs_es::{
     Aggregate, AggregateContext, AggregateError, DomainEvent, EventEnvelope, EventStore,
 };
 use domain::ledger::EventMetadata;
+use futures::TryStreamExt;
 use lru::LruCache;
 use serde::Deserialize;
 
 use crate::Ledger;
-use crate::appender::{AppendRequest, Appended, NewEvent};
+use crate::appender::{AppendRequest, NewEvent, Remember, Written};
 use crate::error::StoreError;
-use crate::sql;
+use crate::sql::log::{LogFilter, read_log};
 
 /// Keys added to the metadata of the envelopes [`LedgerStore::commit`] returns.
 pub const POSITION_KEY: &str = "htx-ledger/position";
@@ -133,13 +134,14 @@ impl<A: Aggregate + Clone> LedgerStore<A> {
         aggregate: &mut A,
         sequence: &mut u64,
     ) -> Result<(), StoreError> {
-        let rows = sql::aggregate_entries(self.ledger.database(), A::TYPE, aggregate_id, *sequence)
-            .await?;
-        for (stored_sequence, bytes) in rows {
-            let event: PayloadOf<A::Event> = serde_json::from_slice(&bytes).map_err(|e| {
+        let filter = LogFilter::of_aggregate(A::TYPE, aggregate_id, *sequence);
+        let mut rows = read_log(self.ledger.database(), filter);
+        while let Some(row) = rows.try_next().await? {
+            let event: PayloadOf<A::Event> = serde_json::from_slice(&row.bytes).map_err(|e| {
                 StoreError::Corrupt(format!(
-                    "{}/{aggregate_id} sequence {stored_sequence}: {e}",
-                    A::TYPE
+                    "{}/{aggregate_id} sequence {}: {e}",
+                    A::TYPE,
+                    row.sequence
                 ))
             })?;
             if event.sequence != *sequence + 1 {
@@ -191,12 +193,16 @@ impl<A: Aggregate + Clone> EventStore<A> for LedgerStore<A> {
         &self,
         aggregate_id: &str,
     ) -> Result<Vec<EventEnvelope<A>>, AggregateError<A::Error>> {
-        let rows = sql::aggregate_entries(self.ledger.database(), A::TYPE, aggregate_id, 0)
-            .await
-            .map_err(to_aggregate_error)?;
+        let rows: Vec<crate::LogRow> = read_log(
+            self.ledger.database(),
+            LogFilter::of_aggregate(A::TYPE, aggregate_id, 0),
+        )
+        .try_collect()
+        .await
+        .map_err(to_aggregate_error)?;
         rows.into_iter()
-            .map(|(_, bytes)| {
-                let entry: FullEntryOf<A::Event> = serde_json::from_slice(&bytes)
+            .map(|row| {
+                let entry: FullEntryOf<A::Event> = serde_json::from_slice(&row.bytes)
                     .map_err(|e| AggregateError::DeserializationError(Box::new(e)))?;
                 let mut metadata: HashMap<String, String> = HashMap::new();
                 metadata.insert(POSITION_KEY.into(), entry.position.to_string());
@@ -274,7 +280,24 @@ impl<A: Aggregate + Clone> LedgerStore<A> {
         context: LedgerContext<A>,
         metadata: &EventMetadata,
     ) -> Result<Vec<Written>, StoreError> {
-        if events.is_empty() {
+        self.append_remembering(events, context, metadata, None)
+            .await
+    }
+
+    /// As [`LedgerStore::append`], remembering a response under an idempotency key in the
+    /// same write as the entries ([`Remember`]). A command that changed nothing writes the
+    /// record alone, after its aggregate's sequence was checked.
+    ///
+    /// # Errors
+    /// As [`LedgerStore::append`]; a conflict remembers nothing.
+    pub async fn append_remembering(
+        &self,
+        events: &[A::Event],
+        context: LedgerContext<A>,
+        metadata: &EventMetadata,
+        remember: Option<Remember>,
+    ) -> Result<Vec<Written>, StoreError> {
+        if events.is_empty() && remember.is_none() {
             return Ok(Vec::new());
         }
         let new_events = events
@@ -296,6 +319,7 @@ impl<A: Aggregate + Clone> LedgerStore<A> {
             events: new_events,
             metadata: serde_json::to_value(metadata)
                 .map_err(|e| StoreError::Corrupt(format!("metadata does not encode: {e}")))?,
+            remember,
         };
         match self.ledger.appender().append(request).await {
             Ok(appended) => {
@@ -317,15 +341,6 @@ impl<A: Aggregate + Clone> LedgerStore<A> {
             }
         }
     }
-}
-
-/// One entry a command wrote: where it landed (position, sequence, leaf hash, ledger time), as
-/// the append answered.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Written {
-    pub aggregate_id: String,
-    pub event_type: String,
-    pub at: Appended,
 }
 
 /// The fields of an entry that `load_events` hands back.

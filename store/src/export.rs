@@ -8,7 +8,9 @@ use futures::TryStreamExt;
 
 use crate::database::Database;
 use crate::error::StoreError;
-use crate::sql::{self, Head, NewRow, WriteTx};
+use crate::sql::log::stream_log;
+use crate::sql::rows::{Head, NewRow};
+use crate::sql::write::WriteTx;
 
 /// Writes every entry, in position order, to `out`. Returns the number of entries written.
 ///
@@ -19,7 +21,7 @@ pub async fn export_jsonl(
     out: &mut impl Write,
     mut progress: impl FnMut(u64),
 ) -> Result<u64, StoreError> {
-    let mut rows = sql::stream_log(db, 0);
+    let mut rows = stream_log(db, 0);
     let mut count = 0u64;
     while let Some(row) = rows.try_next().await? {
         out.write_all(&row.bytes)?;

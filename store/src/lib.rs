@@ -25,23 +25,27 @@ pub mod verify;
 
 use std::sync::Arc;
 
-pub use appender::{AppendRequest, Appended, Appender, NewEvent, TreeUpkeep};
+pub use appender::{
+    AppendRequest, Appended, Appender, NewEvent, Remember, Respond, TreeUpkeep, Written,
+};
 pub use clock::{Clock, SteppingClock, SystemClock};
-pub use database::{APP_ROLE, Backend, DEFAULT_DATABASE_URL, Database};
+pub use database::{APP_ROLE, Backend, DEFAULT_DATABASE_URL, Database, Pool};
 pub use directory::Directory;
 pub use error::StoreError;
 pub use event_store::{
-    LEAF_HASH_KEY, LedgerContext, LedgerStore, POSITION_KEY, RECORDED_AT_KEY, Written,
-    to_aggregate_error,
+    LEAF_HASH_KEY, LedgerContext, LedgerStore, POSITION_KEY, RECORDED_AT_KEY, to_aggregate_error,
 };
 pub use lookups::{LedgerLookups, ProgrammeStores};
-pub use sql::WriteTx;
 pub use sql::checkpoints::StoredCheckpoint;
+pub use sql::log::{
+    AggregateFilter, LogFilter, collect_entries, read_entries, read_head, read_log, stream_log,
+};
 pub use sql::projection::{
     Cell, ColumnKind, ProjectionSnapshot, TableShape, projection_checkpoint, read_rows,
 };
+pub use sql::rows::{Head, LogRow};
 pub use sql::service;
-pub use sql::{Head, LogRow, read_head, stream_entries, stream_entries_of_type, stream_log};
+pub use sql::write::WriteTx;
 
 /// The ledger: its database and the task that appends to it.
 #[derive(Clone)]

@@ -12,8 +12,10 @@ use tlog::merkle::{self, Frontier, Plan, Subtree};
 
 use crate::database::Database;
 use crate::error::StoreError;
-use crate::sql::tree::{NodeRow, read_subtrees};
-use crate::sql::{self, NewRow, WriteTx};
+use crate::sql::log::read_head;
+use crate::sql::rows::{NewRow, NodeRow};
+use crate::sql::tree::read_subtrees;
+use crate::sql::write::WriteTx;
 
 /// Leaves read at a time when the tree is rebuilt from the log.
 const CATCH_UP_CHUNK: u64 = 100_000;
@@ -51,6 +53,25 @@ pub(crate) async fn frontier_in(
     Frontier::restore(size, hashes)
         .map(Some)
         .map_err(|e| StoreError::Corrupt(format!("tree frontier: {e}")))
+}
+
+impl Database {
+    /// Opens the database at `url`, applying pending migrations first, and makes sure the
+    /// stored tree covers the whole log (a log written before the tree existed gets its tree
+    /// now, once). Defined here, beside the tree, so that `database` needs nothing of it.
+    ///
+    /// On PostgreSQL the migrations run as the connecting user (the owner); the pool's
+    /// connections then `SET ROLE htx_ledger_app`, which has no UPDATE or DELETE on the log.
+    ///
+    /// # Errors
+    /// When the URL is not `sqlite://` or `postgres://`, the database cannot be reached, or a
+    /// migration fails.
+    pub async fn open(url: &str) -> Result<Database, StoreError> {
+        Database::migrate(url).await?;
+        let db = Database::connect(url).await?;
+        catch_up(&db, |_, _| {}).await?;
+        Ok(db)
+    }
 }
 
 /// Makes sure the stored tree covers the whole log, writing any node that is missing (a log
@@ -116,7 +137,7 @@ async fn resolve(
     match plan.resolve(&found) {
         Ok(hashes) if complete => Ok(hashes),
         Ok(_) | Err(_) => {
-            let head = sql::read_head(db).await?;
+            let head = read_head(db).await?;
             if size > head.size {
                 Err(StoreError::NotInLog(format!(
                     "a tree of {size} entries: the log has {}",
@@ -170,7 +191,7 @@ pub async fn consistency_proof(
         merkle::consistency_plan(first, second).map_err(|e| StoreError::NotInLog(e.to_string()))?;
     if plan.is_empty() {
         // Nothing to read; the sizes must still be in the log.
-        let head = sql::read_head(db).await?;
+        let head = read_head(db).await?;
         if second > head.size {
             return Err(StoreError::NotInLog(format!(
                 "a tree of {second} entries: the log has {}",

@@ -27,7 +27,9 @@ use tlog::note::{Checkpoint, VerifierKey, open_checkpoint};
 use crate::database::Database;
 use crate::error::StoreError;
 use crate::sql::checkpoints::{self, StoredCheckpoint};
-use crate::sql::{self, Head, LogRow};
+use crate::sql::log::{LogFilter, read_entries, read_head, stream_log};
+use crate::sql::rows::{Head, LogRow};
+use crate::sql::tree::read_subtrees;
 use crate::tree;
 
 /// Rows handed from the reader to the checker at a time.
@@ -47,7 +49,7 @@ pub async fn verify_log(
     db: &Database,
     progress: impl FnMut(u64),
 ) -> Result<Result<VerifiedChain, VerifyError>, StoreError> {
-    let head = sql::read_head(db).await?;
+    let head = read_head(db).await?;
     let outcome = check_chain(
         db,
         head,
@@ -261,7 +263,7 @@ async fn registrations_below(db: &Database, below: u64) -> Result<Registrations,
     struct Aggregate {
         aggregate_id: String,
     }
-    let mut rows = sql::stream_entries_of_type(db, "cooperative", below);
+    let mut rows = read_entries(db, LogFilter::of_type("cooperative").below(below));
     while let Some((position, bytes)) = rows.try_next().await? {
         if let Some(code) = registered_code("cooperative", &bytes) {
             let id = serde_json::from_slice::<Aggregate>(&bytes)
@@ -290,7 +292,7 @@ pub async fn verify_ledger(
     since: Option<&str>,
     progress: impl FnMut(u64),
 ) -> Result<Result<LedgerReport, Finding>, StoreError> {
-    let head = sql::read_head(db).await?;
+    let head = read_head(db).await?;
     let stored = checkpoints::all(db).await?;
     for checkpoint in &stored {
         if let Err(problem) = check_note(checkpoint, keys) {
@@ -402,7 +404,7 @@ async fn resume_from(
     }
     // The tree's right edge at the trusted size, checked against its root.
     let wanted = Frontier::subtrees_for(size);
-    let found = sql::tree::read_subtrees(db, &wanted).await?;
+    let found = read_subtrees(db, &wanted).await?;
     let hashes: Option<Vec<Hash>> = wanted.iter().map(|s| found.get(s).copied()).collect();
     let frontier = match hashes.map(|h| Frontier::restore(size, h)) {
         Some(Ok(frontier)) if frontier.root() == root => frontier,
@@ -421,10 +423,7 @@ async fn resume_from(
             level: 0,
             index: size - 1,
         };
-        let leaf = sql::tree::read_subtrees(db, &[last])
-            .await?
-            .get(&last)
-            .copied();
+        let leaf = read_subtrees(db, &[last]).await?.get(&last).copied();
         let proof = tree::inclusion_proof(db, size - 1, size).await?;
         match leaf {
             Some(leaf)
@@ -540,7 +539,7 @@ async fn check_chain(
             duplicate_codes: registrations.duplicates(),
         })
     });
-    let mut rows = sql::stream_log(db, from);
+    let mut rows = stream_log(db, from);
     let mut chunk = Vec::with_capacity(CHUNK);
     while let Some(row) = rows.try_next().await? {
         chunk.push(row);
@@ -573,7 +572,7 @@ async fn check_chain(
 /// # Errors
 /// When the database cannot be read.
 pub async fn recorded_size(db: &Database) -> Result<u64, StoreError> {
-    Ok(sql::read_head(db).await?.size)
+    Ok(read_head(db).await?.size)
 }
 
 fn stored(row: &LogRow) -> StoredRow<'_> {

@@ -581,12 +581,12 @@ async fn funding_projections_show_the_figures_and_agree_live_rebuilt_and_across_
 }
 
 async fn corrupt(db: &Database, sql: &str) {
-    match db {
-        Database::Sqlite(pool) => sqlx::query(sql)
+    match db.pool() {
+        store::Pool::Sqlite(pool) => sqlx::query(sql)
             .execute(pool)
             .await
             .map(|r| r.rows_affected()),
-        Database::Postgres(pool) => sqlx::query(sql)
+        store::Pool::Postgres(pool) => sqlx::query(sql)
             .execute(pool)
             .await
             .map(|r| r.rows_affected()),

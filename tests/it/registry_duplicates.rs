@@ -43,6 +43,7 @@ async fn append_past_the_commands(
             payload: serde_json::to_value(&event).unwrap(),
         }],
         metadata: serde_json::to_value(&metadata).unwrap(),
+        remember: None,
     };
     let appended = test.ledger.appender().append(request).await.unwrap();
     appended[0].position

@@ -29,7 +29,7 @@ fn htx_ledger(url: &str, args: &[&str]) -> (i32, String) {
 async fn postgres_refuses_update_delete_and_truncate_to_the_application_and_the_owner() {
     let ledger = TestLedger::postgres().await;
     with_entries(&ledger, 3).await;
-    let store::Database::Postgres(app) = ledger.ledger.database() else {
+    let store::Pool::Postgres(app) = ledger.ledger.database().pool() else {
         unreachable!()
     };
 

@@ -80,7 +80,11 @@ impl PeopleDirectory {
     pub async fn refresh(&self) -> Result<(), StoreError> {
         let _one_at_a_time = self.refreshing.lock().await;
         let from = self.read().next;
-        let entries = store::service::entries_of_type(&self.db, "person", from).await?;
+        let entries = store::collect_entries(
+            &self.db,
+            store::LogFilter::of_type("person").starting_at(from),
+        )
+        .await?;
         if entries.is_empty() {
             return Ok(());
         }

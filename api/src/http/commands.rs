@@ -12,13 +12,13 @@ use axum::response::{IntoResponse, Response};
 use chrono::NaiveDate;
 use cqrs_es::AggregateError;
 use domain::command::Command;
-use domain::ledger::{Entry, EventMetadata};
+use domain::ledger::EventMetadata;
 use domain::rules::{Refused, RuleError};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
-use store::service::RememberedResponse;
+use store::{Remember, Written};
 
 use super::auth::Authenticated;
 use super::input::{self, InputError};
@@ -31,8 +31,6 @@ use programme::{Commands, Declared, OnAggregate};
 pub const IDEMPOTENCY_KEY: &str = "idempotency-key";
 /// Set on a response that repeats the first response to its idempotency key.
 pub const IDEMPOTENT_REPLAYED: &str = "idempotent-replayed";
-/// How many of an aggregate's latest entries are searched for what a request wrote.
-const LATEST_ENTRIES: u32 = 200;
 
 /// What a command wrote.
 #[derive(Debug, Clone, Serialize, serde::Deserialize, utoipa::ToSchema)]
@@ -197,50 +195,6 @@ fn prepare<A: Declared>(
     })
 }
 
-/// The entries of `aggregate` that carry `wanted` in their metadata's `field`, oldest first.
-/// What a command wrote is among the aggregate's newest entries: a few are read first, and
-/// more (up to [`LATEST_ENTRIES`]) only when those do not reach past it.
-async fn entries_marked(
-    state: &AppState,
-    spec: &CommandSpec,
-    id: &str,
-    field: &str,
-    wanted: &str,
-) -> Result<Vec<WrittenEntry>, Problem> {
-    for limit in [16, LATEST_ENTRIES] {
-        let latest = store::service::latest_aggregate_entries(
-            state.programme.ledger.database(),
-            spec.aggregate.aggregate_type(),
-            id,
-            limit,
-        )
-        .await?;
-        let read_all = latest.len() < limit as usize;
-        let mut written = Vec::new();
-        let mut passed_them = false;
-        for bytes in latest {
-            let entry = Entry::parse_canonical(&bytes)
-                .map_err(|e| Problem::internal(format!("an entry does not read back: {e}")))?;
-            if entry.metadata.get(field).and_then(Value::as_str) == Some(wanted) {
-                written.push(WrittenEntry {
-                    position: entry.position,
-                    sequence: entry.sequence,
-                    event_type: entry.event_type,
-                });
-            } else if !written.is_empty() {
-                // One command's entries are consecutive: older ones are not its.
-                passed_them = true;
-                break;
-            }
-        }
-        if passed_them || read_all || limit == LATEST_ENTRIES {
-            written.reverse();
-            return Ok(written);
-        }
-    }
-    Ok(Vec::new())
-}
-
 /// An idempotency key as sent: 1 to 200 visible ASCII characters.
 fn idempotency_key(headers: &HeaderMap) -> Result<Option<String>, Problem> {
     let Some(value) = headers.get(IDEMPOTENCY_KEY) else {
@@ -394,49 +348,54 @@ where
             .insert(IDEMPOTENT_REPLAYED, HeaderValue::from_static("true"));
         return Ok(response);
     }
-    let ledger_key = format!("api:{user}:{key}");
-    // Written, but the response was never remembered (the service stopped in between).
-    let already = entries_marked(state, spec, id, "idempotency_key", &ledger_key).await?;
-    let response = if already.is_empty() {
-        execute_and_answer(commands, request, prepared, Some(&ledger_key)).await?
-    } else {
-        accepted(spec, id, already)
-    };
-    let status = response.status();
-    let (parts, body) = response.into_parts();
-    let bytes = axum::body::to_bytes(body, usize::MAX)
-        .await
-        .map_err(|e| Problem::internal(format!("response body: {e}")))?;
-    let text = String::from_utf8_lossy(&bytes).into_owned();
-    store::service::remember_response(
-        db,
-        &user,
-        &key,
-        &RememberedResponse {
+    // The response is remembered with the entries, in the same write: a retry finds either
+    // both or neither.
+    let idempotent = Idempotent {
+        ledger_key: format!("api:{user}:{key}"),
+        remember: Remember {
+            user_id: user,
+            key,
             request_sha256,
-            status: status.as_u16(),
-            response: text,
+            respond: {
+                let id = id.to_string();
+                std::sync::Arc::new(move |written: &[Written]| {
+                    (StatusCode::OK.as_u16(), accepted_text(spec, &id, written))
+                })
+            },
         },
-    )
-    .await?;
-    Ok(Response::from_parts(parts, axum::body::Body::from(bytes)))
+    };
+    execute_and_answer(commands, request, prepared, Some(idempotent)).await
 }
 
-fn accepted(spec: &CommandSpec, id: &str, entries: Vec<WrittenEntry>) -> Response {
+/// What makes a command idempotent: the key its entries carry in their metadata
+/// (`api:{user}:{key}`), and the response to remember with them.
+struct Idempotent {
+    ledger_key: String,
+    remember: Remember,
+}
+
+/// The body of the answer to a command that wrote `written`.
+fn accepted_text(spec: &CommandSpec, id: &str, written: &[Written]) -> String {
     let body = CommandAccepted {
         aggregate_type: spec.aggregate.aggregate_type().to_string(),
         aggregate_id: id.to_string(),
-        entries,
+        entries: written
+            .iter()
+            .map(|w| WrittenEntry {
+                position: w.at.position,
+                sequence: w.at.sequence,
+                event_type: w.event_type.clone(),
+            })
+            .collect(),
     };
-    let text = serde_json::to_string(&body).unwrap_or_default();
-    with_content_type(StatusCode::OK, text, "application/json")
+    serde_json::to_string(&body).unwrap_or_default()
 }
 
 async fn execute_and_answer<A>(
     commands: &Commands<A>,
     request: Request<'_>,
     prepared: Prepared<A::Command>,
-    ledger_key: Option<&str>,
+    idempotent: Option<Idempotent>,
 ) -> Result<Response, Problem>
 where
     A: Declared,
@@ -457,11 +416,16 @@ where
     for document in &prepared.documents {
         metadata = metadata.with_document(document);
     }
-    if let Some(key) = ledger_key {
-        metadata = metadata.with_idempotency_key(key);
+    let mut remember = None;
+    if let Some(idempotent) = idempotent {
+        metadata = metadata.with_idempotency_key(&idempotent.ledger_key);
+        remember = Some(idempotent.remember);
     }
     let started = std::time::Instant::now();
-    let written = match commands.execute(id, prepared.command, &metadata).await {
+    let executed = commands
+        .execute_remembered(id, prepared.command, &metadata, remember)
+        .await;
+    let written = match executed {
         Ok(written) => written,
         Err(AggregateError::UserError(refusal)) => return Err(refused(A::refusal(&refusal))),
         Err(AggregateError::AggregateConflict) => {
@@ -487,15 +451,8 @@ where
     metrics::histogram!("htx_command_duration_seconds", "aggregate" => spec.aggregate.aggregate_type())
         .record(started.elapsed().as_secs_f64());
     metrics::counter!("htx_appended_entries_total").increment(written.len() as u64);
-    let written = written
-        .into_iter()
-        .map(|w| WrittenEntry {
-            position: w.at.position,
-            sequence: w.at.sequence,
-            event_type: w.event_type,
-        })
-        .collect();
-    Ok(accepted(spec, id, written))
+    let text = accepted_text(spec, id, &written);
+    Ok(with_content_type(StatusCode::OK, text, "application/json"))
 }
 
 #[cfg(test)]

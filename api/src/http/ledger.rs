@@ -380,7 +380,11 @@ fn history_entry(bytes: &[u8]) -> Result<HistoryEntry, Problem> {
 /// `GET /api/v1/cooperatives/{code}/history`: every entry of the cooperative, in sequence
 /// order, read from the log (not from a projection).
 pub async fn cooperative_history(state: &AppState, code: String) -> Result<Response, Problem> {
-    let rows = store::service::aggregate_history(state.db(), "cooperative", &code).await?;
+    let rows = store::collect_entries(
+        state.db(),
+        store::LogFilter::of_aggregate("cooperative", &code, 0),
+    )
+    .await?;
     if rows.is_empty() {
         return Err(Problem::not_found(format!(
             "no cooperative {code} in the log / không có HTX {code}"
@@ -388,7 +392,7 @@ pub async fn cooperative_history(state: &AppState, code: String) -> Result<Respo
     }
     let entries = rows
         .iter()
-        .map(|bytes| history_entry(bytes))
+        .map(|(_, bytes)| history_entry(bytes))
         .collect::<Result<Vec<_>, _>>()?;
     Ok(axum::Json(History { code, entries }).into_response())
 }

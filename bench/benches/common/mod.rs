@@ -149,6 +149,7 @@ pub async fn fill(ledger: &Ledger, target: u64) {
             expected_sequence: 0,
             events,
             metadata: meta.clone(),
+            remember: None,
         };
         ledger.appender().append(request).await.unwrap();
         aggregate += 1;

@@ -3,7 +3,8 @@
 use chrono::{DateTime, Utc};
 use tlog::Hash;
 
-use super::{WriteTx, to_i64, to_u64};
+use super::statement::{Statement, to_u64};
+use super::write::WriteTx;
 use crate::database::Database;
 use crate::error::StoreError;
 
@@ -33,44 +34,24 @@ const COLUMNS: &str = "tree_size, root, note, signed_at";
 /// Every stored checkpoint, smallest tree first.
 pub async fn all(db: &Database) -> Result<Vec<StoredCheckpoint>, StoreError> {
     let sql = format!("SELECT {COLUMNS} FROM ledger_checkpoints ORDER BY tree_size");
-    let rows: Vec<Row> = match db {
-        Database::Postgres(pool) => sqlx::query_as(&sql).fetch_all(pool).await?,
-        Database::Sqlite(pool) => sqlx::query_as(&sql).fetch_all(pool).await?,
-    };
+    let rows: Vec<Row> = Statement::new(sql).fetch_all(db).await?;
     rows.into_iter().map(from_row).collect()
 }
 
 /// The checkpoint of the largest tree, if any.
 pub async fn latest(db: &Database) -> Result<Option<StoredCheckpoint>, StoreError> {
     let sql = format!("SELECT {COLUMNS} FROM ledger_checkpoints ORDER BY tree_size DESC LIMIT 1");
-    let row: Option<Row> = match db {
-        Database::Postgres(pool) => sqlx::query_as(&sql).fetch_optional(pool).await?,
-        Database::Sqlite(pool) => sqlx::query_as(&sql).fetch_optional(pool).await?,
-    };
+    let row: Option<Row> = Statement::new(sql).fetch_optional(db).await?;
     row.map(from_row).transpose()
 }
 
 /// The checkpoint of exactly `size` entries, if one was signed.
 pub async fn at_size(db: &Database, size: u64) -> Result<Option<StoredCheckpoint>, StoreError> {
-    let size = to_i64(size)?;
-    let row: Option<Row> = match db {
-        Database::Postgres(pool) => {
-            sqlx::query_as(&format!(
-                "SELECT {COLUMNS} FROM ledger_checkpoints WHERE tree_size = $1"
-            ))
-            .bind(size)
-            .fetch_optional(pool)
-            .await?
-        }
-        Database::Sqlite(pool) => {
-            sqlx::query_as(&format!(
-                "SELECT {COLUMNS} FROM ledger_checkpoints WHERE tree_size = ?1"
-            ))
-            .bind(size)
-            .fetch_optional(pool)
-            .await?
-        }
-    };
+    let sql = format!("SELECT {COLUMNS} FROM ledger_checkpoints WHERE tree_size = $1");
+    let row: Option<Row> = Statement::new(sql)
+        .bind_u64(size)
+        .fetch_optional(db)
+        .await?;
     row.map(from_row).transpose()
 }
 
@@ -81,30 +62,16 @@ impl WriteTx {
         &mut self,
         checkpoint: &StoredCheckpoint,
     ) -> Result<bool, StoreError> {
-        const SQL_PG: &str = "INSERT INTO ledger_checkpoints (tree_size, root, note, signed_at) \
-            SELECT $1, $2, $3, $4 WHERE NOT EXISTS (SELECT 1 FROM ledger_checkpoints WHERE tree_size >= $1)";
-        const SQL_LITE: &str = "INSERT INTO ledger_checkpoints (tree_size, root, note, signed_at) \
-            SELECT ?1, ?2, ?3, ?4 WHERE NOT EXISTS (SELECT 1 FROM ledger_checkpoints WHERE tree_size >= ?1)";
-        let size = to_i64(checkpoint.size)?;
-        let root = checkpoint.root.as_bytes().to_vec();
-        let done = match self {
-            WriteTx::Postgres(tx) => sqlx::query(SQL_PG)
-                .bind(size)
-                .bind(root)
-                .bind(&checkpoint.note)
-                .bind(checkpoint.signed_at)
-                .execute(&mut **tx)
-                .await?
-                .rows_affected(),
-            WriteTx::Sqlite(tx) => sqlx::query(SQL_LITE)
-                .bind(size)
-                .bind(root)
-                .bind(&checkpoint.note)
-                .bind(checkpoint.signed_at)
-                .execute(&mut **tx)
-                .await?
-                .rows_affected(),
-        };
+        let done = Statement::new(
+            "INSERT INTO ledger_checkpoints (tree_size, root, note, signed_at) \
+             SELECT $1, $2, $3, $4 WHERE NOT EXISTS (SELECT 1 FROM ledger_checkpoints WHERE tree_size >= $1)",
+        )
+        .bind_u64(checkpoint.size)
+        .bind(&checkpoint.root.as_bytes()[..])
+        .bind(checkpoint.note.as_str())
+        .bind(checkpoint.signed_at)
+        .execute(self)
+        .await?;
         Ok(done == 1)
     }
 }

@@ -3,10 +3,11 @@
 //!
 //! The projections crate decides what the tables hold; this module only moves cells.
 
-use sqlx::{Postgres, QueryBuilder, Row, Sqlite};
+use sqlx::Row;
 
-use super::{WriteTx, to_i64, to_u64};
-use crate::database::Database;
+use super::statement::{BackendRow, PgArray, Statement, Transaction, Value, to_u64};
+use super::write::WriteTx;
+use crate::database::{Backend, Database};
 use crate::error::StoreError;
 
 /// One value of a projection row.
@@ -128,119 +129,108 @@ fn conflict_clause(shape: &TableShape, replace: bool) -> String {
 
 /// Binds each column of `rows` as one array, for [`unnest_sql`].
 fn bind_columns<'a>(
-    mut query: sqlx::query::Query<'a, Postgres, sqlx::postgres::PgArguments>,
+    mut statement: Statement<'a>,
     shape: &TableShape,
     rows: &'a [Vec<Cell>],
-) -> sqlx::query::Query<'a, Postgres, sqlx::postgres::PgArguments> {
+) -> Statement<'a> {
     for (i, (_, kind)) in shape.columns.iter().enumerate() {
-        query = match kind {
-            ColumnKind::Int => query.bind(
-                rows.iter()
-                    .map(|r| match &r[i] {
-                        Cell::Int(v) => Some(*v),
-                        _ => None,
-                    })
-                    .collect::<Vec<Option<i64>>>(),
-            ),
-            ColumnKind::Text | ColumnKind::Json => query.bind(
-                rows.iter()
-                    .map(|r| match &r[i] {
-                        Cell::Text(v) => Some(v.as_str()),
-                        _ => None,
-                    })
-                    .collect::<Vec<Option<&str>>>(),
-            ),
-            ColumnKind::Bool => query.bind(
-                rows.iter()
-                    .map(|r| match &r[i] {
-                        Cell::Bool(v) => Some(*v),
-                        _ => None,
-                    })
-                    .collect::<Vec<Option<bool>>>(),
-            ),
-        };
+        statement = statement.bind(match kind {
+            ColumnKind::Int => PgArray::NullableInts(column(rows, i, |cell| match cell {
+                Cell::Int(v) => Some(*v),
+                _ => None,
+            })),
+            ColumnKind::Text | ColumnKind::Json => {
+                PgArray::NullableTexts(column(rows, i, |cell| match cell {
+                    Cell::Text(v) => Some(v.as_str()),
+                    _ => None,
+                }))
+            }
+            ColumnKind::Bool => PgArray::NullableBools(column(rows, i, |cell| match cell {
+                Cell::Bool(v) => Some(*v),
+                _ => None,
+            })),
+        });
     }
-    query
+    statement
 }
 
-/// Binds one cell; a NULL is typed by its column, as PostgreSQL checks parameter types.
-fn push_cell<'a, DB>(
-    b: &mut sqlx::query_builder::Separated<'_, 'a, DB, &'static str>,
-    cell: &'a Cell,
-    kind: ColumnKind,
-) where
-    DB: sqlx::Database,
-    i64: sqlx::Encode<'a, DB> + sqlx::Type<DB>,
-    Option<i64>: sqlx::Encode<'a, DB> + sqlx::Type<DB>,
-    Option<&'a str>: sqlx::Encode<'a, DB> + sqlx::Type<DB>,
-    Option<bool>: sqlx::Encode<'a, DB> + sqlx::Type<DB>,
-    &'a str: sqlx::Encode<'a, DB> + sqlx::Type<DB>,
-    bool: sqlx::Encode<'a, DB> + sqlx::Type<DB>,
-{
+/// Column `i` of `rows`, each cell as `value` reads it (`None`: NULL).
+fn column<'a, T>(
+    rows: &'a [Vec<Cell>],
+    i: usize,
+    value: impl Fn(&'a Cell) -> Option<T>,
+) -> Vec<Option<T>> {
+    rows.iter().map(|row| value(&row[i])).collect()
+}
+
+/// One cell as a bound value; a NULL is typed by its column, as PostgreSQL checks parameter
+/// types.
+fn cell_value(cell: &Cell, kind: ColumnKind) -> Value<'_> {
     match cell {
         Cell::Null => match kind {
-            ColumnKind::Int => b.push_bind(None::<i64>),
-            ColumnKind::Text | ColumnKind::Json => b.push_bind(None::<&str>),
-            ColumnKind::Bool => b.push_bind(None::<bool>),
+            ColumnKind::Int => Value::NullInt,
+            ColumnKind::Text | ColumnKind::Json => Value::NullText,
+            ColumnKind::Bool => Value::NullBool,
         },
-        Cell::Int(v) => b.push_bind(*v),
-        Cell::Text(v) => b.push_bind(v.as_str()),
-        Cell::Bool(v) => b.push_bind(*v),
-    };
+        Cell::Int(v) => Value::Int(*v),
+        Cell::Text(v) => Value::Text(v),
+        Cell::Bool(v) => Value::Bool(*v),
+    }
+}
+
+/// Appends `(cell, cell, …)`, each cell bound.
+fn push_tuple<'a>(
+    statement: &mut Statement<'a>,
+    cells: &'a [Cell],
+    columns: &[(&'static str, ColumnKind)],
+) {
+    statement.push("(");
+    for (i, (cell, (_, kind))) in cells.iter().zip(columns).enumerate() {
+        if i > 0 {
+            statement.push(", ");
+        }
+        statement.push_bind(cell_value(cell, *kind));
+    }
+    statement.push(")");
 }
 
 /// A multi-row `INSERT … VALUES` for SQLite, replacing rows on key conflicts when `replace`.
-fn sqlite_insert_query<'a>(
-    shape: &TableShape,
-    rows: &'a [Vec<Cell>],
-    replace: bool,
-) -> QueryBuilder<'a, Sqlite> {
+fn sqlite_insert<'a>(shape: &TableShape, rows: &'a [Vec<Cell>], replace: bool) -> Statement<'a> {
     let names: Vec<&str> = shape.columns.iter().map(|(n, _)| *n).collect();
-    let mut query = QueryBuilder::new(format!(
-        "INSERT INTO {} ({}) ",
+    let mut statement = Statement::new(format!(
+        "INSERT INTO {} ({}) VALUES ",
         shape.name,
         names.join(", ")
     ));
-    query.push_values(rows, |mut b, row| {
-        for (cell, (_, kind)) in row.iter().zip(shape.columns) {
-            push_cell(&mut b, cell, *kind);
+    for (i, row) in rows.iter().enumerate() {
+        if i > 0 {
+            statement.push(", ");
         }
-    });
-    query.push(conflict_clause(shape, replace));
-    query
+        push_tuple(&mut statement, row, shape.columns);
+    }
+    statement.push(&conflict_clause(shape, replace));
+    statement
 }
 
-fn delete_query<'a, DB>(shape: &TableShape, keys: &'a [Vec<Cell>]) -> QueryBuilder<'a, DB>
-where
-    DB: sqlx::Database,
-    i64: sqlx::Encode<'a, DB> + sqlx::Type<DB>,
-    Option<i64>: sqlx::Encode<'a, DB> + sqlx::Type<DB>,
-    Option<&'a str>: sqlx::Encode<'a, DB> + sqlx::Type<DB>,
-    Option<bool>: sqlx::Encode<'a, DB> + sqlx::Type<DB>,
-    &'a str: sqlx::Encode<'a, DB> + sqlx::Type<DB>,
-    bool: sqlx::Encode<'a, DB> + sqlx::Type<DB>,
-{
+/// `DELETE … WHERE (keys) IN ((…), …)`, both backends.
+fn delete_statement<'a>(shape: &TableShape, keys: &'a [Vec<Cell>]) -> Statement<'a> {
     let names: Vec<&str> = shape.columns[..shape.key_columns]
         .iter()
         .map(|(n, _)| *n)
         .collect();
-    let mut query = QueryBuilder::new(format!(
+    let mut statement = Statement::new(format!(
         "DELETE FROM {} WHERE ({}) IN (",
         shape.name,
         names.join(", ")
     ));
-    let mut first = true;
-    for key in keys {
-        query.push(if first { "(" } else { ", (" });
-        first = false;
-        let mut separated = query.separated(", ");
-        for (cell, (_, kind)) in key.iter().zip(shape.columns) {
-            push_cell(&mut separated, cell, *kind);
+    for (i, key) in keys.iter().enumerate() {
+        if i > 0 {
+            statement.push(", ");
         }
-        query.push(")");
+        push_tuple(&mut statement, key, shape.columns);
     }
-    query.push(")");
-    query
+    statement.push(")");
+    statement
 }
 
 impl WriteTx {
@@ -262,21 +252,21 @@ impl WriteTx {
         if rows.is_empty() {
             return Ok(());
         }
-        match self {
-            WriteTx::Postgres(tx) => {
+        // Genuinely different: PostgreSQL takes a column as one array (`unnest`).
+        match self.0.backend() {
+            Backend::Postgres => {
                 let sql = unnest_sql(shape, replace);
                 for chunk in rows.chunks(PG_ROWS_PER_STATEMENT) {
-                    bind_columns(sqlx::query(&sql), shape, chunk)
-                        .execute(&mut **tx)
+                    bind_columns(Statement::new(sql.as_str()), shape, chunk)
+                        .execute(&mut *self)
                         .await?;
                 }
             }
-            WriteTx::Sqlite(tx) => {
+            Backend::Sqlite => {
                 let per_statement = (MAX_PARAMETERS / shape.columns.len().max(1)).max(1);
                 for chunk in rows.chunks(per_statement) {
-                    sqlite_insert_query(shape, chunk, replace)
-                        .build()
-                        .execute(&mut **tx)
+                    sqlite_insert(shape, chunk, replace)
+                        .execute(&mut *self)
                         .await?;
                 }
             }
@@ -296,11 +286,13 @@ impl WriteTx {
         shape: &TableShape,
         rows: impl Iterator<Item = Vec<Cell>> + Send,
     ) -> Result<(), StoreError> {
-        match self {
-            WriteTx::Postgres(tx) => {
-                sqlx::query(&format!("TRUNCATE {}", shape.name))
-                    .execute(&mut **tx)
-                    .await?;
+        // Genuinely different: PostgreSQL loads the table with COPY.
+        if self.0.backend() == Backend::Postgres {
+            Statement::new(format!("TRUNCATE {}", shape.name))
+                .execute(&mut *self)
+                .await?;
+            self.0.count();
+            if let Some(tx) = self.0.postgres() {
                 let names: Vec<&str> = shape.columns.iter().map(|(n, _)| *n).collect();
                 let statement = format!(
                     "COPY {} ({}) FROM STDIN WITH (FORMAT binary, FREEZE)",
@@ -324,15 +316,14 @@ impl WriteTx {
                 copy.send(buffer).await?;
                 copy.finish().await?;
             }
-            WriteTx::Sqlite(_) => {
-                self.clear_table(shape).await?;
-                let per_statement = (MAX_PARAMETERS / shape.columns.len().max(1)).max(1);
-                let mut rows = rows.peekable();
-                while rows.peek().is_some() {
-                    let chunk: Vec<Vec<Cell>> = rows.by_ref().take(per_statement).collect();
-                    self.write_rows(shape, &chunk, false).await?;
-                }
-            }
+            return Ok(());
+        }
+        self.clear_table(shape).await?;
+        let per_statement = (MAX_PARAMETERS / shape.columns.len().max(1)).max(1);
+        let mut rows = rows.peekable();
+        while rows.peek().is_some() {
+            let chunk: Vec<Vec<Cell>> = rows.by_ref().take(per_statement).collect();
+            self.write_rows(shape, &chunk, false).await?;
         }
         Ok(())
     }
@@ -345,31 +336,16 @@ impl WriteTx {
     ) -> Result<(), StoreError> {
         let per_statement = (MAX_PARAMETERS / shape.key_columns.max(1)).max(1);
         for chunk in keys.chunks(per_statement) {
-            match self {
-                WriteTx::Postgres(tx) => {
-                    delete_query::<Postgres>(shape, chunk)
-                        .build()
-                        .execute(&mut **tx)
-                        .await?;
-                }
-                WriteTx::Sqlite(tx) => {
-                    delete_query::<Sqlite>(shape, chunk)
-                        .build()
-                        .execute(&mut **tx)
-                        .await?;
-                }
-            }
+            delete_statement(shape, chunk).execute(&mut *self).await?;
         }
         Ok(())
     }
 
     /// Empties a projection table.
     pub async fn clear_table(&mut self, shape: &TableShape) -> Result<(), StoreError> {
-        let sql = format!("DELETE FROM {}", shape.name);
-        match self {
-            WriteTx::Postgres(tx) => sqlx::query(&sql).execute(&mut **tx).await?.rows_affected(),
-            WriteTx::Sqlite(tx) => sqlx::query(&sql).execute(&mut **tx).await?.rows_affected(),
-        };
+        Statement::new(format!("DELETE FROM {}", shape.name))
+            .execute(self)
+            .await?;
         Ok(())
     }
 
@@ -379,25 +355,14 @@ impl WriteTx {
         id: &str,
         position: u64,
     ) -> Result<(), StoreError> {
-        const SQL_PG: &str = "INSERT INTO projection_checkpoint (id, position) VALUES ($1, $2) \
-                              ON CONFLICT (id) DO UPDATE SET position = excluded.position";
-        const SQL_LITE: &str = "INSERT INTO projection_checkpoint (id, position) VALUES (?1, ?2) \
-                                ON CONFLICT (id) DO UPDATE SET position = excluded.position";
-        let position = to_i64(position)?;
-        match self {
-            WriteTx::Postgres(tx) => sqlx::query(SQL_PG)
-                .bind(id)
-                .bind(position)
-                .execute(&mut **tx)
-                .await?
-                .rows_affected(),
-            WriteTx::Sqlite(tx) => sqlx::query(SQL_LITE)
-                .bind(id)
-                .bind(position)
-                .execute(&mut **tx)
-                .await?
-                .rows_affected(),
-        };
+        Statement::new(
+            "INSERT INTO projection_checkpoint (id, position) VALUES ($1, $2) \
+             ON CONFLICT (id) DO UPDATE SET position = excluded.position",
+        )
+        .bind(id)
+        .bind_u64(position)
+        .execute(self)
+        .await?;
         Ok(())
     }
 }
@@ -466,12 +431,7 @@ pub async fn read_rows(db: &Database, shape: &TableShape) -> Result<Vec<Vec<Cell
 /// was taken would show its tables empty; with the lock, the snapshot is taken once a rebuild
 /// in progress has committed, and a rebuild that starts later waits for the reading to end.
 /// On SQLite one read transaction sees one snapshot (WAL).
-pub struct ProjectionSnapshot(SnapshotTx);
-
-enum SnapshotTx {
-    Postgres(sqlx::Transaction<'static, Postgres>),
-    Sqlite(sqlx::Transaction<'static, Sqlite>),
-}
+pub struct ProjectionSnapshot(Transaction);
 
 impl ProjectionSnapshot {
     /// Begins the snapshot of `tables` (and of the checkpoints).
@@ -482,70 +442,47 @@ impl ProjectionSnapshot {
         db: &Database,
         tables: &[&TableShape],
     ) -> Result<ProjectionSnapshot, StoreError> {
-        Ok(ProjectionSnapshot(match db {
-            Database::Postgres(pool) => {
-                let mut tx = pool.begin().await?;
-                sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
-                    .execute(&mut *tx)
-                    .await?;
-                if !tables.is_empty() {
-                    let names: Vec<&str> = tables.iter().map(|t| t.name).collect();
-                    let lock = format!("LOCK TABLE {} IN ACCESS SHARE MODE", names.join(", "));
-                    sqlx::query(&lock).execute(&mut *tx).await?;
-                }
-                SnapshotTx::Postgres(tx)
+        let mut tx = Transaction::begin(db, "BEGIN").await?;
+        // Genuinely PostgreSQL's: the isolation level and the table locks.
+        if db.backend() == Backend::Postgres {
+            Statement::new("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+                .execute(tx.target())
+                .await?;
+            if !tables.is_empty() {
+                let names: Vec<&str> = tables.iter().map(|t| t.name).collect();
+                let lock = format!("LOCK TABLE {} IN ACCESS SHARE MODE", names.join(", "));
+                Statement::new(lock).execute(tx.target()).await?;
             }
-            Database::Sqlite(pool) => SnapshotTx::Sqlite(pool.begin().await?),
-        }))
+        }
+        Ok(ProjectionSnapshot(tx))
     }
 
     /// The position the projections named `id` had reached (0 when never written).
     pub async fn checkpoint(&mut self, id: &str) -> Result<u64, StoreError> {
-        const SQL_PG: &str = "SELECT position FROM projection_checkpoint WHERE id = $1";
-        const SQL_LITE: &str = "SELECT position FROM projection_checkpoint WHERE id = ?1";
-        let position: Option<i64> = match &mut self.0 {
-            SnapshotTx::Postgres(tx) => {
-                sqlx::query_scalar(SQL_PG)
-                    .bind(id)
-                    .fetch_optional(&mut **tx)
-                    .await?
-            }
-            SnapshotTx::Sqlite(tx) => {
-                sqlx::query_scalar(SQL_LITE)
-                    .bind(id)
-                    .fetch_optional(&mut **tx)
-                    .await?
-            }
-        };
-        position.map_or(Ok(0), |p| to_u64(p, "projection checkpoint"))
+        let position: Option<(i64,)> =
+            Statement::new("SELECT position FROM projection_checkpoint WHERE id = $1")
+                .bind(id)
+                .fetch_optional(self.0.target())
+                .await?;
+        position.map_or(Ok(0), |(p,)| to_u64(p, "projection checkpoint"))
     }
 
     /// Every row of a table, in key order.
     pub async fn rows(&mut self, shape: &TableShape) -> Result<Vec<Vec<Cell>>, StoreError> {
-        let sql = select_all_sql(shape);
-        match &mut self.0 {
-            SnapshotTx::Postgres(tx) => sqlx::query(&sql)
-                .fetch_all(&mut **tx)
-                .await?
-                .iter()
-                .map(|r| decode(r, shape))
-                .collect(),
-            SnapshotTx::Sqlite(tx) => sqlx::query(&sql)
-                .fetch_all(&mut **tx)
-                .await?
-                .iter()
-                .map(|r| decode(r, shape))
-                .collect(),
-        }
+        Statement::new(select_all_sql(shape))
+            .fetch_rows(self.0.target())
+            .await?
+            .iter()
+            .map(|row| match row {
+                BackendRow::Postgres(row) => decode(row, shape),
+                BackendRow::Sqlite(row) => decode(row, shape),
+            })
+            .collect()
     }
 
     /// Ends the snapshot (the transaction wrote nothing).
     pub async fn finish(self) -> Result<(), StoreError> {
-        match self.0 {
-            SnapshotTx::Postgres(tx) => tx.commit().await?,
-            SnapshotTx::Sqlite(tx) => tx.commit().await?,
-        }
-        Ok(())
+        self.0.commit().await
     }
 }
 
