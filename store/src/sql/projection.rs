@@ -194,6 +194,20 @@ fn push_tuple<'a>(
     statement.push(")");
 }
 
+/// Appends `(…), (…), …`, one tuple of bound cells a row.
+fn push_tuples<'a>(
+    statement: &mut Statement<'a>,
+    rows: &'a [Vec<Cell>],
+    columns: &[(&'static str, ColumnKind)],
+) {
+    for (i, row) in rows.iter().enumerate() {
+        if i > 0 {
+            statement.push(", ");
+        }
+        push_tuple(statement, row, columns);
+    }
+}
+
 /// A multi-row `INSERT … VALUES` for SQLite, replacing rows on key conflicts when `replace`.
 fn sqlite_insert<'a>(shape: &TableShape, rows: &'a [Vec<Cell>], replace: bool) -> Statement<'a> {
     let names: Vec<&str> = shape.columns.iter().map(|(n, _)| *n).collect();
@@ -202,12 +216,7 @@ fn sqlite_insert<'a>(shape: &TableShape, rows: &'a [Vec<Cell>], replace: bool) -
         shape.name,
         names.join(", ")
     ));
-    for (i, row) in rows.iter().enumerate() {
-        if i > 0 {
-            statement.push(", ");
-        }
-        push_tuple(&mut statement, row, shape.columns);
-    }
+    push_tuples(&mut statement, rows, shape.columns);
     statement.push(&conflict_clause(shape, replace));
     statement
 }
@@ -223,12 +232,7 @@ fn delete_statement<'a>(shape: &TableShape, keys: &'a [Vec<Cell>]) -> Statement<
         shape.name,
         names.join(", ")
     ));
-    for (i, key) in keys.iter().enumerate() {
-        if i > 0 {
-            statement.push(", ");
-        }
-        push_tuple(&mut statement, key, shape.columns);
-    }
+    push_tuples(&mut statement, keys, shape.columns);
     statement.push(")");
     statement
 }
