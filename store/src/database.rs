@@ -65,15 +65,16 @@ impl Database {
     }
 
     /// The pool, for the statements the store itself does not send (tests, tools).
-    /// Statements sent on it directly are not counted by [`Database::statements`].
     pub fn pool(&self) -> &Pool {
         &self.pool
     }
 
     /// How many SQL statements this database (all its clones) has sent so far through the
     /// store: every query, every statement of a transaction, a COPY as one, and the `BEGIN`
-    /// and `COMMIT` (or `ROLLBACK`) of each transaction the store runs as one each. The
-    /// migrations and the connections' own set-up (`SET ROLE`) are not counted.
+    /// and the `COMMIT` of each transaction the store runs, one each (counted by the
+    /// transaction). Not counted: the `ROLLBACK` sqlx sends for a transaction dropped
+    /// uncommitted, the migrations, the connections' own set-up (`SET ROLE`, the pool's
+    /// checks), and statements sent on [`Database::pool`] directly.
     pub fn statements(&self) -> u64 {
         self.statements.get()
     }
