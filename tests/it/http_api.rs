@@ -15,25 +15,7 @@ use store::verify::verify_log;
 
 use crate::support::cli::htx_ledger;
 use crate::support::programme::*;
-use crate::support::server::{TestServer, problem, user_of};
-
-/// What a client sends for `action`: its fields, beside the legal date.
-fn body_of<A: serde::Serialize>(action: &A, effective_date: &str) -> Value {
-    let mut fields = match serde_json::to_value(action).expect("an action serialises") {
-        Value::Object(tagged) => tagged
-            .into_iter()
-            .next()
-            .map(|(_, fields)| fields)
-            .unwrap_or(Value::Null),
-        Value::String(_) => json!({}),
-        other => panic!("not an action: {other}"),
-    };
-    if fields.is_null() {
-        fields = json!({});
-    }
-    fields["effective_date"] = json!(effective_date);
-    fields
-}
+use crate::support::server::{TestServer, body_of, problem, user_of};
 
 fn registration(n: u32, unit: &str, members: u32) -> CooperativeAction {
     crate::support::programme::registration(&code(n), unit, members, &format!("HTX Thử {n}"))

@@ -6,6 +6,7 @@ mod demo;
 mod golden;
 mod http_api;
 mod http_commands;
+mod http_statements;
 mod idempotency_record;
 mod ledger_core;
 mod people;

@@ -154,3 +154,22 @@ pub async fn problem(response: Response, status: u16) -> serde_json::Value {
     );
     body
 }
+
+/// What a client sends for `action`: its fields, beside the legal date.
+pub fn body_of<A: serde::Serialize>(action: &A, effective_date: &str) -> serde_json::Value {
+    use serde_json::{Value, json};
+    let mut fields = match serde_json::to_value(action).expect("an action serialises") {
+        Value::Object(tagged) => tagged
+            .into_iter()
+            .next()
+            .map(|(_, fields)| fields)
+            .unwrap_or(Value::Null),
+        Value::String(_) => json!({}),
+        other => panic!("not an action: {other}"),
+    };
+    if fields.is_null() {
+        fields = json!({});
+    }
+    fields["effective_date"] = json!(effective_date);
+    fields
+}
