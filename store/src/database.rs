@@ -64,6 +64,14 @@ impl Database {
         }
     }
 
+    /// The same pool with a statement count of its own, starting at 0: for a part whose
+    /// statements are told apart from the rest (the service's projector and its directory of
+    /// people beside the commands), so that each part's [`Database::statements`] says what
+    /// that part sent.
+    pub fn counted_apart(&self) -> Database {
+        Database::from_pool(self.pool.clone())
+    }
+
     /// The pool, for the statements the store itself does not send (tests, tools).
     pub fn pool(&self) -> &Pool {
         &self.pool

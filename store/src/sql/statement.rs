@@ -555,6 +555,14 @@ mod tests {
         // CREATE, BEGIN, INSERT, COMMIT, SELECT: on the one counter all clones share.
         assert_eq!(db.statements(), 5);
         assert_eq!(clone.statements(), 5);
+        // A part counted apart shares the pool, not the count.
+        let apart = db.counted_apart();
+        let one: (i64,) = Statement::new("SELECT count(*) FROM t")
+            .fetch_one(&apart)
+            .await
+            .expect("the same table");
+        assert_eq!(one, (2,));
+        assert_eq!((apart.statements(), db.statements()), (1, 5));
     }
 
     #[tokio::test]
