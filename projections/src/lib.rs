@@ -6,7 +6,8 @@
 //! - [`ProjectionSet`]: every projection, fed one event at a time, optionally through a
 //!   [`Filter`] for time travel;
 //! - [`projector`]: keeps the live tables in the database (rows and checkpoint in one
-//!   transaction), replays and rebuilds.
+//!   transaction), replays and rebuilds; [`follower`]: the live projector kept at the log's
+//!   head.
 //!
 //! A projection keeps all its state in its tables (internal tables where needed), so that the
 //! projector can stop anywhere and resume from the tables and its checkpoint; the one state
@@ -16,6 +17,7 @@
 pub mod beneficiary_history;
 pub mod dissolution;
 pub mod event;
+pub mod follower;
 pub mod funding_balances;
 pub mod plan_progress;
 pub mod projector;
