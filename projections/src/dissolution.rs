@@ -15,8 +15,8 @@
 
 use chrono::{Datelike, NaiveDate};
 use domain::cooperative::{
-    Cooperative, CooperativeEvent, DissolutionCause, DissolutionMode, FindingGround,
-    re_registration_rule,
+    Cooperative, CooperativeEvent, CooperativeKind, CooperativeStatus, DissolutionCause,
+    DissolutionMode, FindingGround, re_registration_rule,
 };
 use domain::reference::AdministrativeUnitEvent;
 use serde::{Deserialize, Serialize};
@@ -31,8 +31,10 @@ use crate::{Projection, Shared};
 /// The year of the clean-up ("trong năm 2017 … xử lý dứt điểm", plan 31/KH-UBND).
 pub const CLEANUP_YEAR: i32 = 2017;
 
-/// Where a cooperative stands in the pipeline, in order; `closed` left it alive.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+/// Where a cooperative stands in the pipeline, in order; `closed` left it alive. Stored as
+/// its text ([`Stage::as_str`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
 pub enum Stage {
     ReRegistrationDue,
     InactivityDetected,
@@ -62,6 +64,7 @@ impl Stage {
         Stage::Closed,
     ];
 
+    /// The stored text.
     pub const fn as_str(self) -> &'static str {
         match self {
             Stage::ReRegistrationDue => "re-registration-due",
@@ -78,15 +81,66 @@ impl Stage {
         }
     }
 
-    pub fn parse(text: &str) -> Option<Stage> {
-        Self::ALL.iter().copied().find(|v| v.as_str() == text)
-    }
-
     fn is_end(self) -> bool {
         matches!(
             self,
             Stage::Dissolved | Stage::Bankrupt | Stage::Reorganised
         )
+    }
+}
+
+/// A stage equals its stored text.
+impl PartialEq<&str> for Stage {
+    fn eq(&self, text: &&str) -> bool {
+        self.as_str() == *text
+    }
+}
+
+/// How a cooperative's passage through the pipeline ended, or that it has not: stored as its
+/// text ([`Outcome::as_str`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Outcome {
+    /// Still in the pipeline.
+    Pending,
+    Dissolved,
+    Bankrupt,
+    /// Divided, consolidated or merged into another.
+    Reorganised,
+    /// Re-registered under the 2012 Law during the clean-up.
+    ReRegistered,
+    /// Active again: the revocation annulled, the dissolution cancelled, or activity shown.
+    BroughtIntoLine,
+}
+
+impl Outcome {
+    /// Every value, in declaration order.
+    pub const ALL: &'static [Outcome] = &[
+        Outcome::Pending,
+        Outcome::Dissolved,
+        Outcome::Bankrupt,
+        Outcome::Reorganised,
+        Outcome::ReRegistered,
+        Outcome::BroughtIntoLine,
+    ];
+
+    /// The stored text.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Outcome::Pending => "pending",
+            Outcome::Dissolved => "dissolved",
+            Outcome::Bankrupt => "bankrupt",
+            Outcome::Reorganised => "reorganised",
+            Outcome::ReRegistered => "re-registered",
+            Outcome::BroughtIntoLine => "brought-into-line",
+        }
+    }
+}
+
+/// An outcome equals its stored text.
+impl PartialEq<&str> for Outcome {
+    fn eq(&self, text: &&str) -> bool {
+        self.as_str() == *text
     }
 }
 
@@ -96,21 +150,18 @@ pub struct DissolutionRow {
     pub code: String,
     pub name: String,
     /// `htx` or `lien-hiep-htx`.
-    pub kind: String,
+    pub kind: CooperativeKind,
     /// The unit (GSO code) of the registered address, valid when it was registered.
     pub address_unit: String,
     /// The unit the address belongs to now, after mergers (Hoành Bồ 204 → Hạ Long 193).
     pub current_unit: String,
     /// The legal status after the latest change (NĐ 92/2024 Điều 27).
-    pub status: String,
-    /// A [`Stage`].
-    pub stage: String,
+    pub status: CooperativeStatus,
+    pub stage: Stage,
     pub stage_since: NaiveDate,
     /// `voluntary`, `compulsory` or `revocation` once a dissolution started.
     pub cause: Option<String>,
-    /// `pending`, `dissolved`, `bankrupt`, `reorganised`, `re-registered`,
-    /// `brought-into-line`.
-    pub outcome: String,
+    pub outcome: Outcome,
     pub outcome_on: Option<NaiveDate>,
     pub in_cleanup_2017: bool,
     pub inactive_in_2017: bool,
@@ -184,14 +235,14 @@ impl Row for DissolutionRow {
         Some(vec![
             text(&self.code),
             text(&self.name),
-            text(&self.kind),
+            text(self.kind.as_str()),
             text(&self.address_unit),
             text(&self.current_unit),
-            text(&self.status),
-            text(&self.stage),
+            text(self.status.as_str()),
+            text(self.stage.as_str()),
             date(self.stage_since),
             opt_text(self.cause.as_deref()),
-            text(&self.outcome),
+            text(self.outcome.as_str()),
             opt_date(self.outcome_on),
             Cell::Bool(self.in_cleanup_2017),
             Cell::Bool(self.inactive_in_2017),
@@ -394,6 +445,8 @@ impl DissolutionProgress {
         let content = coop.content()?;
         let facts = coop.registration_facts()?;
         let kind = coop.kind()?;
+        // A registered cooperative has a status from its registration on.
+        let status = coop.current_status()?;
         let pre_2013 = pre_2013_pending(facts.registered_on, facts.re_registered_on);
         let enters = match e {
             E::CooperativeRegistered { .. } => pre_2013,
@@ -414,14 +467,14 @@ impl DissolutionProgress {
             None if enters => DissolutionRow {
                 code: code.to_string(),
                 name: String::new(),
-                kind: String::new(),
+                kind,
                 address_unit: String::new(),
                 current_unit: String::new(),
-                status: String::new(),
-                stage: Stage::ReRegistrationDue.as_str().into(),
+                status,
+                stage: Stage::ReRegistrationDue,
                 stage_since: entered,
                 cause: None,
-                outcome: "pending".into(),
+                outcome: Outcome::Pending,
                 outcome_on: None,
                 in_cleanup_2017: false,
                 inactive_in_2017: false,
@@ -446,18 +499,15 @@ impl DissolutionProgress {
             None => return None,
         };
         row.name = content.name.clone();
-        row.kind = kind.as_str().into();
+        row.kind = kind;
         row.address_unit = content.address.unit.clone();
         row.current_unit = self.current_unit(&content.address.unit);
-        row.status = coop
-            .current_status()
-            .map(|s| s.as_str().to_string())
-            .unwrap_or_default();
+        row.status = status;
         row.registered_on = facts.registered_on;
         row.re_registered_on = facts.re_registered_on;
         row.pre_2013_not_re_registered = pre_2013;
 
-        let stage = Stage::parse(&row.stage).unwrap_or(Stage::ReRegistrationDue);
+        let stage = row.stage;
         // A new entry after the cooperative was brought back: a new episode.
         let reopen = |row: &mut DissolutionRow| {
             if stage == Stage::Closed {
@@ -472,27 +522,27 @@ impl DissolutionProgress {
                 row.dissolution_due_on = None;
                 row.cause = None;
                 row.dissolution_mode = None;
-                row.outcome = "pending".into();
+                row.outcome = Outcome::Pending;
                 row.outcome_on = None;
             }
         };
         let advance = |row: &mut DissolutionRow, to: Stage| {
-            let from = Stage::parse(&row.stage).unwrap_or(Stage::ReRegistrationDue);
+            let from = row.stage;
             if from == Stage::Closed || (to > from && !from.is_end()) {
-                row.stage = to.as_str().into();
+                row.stage = to;
                 row.stage_since = date;
             }
         };
-        let close = |row: &mut DissolutionRow, outcome: &str| {
-            row.stage = Stage::Closed.as_str().into();
+        let close = |row: &mut DissolutionRow, outcome: Outcome| {
+            row.stage = Stage::Closed;
             row.stage_since = date;
-            row.outcome = outcome.into();
+            row.outcome = outcome;
             row.outcome_on = Some(date);
         };
-        let end = |row: &mut DissolutionRow, to: Stage, outcome: &str| {
-            row.stage = to.as_str().into();
+        let end = |row: &mut DissolutionRow, to: Stage, outcome: Outcome| {
+            row.stage = to;
             row.stage_since = date;
-            row.outcome = outcome.into();
+            row.outcome = outcome;
             row.outcome_on = Some(date);
             row.ended_on = Some(date);
         };
@@ -502,7 +552,7 @@ impl DissolutionProgress {
                 return None;
             }
             E::CooperativeReRegistered { .. } if stage == Stage::ReRegistrationDue => {
-                close(&mut row, "re-registered");
+                close(&mut row, Outcome::ReRegistered);
             }
             E::InactivityDetected {
                 months_inactive, ..
@@ -517,7 +567,7 @@ impl DissolutionProgress {
                 if date.year() == CLEANUP_YEAR {
                     row.inactive_in_2017 = true;
                 }
-                row.outcome = "pending".into();
+                row.outcome = Outcome::Pending;
                 advance(&mut row, Stage::InactivityDetected);
             }
             E::ComplianceFindingRaised { ground, .. } => {
@@ -528,7 +578,7 @@ impl DissolutionProgress {
                     if !row.grounds.iter().any(|g| g == name) {
                         row.grounds.push(name.into());
                     }
-                    row.outcome = "pending".into();
+                    row.outcome = Outcome::Pending;
                     advance(&mut row, Stage::GroundsFound);
                 }
             }
@@ -538,7 +588,7 @@ impl DissolutionProgress {
                 reopen(&mut row);
                 row.revoked_on = Some(date);
                 row.tax_enforcement = *tax_enforcement;
-                row.outcome = "pending".into();
+                row.outcome = Outcome::Pending;
                 if *tax_enforcement {
                     advance(&mut row, Stage::RevokedForTax);
                 } else {
@@ -549,18 +599,18 @@ impl DissolutionProgress {
             E::VoluntaryDissolutionResolved { .. } | E::CompulsoryDissolutionDecided { .. } => {
                 reopen(&mut row);
                 row.dissolution_started_on = Some(date);
-                row.outcome = "pending".into();
+                row.outcome = Outcome::Pending;
                 advance(&mut row, Stage::DissolutionStarted);
             }
             E::DissolutionPublished { .. } => advance(&mut row, Stage::DissolutionPublished),
             E::RevocationAnnulled { .. } | E::DissolutionResolutionCancelled { .. } => {
-                close(&mut row, "brought-into-line");
+                close(&mut row, Outcome::BroughtIntoLine);
             }
             E::GeneralMeetingHeld { .. } | E::AnnualInformationSubmitted { .. } => {
                 let inactive_stage =
                     matches!(stage, Stage::InactivityDetected | Stage::GroundsFound);
                 if inactive_stage && row.inactivity_detected_on.is_some() {
-                    close(&mut row, "brought-into-line");
+                    close(&mut row, Outcome::BroughtIntoLine);
                 }
             }
             E::CooperativeDissolved { mode, .. } => {
@@ -571,14 +621,14 @@ impl DissolutionProgress {
                     }
                     .into(),
                 );
-                end(&mut row, Stage::Dissolved, "dissolved");
+                end(&mut row, Stage::Dissolved, Outcome::Dissolved);
             }
             E::BankruptcyOpened { .. } => advance(&mut row, Stage::InBankruptcy),
-            E::BankruptcyDeclared { .. } => end(&mut row, Stage::Bankrupt, "bankrupt"),
+            E::BankruptcyDeclared { .. } => end(&mut row, Stage::Bankrupt, Outcome::Bankrupt),
             E::CooperativeDivided { .. }
             | E::CooperativeConsolidated { .. }
             | E::CooperativeMergedInto { .. } => {
-                end(&mut row, Stage::Reorganised, "reorganised");
+                end(&mut row, Stage::Reorganised, Outcome::Reorganised);
             }
             _ => {}
         }
@@ -616,5 +666,45 @@ impl Projection for DissolutionProgress {
 
     fn as_any(&self) -> &dyn std::any::Any {
         self
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testing;
+
+    /// The `stage` and `outcome` columns' text is what it was when they were strings.
+    #[test]
+    fn stages_and_outcomes_write_and_read_the_stored_text() {
+        testing::assert_stored_text(
+            Stage::ALL,
+            Stage::as_str,
+            &[
+                "re-registration-due",
+                "inactivity-detected",
+                "grounds-found",
+                "revoked-for-tax",
+                "dissolution-started",
+                "dissolution-published",
+                "in-bankruptcy",
+                "dissolved",
+                "bankrupt",
+                "reorganised",
+                "closed",
+            ],
+        );
+        testing::assert_stored_text(
+            Outcome::ALL,
+            Outcome::as_str,
+            &[
+                "pending",
+                "dissolved",
+                "bankrupt",
+                "reorganised",
+                "re-registered",
+                "brought-into-line",
+            ],
+        );
     }
 }

@@ -25,6 +25,8 @@ pub mod registry;
 pub mod settlement_checks;
 pub mod shared;
 pub mod table;
+#[cfg(test)]
+mod testing;
 
 use chrono::NaiveDate;
 

@@ -54,6 +54,36 @@ pub const RULES: [RuleCode; 11] = [
     RuleCode::Fin16,
 ];
 
+/// What a check found: stored as its text ([`CheckStatus::as_str`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum CheckStatus {
+    /// Nothing breaks the rule.
+    Ok,
+    /// A finding: see the row's `finding`.
+    Finding,
+}
+
+impl CheckStatus {
+    /// Every value, in declaration order.
+    pub const ALL: &'static [CheckStatus] = &[CheckStatus::Ok, CheckStatus::Finding];
+
+    /// The stored text.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            CheckStatus::Ok => "ok",
+            CheckStatus::Finding => "finding",
+        }
+    }
+}
+
+/// A check's status equals its stored text.
+impl PartialEq<&str> for CheckStatus {
+    fn eq(&self, text: &&str) -> bool {
+        self.as_str() == *text
+    }
+}
+
 /// `settlement_checks`: one row per budget unit × fiscal year × rule.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CheckRow {
@@ -63,8 +93,7 @@ pub struct CheckRow {
     pub rule: String,
     /// The rule's name, Vietnamese / English.
     pub name: String,
-    /// `ok` or `finding`.
-    pub status: String,
+    pub status: CheckStatus,
     /// What was found, with the amounts and entries; none when ok.
     pub finding: Option<String>,
     /// What was checked.
@@ -895,7 +924,11 @@ fn row(
         year,
         rule: rule.to_string(),
         name,
-        status: if finding.is_some() { "finding" } else { "ok" }.to_string(),
+        status: if finding.is_some() {
+            CheckStatus::Finding
+        } else {
+            CheckStatus::Ok
+        },
         finding,
         summary: out.summary,
         legal_basis: legal_basis.to_string(),
@@ -991,5 +1024,17 @@ impl Projection for SettlementChecks {
 
     fn as_any(&self) -> &dyn std::any::Any {
         self
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testing;
+
+    /// The `status` column's text is what it was when it was a string.
+    #[test]
+    fn a_checks_status_writes_and_reads_the_stored_text() {
+        testing::assert_stored_text(CheckStatus::ALL, CheckStatus::as_str, &["ok", "finding"]);
     }
 }
