@@ -707,4 +707,451 @@ mod tests {
             ],
         );
     }
+
+    // -----------------------------------------------------------------------------------
+    // Every event type the pipeline folds, through `testing::given`.
+
+    use crate::ProjectionSet;
+    use crate::table::assert_direct_cells;
+    use crate::testing::{Fact, code, cooperative as c, day, given, unit};
+    use domain::cooperative::{ContentChange, FindingGround, ReorganisationKind};
+
+    /// Every event type the dissolution pipeline folds, with the test that feeds it.
+    const FOLDED: &[(&str, &str, fn())] = &[
+        (
+            "cooperative",
+            "CooperativeRegistered",
+            the_clean_up_takes_in_a_pre_2013_cooperative,
+        ),
+        (
+            "cooperative",
+            "CooperativeReRegistered",
+            the_clean_up_takes_in_a_pre_2013_cooperative,
+        ),
+        (
+            "cooperative",
+            "RegistrationContentChanged",
+            the_clean_up_takes_in_a_pre_2013_cooperative,
+        ),
+        (
+            "cooperative",
+            "RegistrationRecordCorrected",
+            the_clean_up_takes_in_a_pre_2013_cooperative,
+        ),
+        (
+            "cooperative",
+            "BusinessSuspended",
+            a_row_follows_the_status_and_the_unit,
+        ),
+        (
+            "cooperative",
+            "BusinessResumed",
+            a_row_follows_the_status_and_the_unit,
+        ),
+        (
+            "cooperative",
+            "NotOperatingAtAddressMarked",
+            a_row_follows_the_status_and_the_unit,
+        ),
+        (
+            "cooperative",
+            "NotOperatingAtAddressCleared",
+            a_row_follows_the_status_and_the_unit,
+        ),
+        (
+            "administrative_unit",
+            "AdministrativeUnitEstablished",
+            a_row_follows_the_status_and_the_unit,
+        ),
+        (
+            "administrative_unit",
+            "AdministrativeUnitMerged",
+            a_row_follows_the_status_and_the_unit,
+        ),
+        (
+            "cooperative",
+            "InactivityDetected",
+            inactivity_and_grounds_until_activity_is_shown,
+        ),
+        (
+            "cooperative",
+            "ComplianceFindingRaised",
+            inactivity_and_grounds_until_activity_is_shown,
+        ),
+        (
+            "cooperative",
+            "GeneralMeetingHeld",
+            inactivity_and_grounds_until_activity_is_shown,
+        ),
+        (
+            "cooperative",
+            "AnnualInformationSubmitted",
+            inactivity_and_grounds_until_activity_is_shown,
+        ),
+        (
+            "cooperative",
+            "CertificateRevoked",
+            revocation_and_dissolution_to_the_end,
+        ),
+        (
+            "cooperative",
+            "RevocationAnnulled",
+            revocation_and_dissolution_to_the_end,
+        ),
+        (
+            "cooperative",
+            "VoluntaryDissolutionResolved",
+            revocation_and_dissolution_to_the_end,
+        ),
+        (
+            "cooperative",
+            "DissolutionPublished",
+            revocation_and_dissolution_to_the_end,
+        ),
+        (
+            "cooperative",
+            "CooperativeDissolved",
+            revocation_and_dissolution_to_the_end,
+        ),
+        (
+            "cooperative",
+            "CompulsoryDissolutionDecided",
+            a_dissolution_decided_or_cancelled,
+        ),
+        (
+            "cooperative",
+            "DissolutionResolutionCancelled",
+            a_dissolution_decided_or_cancelled,
+        ),
+        (
+            "cooperative",
+            "BankruptcyOpened",
+            bankruptcy_and_reorganisation_end_the_passage,
+        ),
+        (
+            "cooperative",
+            "BankruptcyDeclared",
+            bankruptcy_and_reorganisation_end_the_passage,
+        ),
+        (
+            "cooperative",
+            "ReorganisationResolved",
+            bankruptcy_and_reorganisation_end_the_passage,
+        ),
+        (
+            "cooperative",
+            "CooperativeDivided",
+            bankruptcy_and_reorganisation_end_the_passage,
+        ),
+        (
+            "cooperative",
+            "CooperativeConsolidated",
+            bankruptcy_and_reorganisation_end_the_passage,
+        ),
+        (
+            "cooperative",
+            "CooperativeMergedInto",
+            bankruptcy_and_reorganisation_end_the_passage,
+        ),
+    ];
+
+    #[test]
+    fn every_event_type_it_folds_has_a_test() {
+        testing::assert_folded_types_are_tested::<DissolutionProgress>(FOLDED);
+    }
+
+    /// The pipeline's row of `code` after `facts`, if it is in the pipeline.
+    fn row_after(facts: impl IntoIterator<Item = Fact>, code: &str) -> Option<DissolutionRow> {
+        let set: ProjectionSet = given(facts);
+        let pipeline = set.get::<DissolutionProgress>().expect("dissolution");
+        pipeline.rows.iter().for_each(assert_direct_cells);
+        pipeline.rows.get(code).cloned()
+    }
+
+    #[test]
+    fn the_clean_up_takes_in_a_pre_2013_cooperative() {
+        let a = code(1);
+        let registered = || c::registered(&a, day(2010, 3, 1), "HTX Đồng Lâm", "205");
+        let row = row_after([registered()], &a).expect("registered before 01/7/2013");
+        assert_eq!(
+            (row.stage, row.outcome),
+            (Stage::ReRegistrationDue, Outcome::Pending)
+        );
+        assert_eq!(
+            (row.entered_on, row.stage_since),
+            (day(2013, 7, 1), day(2013, 7, 1))
+        );
+        assert!(row.pre_2013_not_re_registered && row.in_cleanup_2017);
+        assert_eq!(
+            (row.kind, row.status),
+            (CooperativeKind::Cooperative, CooperativeStatus::Active)
+        );
+        assert!(row_after([c::registered(&a, day(2014, 3, 1), "HTX", "205")], &a).is_none());
+
+        let renamed = [
+            registered(),
+            c::changed(
+                &a,
+                day(2016, 2, 1),
+                ContentChange::Name("HTX Nông nghiệp Đồng Lâm".into()),
+            ),
+            c::corrected(
+                &a,
+                day(2016, 3, 1),
+                ContentChange::Name("HTX Nông nghiệp Đồng Lâm".into()),
+                ContentChange::Name("HTX Dịch vụ Đồng Lâm".into()),
+            ),
+        ];
+        let row = row_after(renamed.clone(), &a).expect("in the pipeline");
+        assert_eq!(row.name, "HTX Dịch vụ Đồng Lâm");
+        assert_eq!(row.positions, vec![0, 1, 2]);
+
+        // Re-registered in the clean-up year: closed; before it: never part of it.
+        let late = renamed
+            .clone()
+            .into_iter()
+            .chain([c::re_registered(&a, day(2017, 3, 1))]);
+        let row = row_after(late, &a).expect("still listed");
+        assert_eq!(
+            (row.stage, row.outcome),
+            (Stage::Closed, Outcome::ReRegistered)
+        );
+        assert_eq!(
+            (row.outcome_on, row.re_registered_on),
+            (Some(day(2017, 3, 1)), Some(day(2017, 3, 1)))
+        );
+        let early = renamed
+            .into_iter()
+            .chain([c::re_registered(&a, day(2016, 6, 1))]);
+        assert!(row_after(early, &a).is_none());
+    }
+
+    #[test]
+    fn a_row_follows_the_status_and_the_unit() {
+        let a = code(1);
+        let facts = vec![
+            unit::established("204", day(2008, 1, 1), "Hoành Bồ"),
+            c::registered(&a, day(2010, 3, 1), "HTX Đồng Lâm", "204"),
+            c::suspended(&a, day(2016, 1, 1), day(2016, 6, 1)),
+            c::resumed(&a, day(2016, 3, 1)),
+            c::not_at_address(&a, day(2016, 5, 1)),
+            c::back_at_address(&a, day(2016, 9, 1)),
+            unit::merged("204", day(2020, 1, 1), "193"),
+        ];
+        let status_after =
+            |n: usize| row_after(facts.clone().into_iter().take(n), &a).map(|r| r.status);
+        use CooperativeStatus as S;
+        assert_eq!(status_after(3), Some(S::Suspended));
+        assert_eq!(status_after(4), Some(S::Active));
+        assert_eq!(status_after(5), Some(S::NotOperatingAtRegisteredAddress));
+        assert_eq!(status_after(6), Some(S::Active));
+        let row = row_after(facts, &a).expect("in the pipeline");
+        assert_eq!(
+            (row.address_unit.as_str(), row.current_unit.as_str()),
+            ("204", "193")
+        );
+        assert_eq!(row.positions, vec![1, 2, 3, 4, 5, 6]);
+        // A unit established after the merger is its own again.
+        let set = given([
+            unit::established("204", day(2008, 1, 1), "Hoành Bồ"),
+            unit::merged("204", day(2020, 1, 1), "193"),
+            unit::established("204", day(2030, 1, 1), "Hoành Bồ"),
+        ]);
+        let pipeline = set.get::<DissolutionProgress>().expect("dissolution");
+        assert_eq!(pipeline.current_unit("204"), "204");
+    }
+
+    #[test]
+    fn inactivity_and_grounds_until_activity_is_shown() {
+        let a = code(1);
+        let found = vec![
+            c::registered(&a, day(2015, 3, 1), "HTX Đồng Lâm", "205"),
+            c::inactive(&a, day(2017, 3, 1), 14),
+            c::found(
+                &a,
+                day(2017, 5, 1),
+                FindingGround::BelowMinimumMembers {
+                    since: day(2016, 1, 1),
+                },
+            ),
+        ];
+        let inactive = row_after(found[..2].to_vec(), &a).expect("inactivity enters it");
+        assert_eq!(
+            (inactive.stage, inactive.entered_on),
+            (Stage::InactivityDetected, day(2017, 3, 1))
+        );
+        assert_eq!(inactive.months_inactive, Some(14));
+        assert!(inactive.inactive_in_2017 && inactive.in_cleanup_2017);
+        let row = row_after(found.clone(), &a).expect("in the pipeline");
+        assert_eq!(
+            (row.stage, row.grounds_found_on),
+            (Stage::GroundsFound, Some(day(2017, 5, 1)))
+        );
+        assert_eq!(row.grounds, vec!["below-minimum-members".to_string()]);
+        // A ground found alone enters it too.
+        let ground = [
+            c::registered(&a, day(2015, 3, 1), "HTX Đồng Lâm", "205"),
+            c::found(
+                &a,
+                day(2017, 5, 1),
+                FindingGround::Inactive {
+                    since: day(2016, 1, 1),
+                },
+            ),
+        ];
+        assert_eq!(
+            row_after(ground, &a).map(|r| r.grounds),
+            Some(vec!["inactive".to_string()])
+        );
+
+        for shown in [
+            c::meeting(&a, day(2017, 8, 1)),
+            c::annual_information(&a, day(2017, 8, 1), 2016),
+        ] {
+            let row = row_after(found.iter().cloned().chain([shown]), &a).expect("still listed");
+            assert_eq!(
+                (row.stage, row.outcome),
+                (Stage::Closed, Outcome::BroughtIntoLine)
+            );
+            assert_eq!(row.outcome_on, Some(day(2017, 8, 1)));
+        }
+    }
+
+    #[test]
+    fn revocation_and_dissolution_to_the_end() {
+        let a = code(1);
+        let facts = [
+            c::registered(&a, day(2015, 3, 1), "HTX Đồng Lâm", "205"),
+            c::revoked(&a, day(2016, 1, 1), true),
+            c::revocation_annulled(&a, day(2016, 3, 1)),
+            c::dissolution_resolved(&a, day(2017, 1, 10)),
+            c::published(&a, day(2017, 2, 1)),
+            c::dissolved(&a, day(2017, 8, 2), DissolutionMode::SixMonthsElapsed),
+        ];
+        let after = |n: usize| row_after(facts[..n].to_vec(), &a).expect("in the pipeline");
+        let revoked = after(2);
+        assert_eq!(
+            (revoked.stage, revoked.revoked_on),
+            (Stage::RevokedForTax, Some(day(2016, 1, 1)))
+        );
+        assert!(revoked.tax_enforcement);
+        let annulled = after(3);
+        assert_eq!(
+            (annulled.stage, annulled.outcome),
+            (Stage::Closed, Outcome::BroughtIntoLine)
+        );
+        let resolved = after(4);
+        assert_eq!(
+            (resolved.stage, resolved.outcome),
+            (Stage::DissolutionStarted, Outcome::Pending)
+        );
+        assert_eq!(
+            (resolved.cause.as_deref(), resolved.revoked_on),
+            (Some("voluntary"), None)
+        );
+        assert_eq!(resolved.dissolution_started_on, Some(day(2017, 1, 10)));
+        let published = after(5);
+        assert_eq!(published.stage, Stage::DissolutionPublished);
+        assert_eq!(published.published_on, Some(day(2017, 2, 1)));
+        assert_eq!(published.dissolution_due_on, Some(day(2017, 8, 1)));
+        let row = after(6);
+        assert_eq!(
+            (row.stage, row.outcome),
+            (Stage::Dissolved, Outcome::Dissolved)
+        );
+        assert_eq!(
+            (row.ended_on, row.dissolution_mode.as_deref()),
+            (Some(day(2017, 8, 2)), Some("six-months-elapsed"))
+        );
+        assert_eq!(row.status, CooperativeStatus::Dissolved);
+    }
+
+    #[test]
+    fn a_dissolution_decided_or_cancelled() {
+        let a = code(1);
+        let decided = vec![
+            c::registered(&a, day(2015, 3, 1), "HTX Đồng Lâm", "205"),
+            c::dissolution_decided(&a, day(2017, 4, 1)),
+        ];
+        let row = row_after(decided, &a).expect("a decision enters it");
+        assert_eq!(
+            (row.stage, row.cause.as_deref()),
+            (Stage::DissolutionStarted, Some("compulsory"))
+        );
+        assert_eq!(row.status, CooperativeStatus::Dissolving);
+        let cancelled = [
+            c::registered(&a, day(2015, 3, 1), "HTX Đồng Lâm", "205"),
+            c::dissolution_resolved(&a, day(2017, 1, 10)),
+            c::dissolution_cancelled(&a, day(2017, 3, 1)),
+        ];
+        let row = row_after(cancelled, &a).expect("still listed");
+        assert_eq!(
+            (row.stage, row.outcome),
+            (Stage::Closed, Outcome::BroughtIntoLine)
+        );
+        assert_eq!(row.status, CooperativeStatus::Active);
+    }
+
+    #[test]
+    fn bankruptcy_and_reorganisation_end_the_passage() {
+        let (a, b, new) = (code(1), code(2), code(3));
+        let inactive = || {
+            vec![
+                c::registered(&a, day(2015, 3, 1), "HTX Đồng Lâm", "205"),
+                c::registered(&b, day(2015, 3, 1), "HTX Bằng Cả", "205"),
+                c::inactive(&a, day(2017, 3, 1), 14),
+            ]
+        };
+        let opened: Vec<Fact> = inactive()
+            .into_iter()
+            .chain([c::bankruptcy_opened(&a, day(2017, 6, 1))])
+            .collect();
+        assert_eq!(
+            row_after(opened.clone(), &a).map(|r| r.stage),
+            Some(Stage::InBankruptcy)
+        );
+        let declared = opened
+            .into_iter()
+            .chain([c::bankrupt(&a, day(2017, 12, 1))]);
+        let row = row_after(declared, &a).expect("still listed");
+        assert_eq!(
+            (row.stage, row.outcome, row.ended_on),
+            (Stage::Bankrupt, Outcome::Bankrupt, Some(day(2017, 12, 1)))
+        );
+
+        let resolution = |kind| c::reorganisation(&a, day(2017, 5, 1), kind, &[&b]);
+        let resolved = row_after(
+            inactive()
+                .into_iter()
+                .chain([resolution(ReorganisationKind::Division)]),
+            &a,
+        );
+        assert_eq!(
+            resolved.map(|r| r.status),
+            Some(CooperativeStatus::BeingDivided)
+        );
+        for (kind, end) in [
+            (
+                ReorganisationKind::Division,
+                c::divided(&a, day(2017, 9, 1), &[&new]),
+            ),
+            (
+                ReorganisationKind::Consolidation,
+                c::consolidated(&a, day(2017, 9, 1), &new),
+            ),
+            (
+                ReorganisationKind::Merger,
+                c::merged(&a, day(2017, 9, 1), &b),
+            ),
+        ] {
+            let row = row_after(inactive().into_iter().chain([resolution(kind), end]), &a)
+                .expect("listed");
+            assert_eq!(
+                (row.stage, row.outcome),
+                (Stage::Reorganised, Outcome::Reorganised),
+                "{kind:?}"
+            );
+            assert_eq!(row.ended_on, Some(day(2017, 9, 1)));
+        }
+    }
 }
