@@ -686,7 +686,7 @@ pub mod region {
         let kind = event.kind().as_str();
         Fact::new(
             "region_mapping",
-            "quang-ninh",
+            domain::reference::seed::REGION_MAPPING_ID,
             kind,
             date,
             DomainEvent::RegionMapping(event),
