@@ -221,6 +221,8 @@ pub const LINE: &str = "2018/SO-KHDT/NTM-1600/training";
 pub const CASE: &str = "2018/SO-KHDT/HS-0007";
 /// A training class: `2018/SO-NNPTNT/L03`.
 pub const CLASS: &str = "2018/SO-NNPTNT/L03";
+/// The district whose allocation the helpers' commitments draw on: `UBND-205`.
+pub const RECIPIENT: &str = "UBND-205";
 /// The settlement of [`LINE`]'s unit and year: `2018/SO-KHDT`.
 pub const SETTLEMENT: &str = "2018/SO-KHDT";
 
@@ -737,7 +739,8 @@ pub mod line {
         fact(line, date, event)
     }
 
-    /// `amount` committed to `purpose`, for `beneficiary` when a cooperative receives it.
+    /// `amount` committed to `purpose` against the allocation to [`RECIPIENT`], for
+    /// `beneficiary` when a cooperative receives it.
     pub fn committed(
         line: &str,
         date: NaiveDate,
@@ -749,7 +752,7 @@ pub mod line {
         let event = E::SupportCommitted {
             entry,
             purpose,
-            recipient: beneficiary.unwrap_or("SO-NNPTNT").to_string(),
+            recipient: RECIPIENT.to_string(),
             beneficiary: beneficiary.map(parse_code),
             amount: dong(amount),
             approved_by: "nguoi.phe.duyet".to_string(),
