@@ -31,56 +31,24 @@ use crate::{Projection, Shared};
 /// The year of the clean-up ("trong năm 2017 … xử lý dứt điểm", plan 31/KH-UBND).
 pub const CLEANUP_YEAR: i32 = 2017;
 
-/// Where a cooperative stands in the pipeline, in order; `closed` left it alive. Stored as
-/// its text ([`Stage::as_str`]).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Stage {
-    ReRegistrationDue,
-    InactivityDetected,
-    GroundsFound,
-    RevokedForTax,
-    DissolutionStarted,
-    DissolutionPublished,
-    InBankruptcy,
-    Dissolved,
-    Bankrupt,
-    Reorganised,
-    Closed,
+text_enum! {
+    /// Where a cooperative stands in the pipeline, in order; `closed` left it alive.
+    pub enum Stage {
+        ReRegistrationDue => "re-registration-due",
+        InactivityDetected => "inactivity-detected",
+        GroundsFound => "grounds-found",
+        RevokedForTax => "revoked-for-tax",
+        DissolutionStarted => "dissolution-started",
+        DissolutionPublished => "dissolution-published",
+        InBankruptcy => "in-bankruptcy",
+        Dissolved => "dissolved",
+        Bankrupt => "bankrupt",
+        Reorganised => "reorganised",
+        Closed => "closed",
+    }
 }
 
 impl Stage {
-    pub const ALL: &'static [Stage] = &[
-        Stage::ReRegistrationDue,
-        Stage::InactivityDetected,
-        Stage::GroundsFound,
-        Stage::RevokedForTax,
-        Stage::DissolutionStarted,
-        Stage::DissolutionPublished,
-        Stage::InBankruptcy,
-        Stage::Dissolved,
-        Stage::Bankrupt,
-        Stage::Reorganised,
-        Stage::Closed,
-    ];
-
-    /// The stored text.
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            Stage::ReRegistrationDue => "re-registration-due",
-            Stage::InactivityDetected => "inactivity-detected",
-            Stage::GroundsFound => "grounds-found",
-            Stage::RevokedForTax => "revoked-for-tax",
-            Stage::DissolutionStarted => "dissolution-started",
-            Stage::DissolutionPublished => "dissolution-published",
-            Stage::InBankruptcy => "in-bankruptcy",
-            Stage::Dissolved => "dissolved",
-            Stage::Bankrupt => "bankrupt",
-            Stage::Reorganised => "reorganised",
-            Stage::Closed => "closed",
-        }
-    }
-
     fn is_end(self) -> bool {
         matches!(
             self,
@@ -89,58 +57,19 @@ impl Stage {
     }
 }
 
-/// A stage equals its stored text.
-impl PartialEq<&str> for Stage {
-    fn eq(&self, text: &&str) -> bool {
-        self.as_str() == *text
-    }
-}
-
-/// How a cooperative's passage through the pipeline ended, or that it has not: stored as its
-/// text ([`Outcome::as_str`]).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Outcome {
-    /// Still in the pipeline.
-    Pending,
-    Dissolved,
-    Bankrupt,
-    /// Divided, consolidated or merged into another.
-    Reorganised,
-    /// Re-registered under the 2012 Law during the clean-up.
-    ReRegistered,
-    /// Active again: the revocation annulled, the dissolution cancelled, or activity shown.
-    BroughtIntoLine,
-}
-
-impl Outcome {
-    /// Every value, in declaration order.
-    pub const ALL: &'static [Outcome] = &[
-        Outcome::Pending,
-        Outcome::Dissolved,
-        Outcome::Bankrupt,
-        Outcome::Reorganised,
-        Outcome::ReRegistered,
-        Outcome::BroughtIntoLine,
-    ];
-
-    /// The stored text.
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            Outcome::Pending => "pending",
-            Outcome::Dissolved => "dissolved",
-            Outcome::Bankrupt => "bankrupt",
-            Outcome::Reorganised => "reorganised",
-            Outcome::ReRegistered => "re-registered",
-            Outcome::BroughtIntoLine => "brought-into-line",
-        }
-    }
-}
-
-/// An outcome equals its stored text.
-impl PartialEq<&str> for Outcome {
-    fn eq(&self, text: &&str) -> bool {
-        self.as_str() == *text
+text_enum! {
+    /// How a cooperative's passage through the pipeline ended, or that it has not.
+    pub enum Outcome {
+        /// Still in the pipeline.
+        Pending => "pending",
+        Dissolved => "dissolved",
+        Bankrupt => "bankrupt",
+        /// Divided, consolidated or merged into another.
+        Reorganised => "reorganised",
+        /// Re-registered under the 2012 Law during the clean-up.
+        ReRegistered => "re-registered",
+        /// Active again: the revocation annulled, the dissolution cancelled, or activity shown.
+        BroughtIntoLine => "brought-into-line",
     }
 }
 

@@ -1098,8 +1098,8 @@ mod tests {
     use super::*;
     use crate::ProjectionSet;
     use crate::testing::{
-        self, CASE, CLASS, LINE, RECIPIENT, SETTLEMENT, case, class, code, day, for_case, given,
-        line, line_id, settlement, unit,
+        self, CASE, CLASS, LINE, RECIPIENT, SETTLEMENT, class, code, day, for_case, given, line,
+        line_id, settlement, unit,
     };
 
     /// Every event type the funding balances fold, with the test that feeds it.
@@ -1246,24 +1246,11 @@ mod tests {
     #[test]
     fn the_budget_cycle_moves_the_figures() {
         let a = code(1);
-        let facts = vec![
+        let mut facts = vec![
             line::estimate(LINE, day(2018, 1, 15), 1, 1_000_000_000),
             line::allocated(LINE, day(2018, 1, 20), 2, RECIPIENT, 400_000_000),
-            case::received(CASE, day(2018, 2, 1), LINE, &a, 100_000_000),
-            case::approved(CASE, day(2018, 2, 10), 90_000_000),
-            line::committed(
-                LINE,
-                day(2018, 2, 11),
-                3,
-                for_case(CASE),
-                Some(&a),
-                90_000_000,
-            ),
-            line::advance(LINE, day(2018, 3, 1), 4, for_case(CASE), 50_000_000),
-            line::advance_settled(LINE, day(2018, 4, 1), 5, 4, 30_000_000),
-            line::paid(LINE, day(2018, 5, 1), 6, for_case(CASE), 40_000_000),
-            line::returned(LINE, day(2018, 6, 1), 7, 4, 5_000_000),
         ];
+        facts.extend(testing::case_cycle(3));
         let after = |n: usize| given(facts[..n].to_vec());
         let zero = Figures::default();
         let set = after(1);

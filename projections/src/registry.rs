@@ -146,36 +146,18 @@ impl Row for RegistryRow {
     }
 }
 
-/// How a cooperative came to be, as the registry's `origin` column names it: the kind of its
-/// registration's [`Origin`], without the predecessors (the column `predecessors`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum OriginKind {
-    New,
-    Division,
-    Separation,
-    Consolidation,
+text_enum! {
+    /// How a cooperative came to be, as the registry's `origin` column names it: the kind of
+    /// its registration's [`Origin`], without the predecessors (the column `predecessors`).
+    pub enum OriginKind {
+        New => "new",
+        Division => "division",
+        Separation => "separation",
+        Consolidation => "consolidation",
+    }
 }
 
 impl OriginKind {
-    /// Every value, in declaration order.
-    pub const ALL: &'static [OriginKind] = &[
-        OriginKind::New,
-        OriginKind::Division,
-        OriginKind::Separation,
-        OriginKind::Consolidation,
-    ];
-
-    /// The stored text.
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            OriginKind::New => "new",
-            OriginKind::Division => "division",
-            OriginKind::Separation => "separation",
-            OriginKind::Consolidation => "consolidation",
-        }
-    }
-
     /// The kind of a registration's origin.
     pub fn of(origin: &Origin) -> OriginKind {
         match origin {

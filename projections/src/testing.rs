@@ -1045,6 +1045,30 @@ pub mod settlement {
     }
 }
 
+/// The case [`CASE`] of `code(1)` on [`LINE`] from application to return: received
+/// (100 000 000 đồng asked), approved (90 000 000), then the line's entries from `first` on:
+/// the commitment (90 000 000), an advance (50 000 000), its settlement (30 000 000), a
+/// payment (40 000 000) and a return of 5 000 000 of the advance; February to June 2018.
+pub fn case_cycle(first: u32) -> Vec<Fact> {
+    let a = code(1);
+    vec![
+        case::received(CASE, day(2018, 2, 1), LINE, &a, 100_000_000),
+        case::approved(CASE, day(2018, 2, 10), 90_000_000),
+        line::committed(
+            LINE,
+            day(2018, 2, 11),
+            first,
+            for_case(CASE),
+            Some(&a),
+            90_000_000,
+        ),
+        line::advance(LINE, day(2018, 3, 1), first + 1, for_case(CASE), 50_000_000),
+        line::advance_settled(LINE, day(2018, 4, 1), first + 2, first + 1, 30_000_000),
+        line::paid(LINE, day(2018, 5, 1), first + 3, for_case(CASE), 40_000_000),
+        line::returned(LINE, day(2018, 6, 1), first + 4, first + 1, 5_000_000),
+    ]
+}
+
 // ---------------------------------------------------------------------------------------
 // Which event types a projection folds
 
