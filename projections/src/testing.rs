@@ -4,15 +4,18 @@
 //! without a database; the folded set gives each projection's typed rows.
 //!
 //! Events are made short by one helper per event type, grouped by aggregate
-//! ([`cooperative`], [`unit`], [`line`], [`case`], [`class`], [`settlement`]); each returns a
-//! [`Fact`], the event with its aggregate and metadata (the legal date is the event's own).
+//! ([`cooperative`], [`unit`], [`region`], [`line`], [`case`], [`class`], [`settlement`]); each
+//! returns a [`Fact`], the event with its aggregate and metadata: the legal date is the one the
+//! helper is given, the ledger time 10:00 (Asia/Ho_Chi_Minh) that day unless
+//! [`Fact::recorded_on`] says otherwise, the actor a registration clerk.
 //!
 //! **Coverage that does not rot.** Each projection's tests declare, in a list `FOLDED`, every
 //! event type the projection folds with the test that feeds it; their test
 //! `every_event_type_it_folds_has_a_test` calls [`assert_folded_types_are_tested`], which
 //! 1. finds the event types the projection reacts to: for every event type of
-//!    `domain::catalogue` (an exhaustive `match` per aggregate in [`example`], so a new event
-//!    type does not compile without an example), it folds the example after a small world
+//!    `domain::catalogue` (an exhaustive `match` per aggregate in [`examples`], so a new event
+//!    type does not compile without an example, and a test holds the examples to the
+//!    catalogue), it folds the example after a small world
 //!    ([`world`]) and the example's own context, and sees whether the projection's rows (its
 //!    internal tables included) change;
 //! 2. fails when one of them is not in `FOLDED`;
@@ -169,6 +172,7 @@ where
 // ---------------------------------------------------------------------------------------
 // Values
 
+/// The date y-m-d.
 pub fn day(y: i32, m: u32, d: u32) -> NaiveDate {
     NaiveDate::from_ymd_opt(y, m, d).expect("a valid date")
 }
@@ -190,10 +194,12 @@ fn cooperative_code(n: u32) -> CooperativeCode {
         .expect("a valid check digit within ten tries")
 }
 
+/// An amount in đồng.
 pub fn dong(amount: i64) -> Dong {
     Dong::new(amount).expect("a non-negative amount")
 }
 
+/// A legal document's number, e.g. `15/QĐ-UBND`.
 pub fn doc(number: &str) -> DocumentNumber {
     DocumentNumber::parse(number).expect("a document number")
 }
@@ -203,6 +209,7 @@ pub fn clerk() -> Actor {
     Actor::new("can.bo.dang.ky", Role::Clerk, Some("PTCKH-205"))
 }
 
+/// `official` official members, no others.
 pub fn members(official: u32) -> MemberCounts {
     MemberCounts {
         official,
@@ -211,6 +218,7 @@ pub fn members(official: u32) -> MemberCounts {
     }
 }
 
+/// A finding under `rule` on `date`, with the basis in force then.
 pub fn finding(rule: RuleCode, date: NaiveDate) -> Finding {
     Finding::new(rule, date, "phát hiện / found")
 }
@@ -226,10 +234,12 @@ pub const RECIPIENT: &str = "UBND-205";
 /// The settlement of [`LINE`]'s unit and year: `2018/SO-KHDT`.
 pub const SETTLEMENT: &str = "2018/SO-KHDT";
 
+/// A budget line's id, e.g. [`LINE`].
 pub fn line_id(id: &str) -> BudgetLineId {
     BudgetLineId::parse(id).expect("a budget line id")
 }
 
+/// A support case's or training class's id, e.g. [`CASE`].
 pub fn record_id(id: &str) -> RecordId {
     RecordId::parse(id).expect("a record id")
 }
@@ -828,7 +838,7 @@ pub mod line {
         fact(line, date, event)
     }
 
-    /// A finding (FIN-09 unless said) about the advance `advance`.
+    /// A finding under `rule` about the advance `advance`.
     pub fn found(line: &str, date: NaiveDate, rule: RuleCode, advance: u32) -> Fact {
         let event = E::ComplianceFindingRaised {
             finding: finding(rule, date),
