@@ -2,7 +2,7 @@
 //! generated from one declaration, so a new value cannot be left out of either.
 
 /// Declares `enum Name { Variant => "stored name", … }` with `ALL`, `as_str`, `parse`,
-/// `Display`, and serde as the stored name. With the feature `openapi`, its `utoipa::ToSchema`
+/// `Display`, serde as the stored name, and equality with the stored name. With the feature `openapi`, its `utoipa::ToSchema`
 /// is a string enum of the stored names.
 macro_rules! listed_enum {
     (
@@ -58,6 +58,13 @@ macro_rules! listed_enum {
                 let text = <std::borrow::Cow<'de, str> as serde::Deserialize>::deserialize(deserializer)?;
                 $name::parse(&text)
                     .ok_or_else(|| serde::de::Error::unknown_variant(&text, Self::NAMES))
+            }
+        }
+
+        /// A value equals its stored name.
+        impl PartialEq<&str> for $name {
+            fn eq(&self, text: &&str) -> bool {
+                self.as_str() == *text
             }
         }
     };

@@ -31,6 +31,16 @@ pub struct CaseEntry {
     pub of_advance: bool,
 }
 
+text_enum! {
+    /// Where a support case stands.
+    pub enum CaseStatus {
+        /// The application is received, not yet decided.
+        Received => "received",
+        Approved => "approved",
+        Rejected => "rejected",
+    }
+}
+
 /// `beneficiary_history`: one row per cooperative × support case.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct BeneficiaryRow {
@@ -42,8 +52,7 @@ pub struct BeneficiaryRow {
     pub source: String,
     pub category: String,
     pub line: String,
-    /// `received`, `approved` or `rejected`.
-    pub status: String,
+    pub status: CaseStatus,
     pub description: String,
     pub requested: i64,
     pub approved: i64,
@@ -186,7 +195,7 @@ impl BeneficiaryHistory {
                     source: line.source.clone(),
                     category: category.to_string(),
                     line: line.to_id(),
-                    status: "received".into(),
+                    status: CaseStatus::Received,
                     description: description.clone(),
                     requested: requested.get(),
                     approved: 0,
@@ -224,7 +233,7 @@ impl BeneficiaryHistory {
                 ..
             } => {
                 if let Some(row) = self.row_of_case(&event.aggregate_id) {
-                    row.status = "approved".into();
+                    row.status = CaseStatus::Approved;
                     row.approved = amount.get();
                     row.cap = Some(cap.get());
                     row.rule_set = Some(rule_set.as_str().to_string());
@@ -236,7 +245,7 @@ impl BeneficiaryHistory {
             }
             SupportCaseEvent::SupportRejected { .. } => {
                 if let Some(row) = self.row_of_case(&event.aggregate_id) {
-                    row.status = "rejected".into();
+                    row.status = CaseStatus::Rejected;
                     row.decided_on = Some(date);
                     touch(row, event);
                 }
@@ -424,5 +433,184 @@ impl Projection for BeneficiaryHistory {
 
     fn as_any(&self) -> &dyn std::any::Any {
         self
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ProjectionSet;
+    use crate::testing::{self, CASE, LINE, RECIPIENT, case, code, day, for_case, given, line};
+
+    /// Every event type the beneficiary history folds, with the test that feeds it.
+    const FOLDED: &[(&str, &str, fn())] = &[
+        (
+            "support_case",
+            "SupportApplicationReceived",
+            a_case_is_received_and_decided,
+        ),
+        (
+            "support_case",
+            "SupportApproved",
+            a_case_is_received_and_decided,
+        ),
+        (
+            "support_case",
+            "SupportRejected",
+            a_case_is_received_and_decided,
+        ),
+        (
+            "budget_line",
+            "SupportCommitted",
+            the_money_of_a_case_is_followed_to_the_last_dong,
+        ),
+        (
+            "budget_line",
+            "AdvancePaid",
+            the_money_of_a_case_is_followed_to_the_last_dong,
+        ),
+        (
+            "budget_line",
+            "AdvanceSettled",
+            the_money_of_a_case_is_followed_to_the_last_dong,
+        ),
+        (
+            "budget_line",
+            "PaymentMade",
+            the_money_of_a_case_is_followed_to_the_last_dong,
+        ),
+        (
+            "budget_line",
+            "FundsReturned",
+            the_money_of_a_case_is_followed_to_the_last_dong,
+        ),
+        (
+            "budget_line",
+            "EntryReversed",
+            a_reversal_undoes_the_entry_of_its_case,
+        ),
+    ];
+
+    #[test]
+    fn every_event_type_it_folds_has_a_test() {
+        testing::assert_folded_types_are_tested::<BeneficiaryHistory>(FOLDED);
+    }
+
+    #[test]
+    fn a_case_status_writes_and_reads_the_stored_text() {
+        testing::assert_stored_text(
+            CaseStatus::ALL,
+            CaseStatus::as_str,
+            &["received", "approved", "rejected"],
+        );
+    }
+
+    fn row_of(set: &ProjectionSet, cooperative: &str) -> BeneficiaryRow {
+        let history = set
+            .get::<BeneficiaryHistory>()
+            .expect("beneficiary history");
+        let rows = history.of(cooperative);
+        assert_eq!(rows.len(), 1, "one case");
+        rows[0].clone()
+    }
+
+    #[test]
+    fn a_case_is_received_and_decided() {
+        let (a, b) = (code(1), code(2));
+        let other = "2018/SO-KHDT/HS-0008";
+        let received = [
+            case::received(CASE, day(2018, 2, 1), LINE, &a, 100_000_000),
+            case::received(other, day(2018, 2, 3), LINE, &b, 40_000_000),
+        ];
+        let row = row_of(&given(received.clone()), &a);
+        assert_eq!(
+            (row.status, row.requested, row.decided_on),
+            (CaseStatus::Received, 100_000_000, None)
+        );
+        assert_eq!(
+            (row.year, row.unit.as_str(), row.category.as_str()),
+            (2018, "SO-KHDT", "training")
+        );
+        let set = given(received.into_iter().chain([
+            case::approved(CASE, day(2018, 2, 10), 90_000_000),
+            case::rejected(other, day(2018, 2, 12)),
+        ]));
+        let approved = row_of(&set, &a);
+        assert_eq!(
+            (approved.status, approved.approved, approved.cap),
+            (CaseStatus::Approved, 90_000_000, Some(90_000_000))
+        );
+        assert_eq!(approved.approved_by.as_deref(), Some("nguoi.phe.duyet"));
+        assert_eq!(
+            (approved.decided_on, approved.positions.clone()),
+            (Some(day(2018, 2, 10)), vec![0, 2])
+        );
+        let rejected = row_of(&set, &b);
+        assert_eq!(
+            (rejected.status, rejected.decided_on),
+            (CaseStatus::Rejected, Some(day(2018, 2, 12)))
+        );
+        assert_eq!(rejected.positions, vec![1, 3]);
+    }
+
+    #[test]
+    fn the_money_of_a_case_is_followed_to_the_last_dong() {
+        let a = code(1);
+        let facts = testing::case_cycle(1);
+        let after = |n: usize| row_of(&given(facts[..n].to_vec()), &a);
+        let committed = after(3);
+        assert_eq!(
+            (committed.committed, committed.recipient.as_deref()),
+            (90_000_000, Some(RECIPIENT))
+        );
+        let advanced = after(4);
+        assert_eq!(
+            (advanced.advanced, advanced.advance_outstanding),
+            (50_000_000, 50_000_000)
+        );
+        let settled = after(5);
+        assert_eq!(
+            (settled.paid, settled.advance_outstanding),
+            (30_000_000, 20_000_000)
+        );
+        assert_eq!(settled.first_paid_on, Some(day(2018, 4, 1)));
+        let paid = after(6);
+        assert_eq!(
+            (paid.paid, paid.last_paid_on),
+            (70_000_000, Some(day(2018, 5, 1)))
+        );
+        let row = after(7);
+        assert_eq!(
+            (row.returned, row.advance_outstanding),
+            (5_000_000, 15_000_000)
+        );
+        assert_eq!(row.positions, (0..7).collect::<Vec<u64>>());
+        assert_eq!(row.last_effective_date, day(2018, 6, 1));
+        // Money of another case's entries never reaches this row.
+        let other = facts.into_iter().chain([line::paid(
+            LINE,
+            day(2018, 7, 1),
+            6,
+            for_case("2018/SO-KHDT/HS-0008"),
+            1,
+        )]);
+        assert_eq!(row_of(&given(other), &a).paid, 70_000_000);
+    }
+
+    #[test]
+    fn a_reversal_undoes_the_entry_of_its_case() {
+        let a = code(1);
+        let reversed = testing::case_cycle(1).into_iter().chain([
+            line::reversed(LINE, day(2018, 7, 1), 6, 4),
+            line::reversed(LINE, day(2018, 7, 2), 7, 5),
+        ]);
+        let row = row_of(&given(reversed), &a);
+        assert_eq!(row.paid, 30_000_000, "the payment undone");
+        assert_eq!(
+            (row.returned, row.advance_outstanding),
+            (0, 20_000_000),
+            "the return undone"
+        );
+        assert_eq!(row.positions.last(), Some(&8));
     }
 }

@@ -1090,3 +1090,329 @@ pub async fn reconcile_at(db: &Database) -> Result<(u64, Vec<Difference>), Proje
     }
     Ok((checkpoint, differences))
 }
+
+#[cfg(test)]
+mod tests {
+    use domain::rules::RuleCode;
+
+    use super::*;
+    use crate::ProjectionSet;
+    use crate::testing::{
+        self, CASE, CLASS, LINE, RECIPIENT, SETTLEMENT, class, code, day, for_case, given, line,
+        line_id, settlement, unit,
+    };
+
+    /// Every event type the funding balances fold, with the test that feeds it.
+    const FOLDED: &[(&str, &str, fn())] = &[
+        (
+            "budget_line",
+            "EstimateAssigned",
+            the_budget_cycle_moves_the_figures,
+        ),
+        (
+            "budget_line",
+            "AllocationMade",
+            the_budget_cycle_moves_the_figures,
+        ),
+        (
+            "support_case",
+            "SupportApplicationReceived",
+            the_budget_cycle_moves_the_figures,
+        ),
+        (
+            "support_case",
+            "SupportApproved",
+            the_budget_cycle_moves_the_figures,
+        ),
+        (
+            "budget_line",
+            "SupportCommitted",
+            the_budget_cycle_moves_the_figures,
+        ),
+        (
+            "budget_line",
+            "AdvancePaid",
+            the_budget_cycle_moves_the_figures,
+        ),
+        (
+            "budget_line",
+            "AdvanceSettled",
+            the_budget_cycle_moves_the_figures,
+        ),
+        (
+            "budget_line",
+            "PaymentMade",
+            the_budget_cycle_moves_the_figures,
+        ),
+        (
+            "budget_line",
+            "FundsReturned",
+            the_budget_cycle_moves_the_figures,
+        ),
+        (
+            "budget_line",
+            "EntryReversed",
+            a_reversal_undoes_the_entry_it_names,
+        ),
+        (
+            "training_class",
+            "TrainingClassPlanned",
+            a_class_is_approved_when_planned_and_released_when_cancelled,
+        ),
+        (
+            "training_class",
+            "TrainingClassCancelled",
+            a_class_is_approved_when_planned_and_released_when_cancelled,
+        ),
+        (
+            "administrative_unit",
+            "AdministrativeUnitEstablished",
+            any_later_entry_moves_the_as_of_date,
+        ),
+        (
+            "administrative_unit",
+            "AdministrativeUnitReclassified",
+            any_later_entry_moves_the_as_of_date,
+        ),
+        (
+            "administrative_unit",
+            "AdministrativeUnitMerged",
+            any_later_entry_moves_the_as_of_date,
+        ),
+        (
+            "administrative_unit",
+            "AdministrativeUnitExtended",
+            any_later_entry_moves_the_as_of_date,
+        ),
+        (
+            "administrative_unit",
+            "AdministrativeUnitAbolished",
+            any_later_entry_moves_the_as_of_date,
+        ),
+        (
+            "settlement",
+            "SettlementSubmitted",
+            any_later_entry_moves_the_as_of_date,
+        ),
+        (
+            "settlement",
+            "SettlementAppraised",
+            any_later_entry_moves_the_as_of_date,
+        ),
+        (
+            "settlement",
+            "SettlementApproved",
+            any_later_entry_moves_the_as_of_date,
+        ),
+        (
+            "settlement",
+            "AuditFindingRecorded",
+            any_later_entry_moves_the_as_of_date,
+        ),
+        (
+            "settlement",
+            "ComplianceFindingRaised",
+            any_later_entry_moves_the_as_of_date,
+        ),
+    ];
+
+    #[test]
+    fn every_event_type_it_folds_has_a_test() {
+        testing::assert_folded_types_are_tested::<FundingBalances>(FOLDED);
+    }
+
+    fn balances(set: &ProjectionSet) -> &FundingBalances {
+        set.get::<FundingBalances>().expect("funding balances")
+    }
+
+    /// The figures of the line's row for `district`.
+    fn figures(set: &ProjectionSet, district: &str) -> Figures {
+        balances(set)
+            .row(&line_id(LINE), district)
+            .map(|r| Figures {
+                estimate: r.estimate,
+                allocated: r.allocated,
+                approved: r.approved,
+                committed: r.committed,
+                advanced: r.advanced,
+                advance_outstanding: r.advance_outstanding,
+                paid: r.paid,
+                returned: r.returned,
+                available: r.available,
+            })
+            .unwrap_or_default()
+    }
+
+    #[test]
+    fn the_budget_cycle_moves_the_figures() {
+        let a = code(1);
+        let mut facts = vec![
+            line::estimate(LINE, day(2018, 1, 15), 1, 1_000_000_000),
+            line::allocated(LINE, day(2018, 1, 20), 2, RECIPIENT, 400_000_000),
+        ];
+        facts.extend(testing::case_cycle(3));
+        let after = |n: usize| given(facts[..n].to_vec());
+        let zero = Figures::default();
+        let set = after(1);
+        let own = Figures {
+            estimate: 1_000_000_000,
+            available: 1_000_000_000,
+            ..zero
+        };
+        assert_eq!(figures(&set, LINE_ROW), own);
+        let set = after(2);
+        assert_eq!(figures(&set, LINE_ROW).available, 600_000_000);
+        assert_eq!(
+            figures(&set, RECIPIENT),
+            Figures {
+                allocated: 400_000_000,
+                available: 400_000_000,
+                ..zero
+            }
+        );
+        let set = after(3);
+        assert_eq!(
+            figures(&set, LINE_ROW),
+            Figures {
+                available: 600_000_000,
+                ..own
+            }
+        );
+        let application = balances(&set)
+            .movements
+            .get(&(2, 0))
+            .expect("the application's movement");
+        assert_eq!(
+            (application.kind.as_str(), application.amount),
+            ("application", 100_000_000)
+        );
+        assert_eq!(application.beneficiary.as_deref(), Some(a.as_str()));
+        assert_eq!(figures(&after(4), LINE_ROW).approved, 90_000_000);
+        assert_eq!(figures(&after(5), RECIPIENT).committed, 90_000_000);
+        let advanced = figures(&after(6), RECIPIENT);
+        assert_eq!(
+            (advanced.advanced, advanced.advance_outstanding),
+            (50_000_000, 50_000_000)
+        );
+        assert_eq!(advanced.available, 350_000_000);
+        let settled = figures(&after(7), RECIPIENT);
+        assert_eq!(
+            (settled.advance_outstanding, settled.paid),
+            (20_000_000, 30_000_000)
+        );
+        let paid = figures(&after(8), RECIPIENT);
+        assert_eq!((paid.paid, paid.available), (70_000_000, 310_000_000));
+        let set = after(9);
+        let returned = figures(&set, RECIPIENT);
+        assert_eq!(
+            (returned.returned, returned.advance_outstanding),
+            (5_000_000, 15_000_000)
+        );
+        assert_eq!(returned.available, 315_000_000);
+        let row = balances(&set)
+            .row(&line_id(LINE), RECIPIENT)
+            .expect("the district's row");
+        assert_eq!((row.entries, row.last_position), (6, 8));
+    }
+
+    #[test]
+    fn a_reversal_undoes_the_entry_it_names() {
+        let set = given([
+            line::estimate(LINE, day(2018, 1, 15), 1, 1_000_000_000),
+            line::allocated(LINE, day(2018, 1, 20), 2, RECIPIENT, 400_000_000),
+            line::reversed(LINE, day(2018, 2, 1), 3, 2),
+        ]);
+        assert_eq!(figures(&set, RECIPIENT), Figures::default());
+        assert_eq!(figures(&set, LINE_ROW).available, 1_000_000_000);
+        let allocation = balances(&set)
+            .movements
+            .get(&(1, 0))
+            .expect("the allocation");
+        assert_eq!(allocation.reversed_by, Some(2));
+        let reversal = balances(&set).movements.get(&(2, 0)).expect("the reversal");
+        assert_eq!(
+            (reversal.kind.as_str(), reversal.against_position),
+            ("reversal", Some(1))
+        );
+    }
+
+    #[test]
+    fn a_class_is_approved_when_planned_and_released_when_cancelled() {
+        let planned = [
+            line::estimate(LINE, day(2018, 1, 15), 1, 1_000_000_000),
+            class::planned(CLASS, day(2018, 3, 1), LINE, "205"),
+        ];
+        assert_eq!(
+            figures(&given(planned.clone()), LINE_ROW).approved,
+            60_000_000
+        );
+        let cancelled = planned
+            .into_iter()
+            .chain([class::cancelled(CLASS, day(2018, 4, 1))]);
+        let set = given(cancelled);
+        assert_eq!(figures(&set, LINE_ROW).approved, 0);
+        let movement = balances(&set)
+            .movements
+            .get(&(2, 0))
+            .expect("the cancellation");
+        assert_eq!(
+            (movement.kind.as_str(), movement.against_position),
+            ("cancellation", Some(1))
+        );
+    }
+
+    /// The as-of date is the latest legal date among all entries, whatever their aggregate; an
+    /// advance outstanding after the adjustment period (31/01 of the next year) is overdue.
+    #[test]
+    fn any_later_entry_moves_the_as_of_date() {
+        let advanced = vec![
+            line::estimate(LINE, day(2018, 1, 15), 1, 1_000_000_000),
+            line::advance(LINE, day(2018, 3, 1), 2, for_case(CASE), 50_000_000),
+        ];
+        let later = [
+            unit::established("206", day(2018, 4, 1), "Uông Bí"),
+            unit::reclassified(
+                "206",
+                day(2018, 5, 1),
+                "Thành phố Uông Bí",
+                domain::reference::UnitType::City,
+            ),
+            unit::merged("204", day(2018, 6, 1), "193"),
+            unit::extended("193", day(2018, 7, 1), "204"),
+            unit::abolished("204", day(2018, 8, 1)),
+            settlement::submitted(SETTLEMENT, day(2019, 1, 20), &[LINE]),
+            settlement::appraised(SETTLEMENT, day(2019, 1, 25), 0),
+            settlement::approved(SETTLEMENT, day(2019, 1, 31), "so.tai.chinh"),
+            settlement::audit_finding(SETTLEMENT, day(2019, 2, 1), 1_000_000),
+            settlement::found(SETTLEMENT, day(2019, 2, 2), RuleCode::Fin09),
+        ];
+        for n in 0..later.len() {
+            let facts: Vec<_> = advanced.iter().chain(&later[..=n]).cloned().collect();
+            let date = later[n].effective_date;
+            let set = given(facts);
+            assert_eq!(
+                balances(&set).as_of(),
+                Some(date),
+                "{}",
+                later[n].event_type
+            );
+            let row = balances(&set).row(&line_id(LINE), LINE_ROW);
+            let overdue = row.map_or(0, |r| r.advance_overdue);
+            assert_eq!(
+                overdue,
+                if date > day(2019, 1, 31) {
+                    50_000_000
+                } else {
+                    0
+                },
+                "{date}"
+            );
+        }
+        // An earlier date leaves it.
+        let earlier =
+            advanced
+                .into_iter()
+                .chain([unit::established("206", day(2017, 1, 1), "Uông Bí")]);
+        assert_eq!(balances(&given(earlier)).as_of(), Some(day(2018, 3, 1)));
+    }
+}

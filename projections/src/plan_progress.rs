@@ -1175,3 +1175,459 @@ impl Projection for PlanProgress {
         self
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use domain::cooperative::{DissolutionMode, ReorganisationKind};
+    use domain::reference::UnitType;
+
+    use super::*;
+    use crate::ProjectionSet;
+    use crate::table::assert_direct_cells;
+    use crate::testing::{
+        self, CLASS as CLASS_ID, Fact, LINE, class, code, cooperative as c, day, given, line,
+        region, unit,
+    };
+
+    /// Every event type plan progress folds, with the test that feeds it.
+    const FOLDED: &[(&str, &str, fn())] = &[
+        (
+            "cooperative",
+            "CooperativeRegistered",
+            registrations_re_registrations_and_models_count_where_they_happened,
+        ),
+        (
+            "cooperative",
+            "CooperativeReRegistered",
+            registrations_re_registrations_and_models_count_where_they_happened,
+        ),
+        (
+            "cooperative",
+            "ModelCooperativeDesignated",
+            registrations_re_registrations_and_models_count_where_they_happened,
+        ),
+        (
+            "cooperative",
+            "BusinessSuspended",
+            status_changes_establish_the_year_end_count,
+        ),
+        (
+            "cooperative",
+            "BusinessResumed",
+            status_changes_establish_the_year_end_count,
+        ),
+        (
+            "cooperative",
+            "NotOperatingAtAddressMarked",
+            status_changes_establish_the_year_end_count,
+        ),
+        (
+            "cooperative",
+            "NotOperatingAtAddressCleared",
+            status_changes_establish_the_year_end_count,
+        ),
+        (
+            "cooperative",
+            "CertificateRevoked",
+            status_changes_establish_the_year_end_count,
+        ),
+        (
+            "cooperative",
+            "RevocationAnnulled",
+            status_changes_establish_the_year_end_count,
+        ),
+        (
+            "cooperative",
+            "VoluntaryDissolutionResolved",
+            status_changes_establish_the_year_end_count,
+        ),
+        (
+            "cooperative",
+            "DissolutionResolutionCancelled",
+            status_changes_establish_the_year_end_count,
+        ),
+        (
+            "cooperative",
+            "CompulsoryDissolutionDecided",
+            status_changes_establish_the_year_end_count,
+        ),
+        (
+            "cooperative",
+            "BankruptcyOpened",
+            status_changes_establish_the_year_end_count,
+        ),
+        (
+            "cooperative",
+            "ReorganisationResolved",
+            status_changes_establish_the_year_end_count,
+        ),
+        (
+            "cooperative",
+            "CooperativeDissolved",
+            an_end_leaves_the_year_end_count,
+        ),
+        (
+            "cooperative",
+            "BankruptcyDeclared",
+            an_end_leaves_the_year_end_count,
+        ),
+        (
+            "cooperative",
+            "CooperativeDivided",
+            an_end_leaves_the_year_end_count,
+        ),
+        (
+            "cooperative",
+            "CooperativeConsolidated",
+            an_end_leaves_the_year_end_count,
+        ),
+        (
+            "cooperative",
+            "CooperativeMergedInto",
+            an_end_leaves_the_year_end_count,
+        ),
+        (
+            "training_class",
+            "TrainingClassPlanned",
+            a_training_class_counts_once_held,
+        ),
+        (
+            "training_class",
+            "TrainingClassHeld",
+            a_training_class_counts_once_held,
+        ),
+        (
+            "training_class",
+            "TrainingClassRecordCorrected",
+            a_training_class_counts_once_held,
+        ),
+        (
+            "training_class",
+            "TrainingClassCancelled",
+            a_training_class_counts_once_held,
+        ),
+        (
+            "budget_line",
+            "EstimateAssigned",
+            training_funds_are_the_training_lines_estimates,
+        ),
+        (
+            "budget_line",
+            "EntryReversed",
+            training_funds_are_the_training_lines_estimates,
+        ),
+        (
+            "administrative_unit",
+            "AdministrativeUnitEstablished",
+            units_mergers_and_regions_label_the_rows,
+        ),
+        (
+            "administrative_unit",
+            "AdministrativeUnitReclassified",
+            units_mergers_and_regions_label_the_rows,
+        ),
+        (
+            "administrative_unit",
+            "AdministrativeUnitMerged",
+            units_mergers_and_regions_label_the_rows,
+        ),
+        (
+            "region_mapping",
+            "RegionMappingDefined",
+            units_mergers_and_regions_label_the_rows,
+        ),
+    ];
+
+    #[test]
+    fn every_event_type_it_folds_has_a_test() {
+        testing::assert_folded_types_are_tested::<PlanProgress>(FOLDED);
+    }
+
+    fn plan(set: &ProjectionSet) -> &PlanProgress {
+        let plan = set.get::<PlanProgress>().expect("plan progress");
+        plan.sources.iter().for_each(assert_direct_cells);
+        plan
+    }
+
+    /// A figure of the row (year, unit); 0 when there is no row.
+    fn figure(set: &ProjectionSet, year: i32, unit: &str, measure: Measure) -> i64 {
+        plan(set)
+            .rows
+            .get(&(year, unit.to_string()))
+            .map_or(0, |row| measure.of(row))
+    }
+
+    /// The positions behind what `subject` contributes to `measure` in (year, unit).
+    fn behind(
+        set: &ProjectionSet,
+        year: i32,
+        unit: &str,
+        measure: Measure,
+        subject: &str,
+    ) -> Option<Vec<u64>> {
+        let key = (
+            year,
+            unit.to_string(),
+            measure.as_str().to_string(),
+            subject.to_string(),
+        );
+        plan(set).sources.get(&key).map(|r| r.positions.clone())
+    }
+
+    #[test]
+    fn registrations_re_registrations_and_models_count_where_they_happened() {
+        let (old, new, union) = (code(1), code(2), code(3));
+        let set = given([
+            c::registered(&old, day(2010, 3, 1), "HTX Đồng Lâm", "205"),
+            c::registered(&new, day(2017, 4, 1), "HTX Bằng Cả", "193"),
+            c::registered_as(
+                &union,
+                day(2018, 2, 1),
+                CooperativeKind::Union,
+                "LH HTX",
+                "193",
+            ),
+            c::re_registered(&old, day(2017, 5, 1)),
+            c::model(&new, day(2018, 11, 1), 2018),
+        ]);
+        use Measure as M;
+        assert_eq!(figure(&set, 2017, "193", M::NewRegistrations), 1);
+        assert_eq!(
+            figure(&set, 2017, PROVINCE, M::NewRegistrations),
+            1,
+            "the old one is not new in 2017"
+        );
+        assert_eq!(figure(&set, 2017, "205", M::ReRegistrations), 1);
+        assert_eq!(
+            behind(
+                &set,
+                2017,
+                "205",
+                M::ReRegistrations,
+                &format!("cooperative:{old}")
+            ),
+            Some(vec![3])
+        );
+        assert_eq!(figure(&set, 2018, "193", M::UnionsFormed), 1);
+        assert_eq!(figure(&set, 2018, PROVINCE, M::UnionsYearEnd), 1);
+        assert_eq!(figure(&set, 2018, PROVINCE, M::CooperativesYearEnd), 2);
+        assert_eq!(figure(&set, 2018, "193", M::ModelCooperatives), 1);
+        let province = plan(&set)
+            .rows
+            .get(&(2018, PROVINCE.to_string()))
+            .expect("province row");
+        assert_eq!(province.units_with_model, Some(1));
+        assert_eq!(province.target_new_registrations, Some(50));
+    }
+
+    #[test]
+    fn status_changes_establish_the_year_end_count() {
+        let (a, b) = (code(1), code(2));
+        let set = given([
+            c::registered(&a, day(2016, 3, 1), "HTX Đồng Lâm", "205"),
+            c::suspended(&a, day(2017, 1, 1), day(2017, 3, 1)),
+            c::resumed(&a, day(2017, 2, 1)),
+            c::not_at_address(&a, day(2017, 3, 1)),
+            c::back_at_address(&a, day(2017, 4, 1)),
+            c::revoked(&a, day(2017, 5, 1), true),
+            c::revocation_annulled(&a, day(2017, 6, 1)),
+            c::dissolution_resolved(&a, day(2017, 7, 1)),
+            c::dissolution_cancelled(&a, day(2017, 8, 1)),
+            c::dissolution_decided(&a, day(2018, 1, 10)),
+            c::registered(&b, day(2016, 3, 1), "HTX Bằng Cả", "205"),
+            c::bankruptcy_opened(&b, day(2018, 2, 1)),
+            c::reorganisation(&b, day(2018, 3, 1), ReorganisationKind::Division, &[]),
+        ]);
+        use Measure as M;
+        let year_end = |year, subject: &str| {
+            behind(
+                &set,
+                year,
+                "205",
+                M::CooperativesYearEnd,
+                &format!("cooperative:{subject}"),
+            )
+        };
+        assert_eq!(
+            year_end(2017, &a),
+            Some((0..9).collect()),
+            "the registration and every status change"
+        );
+        assert_eq!(
+            year_end(2018, &a),
+            Some((0..10).collect()),
+            "dissolving still stands"
+        );
+        assert_eq!(year_end(2018, &b), Some(vec![10, 11, 12]));
+        assert_eq!(figure(&set, 2018, "205", M::CooperativesYearEnd), 2);
+    }
+
+    #[test]
+    fn an_end_leaves_the_year_end_count() {
+        let (a, b) = (code(1), code(2));
+        let registered = || c::registered(&a, day(2016, 3, 1), "HTX Đồng Lâm", "205");
+        let ends: Vec<Vec<Fact>> = vec![
+            vec![
+                c::dissolution_resolved(&a, day(2017, 6, 1)),
+                c::published(&a, day(2017, 7, 1)),
+                c::dissolved(&a, day(2018, 1, 2), DissolutionMode::SixMonthsElapsed),
+            ],
+            vec![
+                c::bankruptcy_opened(&a, day(2017, 6, 1)),
+                c::bankrupt(&a, day(2018, 1, 2)),
+            ],
+            vec![
+                c::reorganisation(&a, day(2017, 6, 1), ReorganisationKind::Division, &[]),
+                c::divided(&a, day(2018, 1, 2), &[&b]),
+            ],
+            vec![
+                c::reorganisation(&a, day(2017, 6, 1), ReorganisationKind::Consolidation, &[]),
+                c::consolidated(&a, day(2018, 1, 2), &b),
+            ],
+            vec![
+                c::reorganisation(&a, day(2017, 6, 1), ReorganisationKind::Merger, &[&b]),
+                c::merged(&a, day(2018, 1, 2), &b),
+            ],
+        ];
+        use Measure as M;
+        for end in ends {
+            let name = end.last().map(|f| f.event_type).unwrap_or_default();
+            let set = given(std::iter::once(registered()).chain(end));
+            assert_eq!(
+                figure(&set, 2017, "205", M::CooperativesYearEnd),
+                1,
+                "{name}"
+            );
+            assert_eq!(
+                figure(&set, 2018, "205", M::CooperativesYearEnd),
+                0,
+                "{name}"
+            );
+            let dissolved = i64::from(name == "CooperativeDissolved");
+            assert_eq!(figure(&set, 2018, "205", M::Dissolved), dissolved, "{name}");
+        }
+    }
+
+    #[test]
+    fn a_training_class_counts_once_held() {
+        let planned = || class::planned(CLASS_ID, day(2018, 3, 1), LINE, "205");
+        use Measure as M;
+        let only_planned = given([planned()]);
+        assert_eq!(figure(&only_planned, 2018, PROVINCE, M::TrainingClasses), 0);
+        let held = [
+            planned(),
+            class::held(CLASS_ID, day(2018, 5, 1), 28, 58_000_000),
+        ];
+        let set = given(held.clone());
+        assert_eq!(figure(&set, 2018, "205", M::TrainingClasses), 1);
+        assert_eq!(figure(&set, 2018, "205", M::ClassesSoNnptnt), 1);
+        assert_eq!(figure(&set, 2018, "205", M::LearnersEast), 28);
+        assert_eq!(
+            figure(&set, 2018, "205", M::ClassesOutside30To50),
+            1,
+            "28 learners"
+        );
+        assert_eq!(figure(&set, 2018, PROVINCE, M::TrainingCost), 58_000_000);
+        let corrected = held.clone().into_iter().chain([class::corrected(
+            CLASS_ID,
+            day(2018, 5, 20),
+            (28, 58_000_000),
+            35,
+            55_000_000,
+        )]);
+        let set = given(corrected);
+        assert_eq!(figure(&set, 2018, "205", M::TrainingLearners), 35);
+        assert_eq!(figure(&set, 2018, "205", M::ClassesOutside30To50), 0);
+        assert_eq!(figure(&set, 2018, "205", M::TrainingCost), 55_000_000);
+        assert_eq!(
+            behind(
+                &set,
+                2018,
+                "205",
+                M::TrainingClasses,
+                &format!("training_class:{CLASS_ID}")
+            ),
+            Some(vec![0, 1, 2])
+        );
+        let cancelled = held
+            .into_iter()
+            .chain([class::cancelled(CLASS_ID, day(2018, 6, 1))]);
+        let set = given(cancelled);
+        assert_eq!(figure(&set, 2018, PROVINCE, M::TrainingClasses), 0);
+        assert!(
+            plan(&set).rows.get(&(2018, "205".to_string())).is_none(),
+            "no source left"
+        );
+    }
+
+    #[test]
+    fn training_funds_are_the_training_lines_estimates() {
+        let other = "2018/SO-KHDT/NTM-1600/credit";
+        let estimates = [
+            line::estimate(LINE, day(2018, 1, 15), 1, 1_000_000_000),
+            line::estimate(LINE, day(2018, 6, 1), 2, 200_000_000),
+            line::estimate(other, day(2018, 1, 15), 1, 5_000_000_000),
+        ];
+        let set = given(estimates.clone());
+        assert_eq!(
+            figure(&set, 2018, PROVINCE, Measure::TrainingFundsAssigned),
+            1_200_000_000
+        );
+        let reversed = estimates
+            .into_iter()
+            .chain([line::reversed(LINE, day(2018, 7, 1), 3, 2)]);
+        let set = given(reversed);
+        assert_eq!(
+            figure(&set, 2018, PROVINCE, Measure::TrainingFundsAssigned),
+            1_000_000_000
+        );
+    }
+
+    #[test]
+    fn units_mergers_and_regions_label_the_rows() {
+        let a = code(1);
+        let set = given([
+            unit::established("204", day(2008, 1, 1), "Hoành Bồ"),
+            unit::established("193", day(2008, 1, 1), "Hạ Long"),
+            region::defined(
+                day(2017, 1, 1),
+                1,
+                &[("204", Region::West), ("193", Region::East)],
+            ),
+            c::registered(&a, day(2016, 3, 1), "HTX Đồng Lâm", "204"),
+            unit::reclassified("193", day(2019, 1, 1), "Thành phố Hạ Long", UnitType::City),
+            unit::merged("204", day(2020, 1, 1), "193"),
+        ]);
+        let rows = &plan(&set).rows;
+        let row_2019 = rows
+            .get(&(2019, "204".to_string()))
+            .expect("Hoành Bồ in 2019");
+        assert_eq!(
+            (row_2019.unit_name.as_str(), row_2019.current_unit.as_str()),
+            ("Hoành Bồ", "193")
+        );
+        assert_eq!(row_2019.region.as_deref(), Some("mien-tay"));
+        assert_eq!(row_2019.cooperatives_year_end, 1);
+        let row_2020 = rows
+            .get(&(2020, "193".to_string()))
+            .expect("Hạ Long in 2020");
+        assert_eq!(row_2020.unit_name, "Thành phố Hạ Long");
+        assert_eq!(row_2020.region.as_deref(), Some("mien-dong"));
+        assert_eq!(
+            row_2020.cooperatives_year_end, 1,
+            "counted where its address is now"
+        );
+        assert!(rows.get(&(2020, "204".to_string())).is_none());
+        assert_eq!(
+            behind(
+                &set,
+                2020,
+                "193",
+                Measure::CooperativesYearEnd,
+                &format!("cooperative:{a}")
+            ),
+            Some(vec![3, 5]),
+            "the registration and the merger"
+        );
+    }
+}

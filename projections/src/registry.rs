@@ -14,8 +14,8 @@
 //! `registry_duplicate_registrations`, one finding row per duplicate registration.
 
 use chrono::NaiveDate;
-use domain::cooperative::{Cooperative, Origin};
-use domain::reference::AdministrativeUnitEvent;
+use domain::cooperative::{Cooperative, CooperativeKind, CooperativeStatus, Origin};
+use domain::reference::{AdministrativeUnitEvent, UnitType};
 use domain::rules::RuleCode;
 use serde::{Deserialize, Serialize};
 use store::{Cell, ColumnKind, TableShape};
@@ -30,13 +30,13 @@ use crate::{Projection, Shared};
 pub struct RegistryRow {
     pub code: String,
     /// `htx` or `lien-hiep-htx`.
-    pub kind: String,
+    pub kind: CooperativeKind,
     pub name: String,
     /// The main sector's stored name (`agriculture`, `fishing`, …); `None` when the
     /// registration recorded none (entries made before the registry recorded sectors).
     pub sector: Option<String>,
-    /// The status code (`active`, `dissolved`, …) after the latest change.
-    pub status: String,
+    /// The status (`active`, `dissolved`, …) after the latest change.
+    pub status: CooperativeStatus,
     /// The status as dangkykinhdoanh.gov.vn names it.
     pub status_label_vi: String,
     /// The item of NĐ 92/2024 Điều 27.
@@ -56,7 +56,7 @@ pub struct RegistryRow {
     /// The unions (liên hiệp HTX) it belongs to.
     pub unions: Vec<String>,
     /// `new`, `division`, `separation` or `consolidation`.
-    pub origin: String,
+    pub origin: OriginKind,
     pub predecessors: Vec<String>,
     pub successors: Vec<String>,
     pub absorbed: Vec<String>,
@@ -114,10 +114,10 @@ impl Row for RegistryRow {
     fn direct_cells(&self) -> Option<Vec<Cell>> {
         Some(vec![
             text(&self.code),
-            text(&self.kind),
+            text(self.kind.as_str()),
             text(&self.name),
             opt_text(self.sector.as_deref()),
-            text(&self.status),
+            text(self.status.as_str()),
             text(&self.status_label_vi),
             Cell::Int(self.status_item),
             opt_date(self.status_since),
@@ -131,7 +131,7 @@ impl Row for RegistryRow {
             Cell::Int(self.members_associate),
             Cell::Int(self.member_cooperatives),
             json(&self.unions)?,
-            text(&self.origin),
+            text(self.origin.as_str()),
             json(&self.predecessors)?,
             json(&self.successors)?,
             json(&self.absorbed)?,
@@ -146,12 +146,36 @@ impl Row for RegistryRow {
     }
 }
 
+text_enum! {
+    /// How a cooperative came to be, as the registry's `origin` column names it: the kind of
+    /// its registration's [`Origin`], without the predecessors (the column `predecessors`).
+    pub enum OriginKind {
+        New => "new",
+        Division => "division",
+        Separation => "separation",
+        Consolidation => "consolidation",
+    }
+}
+
+impl OriginKind {
+    /// The kind of a registration's origin.
+    pub fn of(origin: &Origin) -> OriginKind {
+        match origin {
+            Origin::New => OriginKind::New,
+            Origin::Division { .. } => OriginKind::Division,
+            Origin::Separation { .. } => OriginKind::Separation,
+            Origin::Consolidation { .. } => OriginKind::Consolidation,
+        }
+    }
+}
+
 /// `registry_units`: the district-level (and other) administrative units and their mergers.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct UnitRow {
     pub code: String,
     pub name: String,
-    pub unit_type: String,
+    /// `huyen`, `thanh-pho`, `xa`, … (the domain's `UnitType`).
+    pub unit_type: UnitType,
     pub parent: Option<String>,
     pub valid_from: Option<NaiveDate>,
     /// The last day it existed, when merged or abolished.
@@ -205,7 +229,7 @@ pub struct DuplicateRegistrationRow {
     /// The rule's legal basis in force on the duplicate registration's legal date.
     pub legal_basis: String,
     /// `htx` or `lien-hiep-htx`, as the duplicate registered it.
-    pub kind: String,
+    pub kind: CooperativeKind,
     /// The name the duplicate registration recorded.
     pub name: String,
     /// The duplicate registration's effective (legal) date.
@@ -215,7 +239,7 @@ pub struct DuplicateRegistrationRow {
     /// Who recorded it (user id).
     pub actor: String,
     /// The duplicate aggregate's status after its latest event.
-    pub status: String,
+    pub status: CooperativeStatus,
     /// The latest effective date among the duplicate aggregate's events.
     pub last_effective_date: NaiveDate,
     /// Every entry of the duplicate aggregate from its registration on, by position.
@@ -259,12 +283,12 @@ impl Row for DuplicateRegistrationRow {
             text(&self.rule),
             text(&self.rule_name),
             text(&self.legal_basis),
-            text(&self.kind),
+            text(self.kind.as_str()),
             text(&self.name),
             date(self.effective_date),
             date(self.recorded_on),
             text(&self.actor),
-            text(&self.status),
+            text(self.status.as_str()),
             date(self.last_effective_date),
             positions(&self.positions),
         ])
@@ -300,10 +324,7 @@ impl Registry {
                 self.units.upsert(UnitRow {
                     code: code.clone(),
                     name: name.clone(),
-                    unit_type: serde_json::to_value(unit_type)
-                        .ok()
-                        .and_then(|v| v.as_str().map(str::to_string))
-                        .unwrap_or_default(),
+                    unit_type: *unit_type,
                     parent: parent.clone(),
                     valid_from: *valid_from,
                     last_day: None,
@@ -316,10 +337,7 @@ impl Registry {
             } => {
                 if let Some(row) = self.units.get_mut(&code) {
                     row.name = name.clone();
-                    row.unit_type = serde_json::to_value(unit_type)
-                        .ok()
-                        .and_then(|v| v.as_str().map(str::to_string))
-                        .unwrap_or_default();
+                    row.unit_type = *unit_type;
                     row.positions.push(event.position);
                 }
             }
@@ -384,13 +402,17 @@ impl Registry {
             refresh(row, state, units);
             return;
         }
+        // A registered cooperative has both from its registration on.
+        let (Some(kind), Some(status)) = (state.kind(), state.current_status()) else {
+            return;
+        };
         let code = code.to_string();
         let mut row = RegistryRow {
             code: code.clone(),
-            kind: String::new(),
+            kind,
             name: String::new(),
             sector: None,
-            status: String::new(),
+            status,
             status_label_vi: String::new(),
             status_item: 0,
             status_since: None,
@@ -404,7 +426,7 @@ impl Registry {
             members_associate: 0,
             member_cooperatives: 0,
             unions: Vec::new(),
-            origin: String::new(),
+            origin: OriginKind::New,
             predecessors: Vec::new(),
             successors: Vec::new(),
             absorbed: Vec::new(),
@@ -424,6 +446,10 @@ impl Registry {
     /// another: its finding row, made at the registration and kept current after, never the
     /// code's `registry` row.
     fn apply_duplicate(&mut self, event: &ProjectedEvent, state: &Cooperative, d: &Duplicate) {
+        // A registered cooperative has both from its registration on.
+        let (Some(kind), Some(status)) = (state.kind(), state.current_status()) else {
+            return;
+        };
         let key = (d.code.clone(), d.position);
         let row = self.duplicates.entry(key, || {
             let rule = RuleCode::Reg01;
@@ -444,26 +470,21 @@ impl Registry {
                             .map_or(event.effective_date, |f| f.registered_on),
                     )
                     .to_string(),
-                kind: state
-                    .kind()
-                    .map(|k| k.as_str().to_string())
-                    .unwrap_or_default(),
+                kind,
                 name: state.content().map(|c| c.name.clone()).unwrap_or_default(),
                 effective_date: state
                     .registration_facts()
                     .map_or(event.effective_date, |f| f.registered_on),
                 recorded_on: event.recorded_on(),
                 actor: event.actor.user_id.clone(),
-                status: String::new(),
+                status,
                 last_effective_date: event.effective_date,
                 positions: Vec::new(),
             }
         });
         row.positions.push(event.position);
         row.last_effective_date = row.last_effective_date.max(event.effective_date);
-        if let Some(status) = state.current_status() {
-            row.status = status.as_str().to_string();
-        }
+        row.status = status;
     }
 }
 
@@ -484,7 +505,7 @@ fn refresh(row: &mut RegistryRow, state: &Cooperative, units: &Table<UnitRow>) {
             .collect::<Vec<_>>()
     };
     if let Some(kind) = state.kind() {
-        row.kind = kind.as_str().to_string();
+        row.kind = kind;
     }
     if let Some(content) = state.content() {
         row.name.clone_from(&content.name);
@@ -500,7 +521,7 @@ fn refresh(row: &mut RegistryRow, state: &Cooperative, units: &Table<UnitRow>) {
         row.charter_capital = content.charter_capital.get();
     }
     if let Some(status) = state.current_status() {
-        row.status = status.as_str().to_string();
+        row.status = status;
         row.status_label_vi = status.label_vi().to_string();
         row.status_item = i64::from(status.article_27_item());
     }
@@ -515,13 +536,7 @@ fn refresh(row: &mut RegistryRow, state: &Cooperative, units: &Table<UnitRow>) {
         .map(|c| c.as_str().to_string())
         .collect();
     if let Some(facts) = state.registration_facts() {
-        let origin = match &facts.origin {
-            Origin::New => "new",
-            Origin::Division { .. } => "division",
-            Origin::Separation { .. } => "separation",
-            Origin::Consolidation { .. } => "consolidation",
-        };
-        row.origin = origin.to_string();
+        row.origin = OriginKind::of(&facts.origin);
         row.predecessors = codes(&facts.origin.predecessors());
         row.registered_on = Some(facts.registered_on);
         row.re_registered_on = facts.re_registered_on;
@@ -831,6 +846,54 @@ mod tests {
         );
     }
 
+    /// The `kind`, `status`, `origin` and `unit_type` columns' text is what it was when they
+    /// were strings (`kind`, `status` and `unit_type` are the domain's enums).
+    #[test]
+    fn the_registrys_enums_write_and_read_the_stored_text() {
+        testing::assert_stored_text(
+            CooperativeKind::ALL,
+            CooperativeKind::as_str,
+            &["htx", "lien-hiep-htx"],
+        );
+        testing::assert_stored_text(
+            CooperativeStatus::ALL,
+            CooperativeStatus::as_str,
+            &[
+                "active",
+                "suspended",
+                "revoked-for-tax-enforcement",
+                "dissolving",
+                "being-divided",
+                "being-consolidated",
+                "being-absorbed",
+                "in-bankruptcy",
+                "dissolved",
+                "bankrupt",
+                "ceased",
+                "not-operating-at-registered-address",
+            ],
+        );
+        testing::assert_stored_text(
+            OriginKind::ALL,
+            OriginKind::as_str,
+            &["new", "division", "separation", "consolidation"],
+        );
+        testing::assert_stored_text(
+            UnitType::ALL,
+            UnitType::as_str,
+            &[
+                "tinh",
+                "thanh-pho",
+                "thi-xa",
+                "huyen",
+                "phuong",
+                "thi-tran",
+                "xa",
+                "dac-khu",
+            ],
+        );
+    }
+
     /// The projector reloads the stored tables and refolds the shared state from the
     /// cooperative entries below its checkpoint: folding on from there gives what one fold
     /// does, the duplicate's later events included.
@@ -857,5 +920,491 @@ mod tests {
                 "reloaded after {cut} entries"
             );
         }
+    }
+
+    // -----------------------------------------------------------------------------------
+    // Every event type the registry folds, through `testing::given`.
+
+    use crate::testing::{self, cooperative as c, day, unit};
+    use domain::cooperative::{ContentChange, DissolutionMode, FindingGround, ReorganisationKind};
+
+    /// Every event type the registry folds, with the test that feeds it.
+    const FOLDED: &[(&str, &str, fn())] = &[
+        (
+            "cooperative",
+            "CooperativeRegistered",
+            registration_and_records_fill_the_row,
+        ),
+        (
+            "cooperative",
+            "CooperativeReRegistered",
+            registration_and_records_fill_the_row,
+        ),
+        (
+            "cooperative",
+            "RegistrationContentChanged",
+            registration_and_records_fill_the_row,
+        ),
+        (
+            "cooperative",
+            "RegistrationRecordCorrected",
+            registration_and_records_fill_the_row,
+        ),
+        (
+            "cooperative",
+            "MembershipRecorded",
+            registration_and_records_fill_the_row,
+        ),
+        (
+            "cooperative",
+            "GeneralMeetingHeld",
+            registration_and_records_fill_the_row,
+        ),
+        (
+            "cooperative",
+            "AnnualInformationSubmitted",
+            registration_and_records_fill_the_row,
+        ),
+        (
+            "cooperative",
+            "ModelCooperativeDesignated",
+            registration_and_records_fill_the_row,
+        ),
+        (
+            "cooperative",
+            "OcopProductRated",
+            registration_and_records_fill_the_row,
+        ),
+        (
+            "cooperative",
+            "ComplianceFindingRaised",
+            registration_and_records_fill_the_row,
+        ),
+        (
+            "cooperative",
+            "InactivityDetected",
+            registration_and_records_fill_the_row,
+        ),
+        (
+            "cooperative",
+            "BusinessSuspended",
+            statuses_follow_suspension_and_the_address,
+        ),
+        (
+            "cooperative",
+            "BusinessResumed",
+            statuses_follow_suspension_and_the_address,
+        ),
+        (
+            "cooperative",
+            "NotOperatingAtAddressMarked",
+            statuses_follow_suspension_and_the_address,
+        ),
+        (
+            "cooperative",
+            "NotOperatingAtAddressCleared",
+            statuses_follow_suspension_and_the_address,
+        ),
+        (
+            "cooperative",
+            "CertificateRevoked",
+            statuses_follow_revocation_and_dissolution,
+        ),
+        (
+            "cooperative",
+            "RevocationAnnulled",
+            statuses_follow_revocation_and_dissolution,
+        ),
+        (
+            "cooperative",
+            "VoluntaryDissolutionResolved",
+            statuses_follow_revocation_and_dissolution,
+        ),
+        (
+            "cooperative",
+            "DissolutionResolutionCancelled",
+            statuses_follow_revocation_and_dissolution,
+        ),
+        (
+            "cooperative",
+            "CompulsoryDissolutionDecided",
+            statuses_follow_revocation_and_dissolution,
+        ),
+        (
+            "cooperative",
+            "DissolutionPublished",
+            statuses_follow_revocation_and_dissolution,
+        ),
+        (
+            "cooperative",
+            "CooperativeDissolved",
+            statuses_follow_revocation_and_dissolution,
+        ),
+        (
+            "cooperative",
+            "BankruptcyOpened",
+            statuses_follow_bankruptcy,
+        ),
+        (
+            "cooperative",
+            "BankruptcyDeclared",
+            statuses_follow_bankruptcy,
+        ),
+        (
+            "cooperative",
+            "UnionJoined",
+            unions_and_reorganisations_make_the_lineage,
+        ),
+        (
+            "cooperative",
+            "UnionLeft",
+            unions_and_reorganisations_make_the_lineage,
+        ),
+        (
+            "cooperative",
+            "ReorganisationResolved",
+            unions_and_reorganisations_make_the_lineage,
+        ),
+        (
+            "cooperative",
+            "CooperativeDivided",
+            unions_and_reorganisations_make_the_lineage,
+        ),
+        (
+            "cooperative",
+            "AbsorptionRegistered",
+            unions_and_reorganisations_make_the_lineage,
+        ),
+        (
+            "cooperative",
+            "CooperativeSeparated",
+            separation_consolidation_and_merger_end_or_keep_the_row,
+        ),
+        (
+            "cooperative",
+            "CooperativeConsolidated",
+            separation_consolidation_and_merger_end_or_keep_the_row,
+        ),
+        (
+            "cooperative",
+            "CooperativeMergedInto",
+            separation_consolidation_and_merger_end_or_keep_the_row,
+        ),
+        (
+            "administrative_unit",
+            "AdministrativeUnitEstablished",
+            units_and_their_mergers,
+        ),
+        (
+            "administrative_unit",
+            "AdministrativeUnitReclassified",
+            units_and_their_mergers,
+        ),
+        (
+            "administrative_unit",
+            "AdministrativeUnitMerged",
+            units_and_their_mergers,
+        ),
+        (
+            "administrative_unit",
+            "AdministrativeUnitExtended",
+            units_and_their_mergers,
+        ),
+        (
+            "administrative_unit",
+            "AdministrativeUnitAbolished",
+            units_and_their_mergers,
+        ),
+    ];
+
+    #[test]
+    fn every_event_type_it_folds_has_a_test() {
+        testing::assert_folded_types_are_tested::<Registry>(FOLDED);
+    }
+
+    fn row_of(set: &ProjectionSet, code: &str) -> RegistryRow {
+        let registry = set.get::<Registry>().expect("registry");
+        registry.cooperatives.iter().for_each(assert_direct_cells);
+        registry
+            .cooperatives
+            .get(code)
+            .expect("a registry row")
+            .clone()
+    }
+
+    #[test]
+    fn registration_and_records_fill_the_row() {
+        let a = testing::code(1);
+        let set = testing::given([
+            c::registered(&a, day(2010, 3, 1), "HTX Đồng Lâm", "205"),
+            c::changed(
+                &a,
+                day(2014, 2, 1),
+                ContentChange::Name("HTX Nông nghiệp Đồng Lâm".into()),
+            ),
+            c::corrected(
+                &a,
+                day(2014, 3, 1),
+                ContentChange::Name("HTX Nông nghiệp Đồng Lâm".into()),
+                ContentChange::Name("HTX Nông nghiệp Đồng Lâm Hoành Bồ".into()),
+            ),
+            c::membership(&a, day(2015, 1, 5), 11),
+            c::re_registered(&a, day(2015, 6, 1)),
+            c::meeting(&a, day(2016, 4, 1)),
+            c::annual_information(&a, day(2016, 5, 1), 2015),
+            c::model(&a, day(2017, 12, 1), 2017),
+            c::ocop(&a, day(2018, 1, 10)),
+            c::inactive(&a, day(2018, 3, 1), 6),
+            c::found(
+                &a,
+                day(2018, 4, 1),
+                FindingGround::LateAnnualInformation { year: 2017 },
+            ),
+        ]);
+        let row = row_of(&set, &a);
+        assert_eq!(row.kind, CooperativeKind::Cooperative);
+        assert_eq!(
+            row.name, "HTX Nông nghiệp Đồng Lâm Hoành Bồ",
+            "the correction's name"
+        );
+        assert_eq!(row.registered_on, Some(day(2010, 3, 1)));
+        assert_eq!(row.re_registered_on, Some(day(2015, 6, 1)));
+        assert_eq!(
+            row.members_official, 9,
+            "the re-registration's count, recorded last"
+        );
+        assert_eq!(row.model_years, vec![2017]);
+        assert_eq!(row.origin, OriginKind::New);
+        assert_eq!(
+            (row.address_unit.as_str(), row.current_unit.as_str()),
+            ("205", "205")
+        );
+        assert_eq!(row.status, CooperativeStatus::Active);
+        assert_eq!(
+            row.positions,
+            (0..11).collect::<Vec<u64>>(),
+            "every entry is traced"
+        );
+        assert_eq!(row.last_effective_date, day(2018, 4, 1));
+    }
+
+    #[test]
+    fn statuses_follow_suspension_and_the_address() {
+        let a = testing::code(1);
+        let status_after = |n: usize| {
+            let facts = [
+                c::registered(&a, day(2015, 3, 1), "HTX Đồng Lâm", "205"),
+                c::suspended(&a, day(2016, 1, 1), day(2016, 6, 1)),
+                c::resumed(&a, day(2016, 3, 1)),
+                c::not_at_address(&a, day(2017, 1, 1)),
+                c::back_at_address(&a, day(2017, 5, 1)),
+            ];
+            let row = row_of(&testing::given(facts.into_iter().take(n)), &a);
+            (row.status, row.status_item, row.status_since)
+        };
+        use CooperativeStatus as S;
+        assert_eq!(status_after(1), (S::Active, 1, Some(day(2015, 3, 1))));
+        assert_eq!(status_after(2), (S::Suspended, 2, Some(day(2016, 1, 1))));
+        assert_eq!(status_after(3), (S::Active, 1, Some(day(2016, 3, 1))));
+        assert_eq!(
+            status_after(4),
+            (S::NotOperatingAtRegisteredAddress, 7, Some(day(2017, 1, 1)))
+        );
+        assert_eq!(status_after(5), (S::Active, 1, Some(day(2017, 5, 1))));
+    }
+
+    #[test]
+    fn statuses_follow_revocation_and_dissolution() {
+        let a = testing::code(1);
+        let facts = [
+            c::registered(&a, day(2015, 3, 1), "HTX Đồng Lâm", "205"),
+            c::revoked(&a, day(2016, 1, 1), true),
+            c::revocation_annulled(&a, day(2016, 3, 1)),
+            c::dissolution_resolved(&a, day(2017, 1, 1)),
+            c::dissolution_cancelled(&a, day(2017, 2, 1)),
+            c::dissolution_decided(&a, day(2017, 6, 1)),
+            c::published(&a, day(2017, 7, 1)),
+            c::dissolved(&a, day(2018, 1, 2), DissolutionMode::SixMonthsElapsed),
+        ];
+        let status_after =
+            |n: usize| row_of(&testing::given(facts.clone().into_iter().take(n)), &a).status;
+        use CooperativeStatus as S;
+        assert_eq!(status_after(2), S::RevokedForTaxEnforcement);
+        assert_eq!(status_after(3), S::Active);
+        assert_eq!(status_after(4), S::Dissolving);
+        assert_eq!(status_after(5), S::Active);
+        assert_eq!(status_after(6), S::Dissolving);
+        let published = row_of(&testing::given(facts.clone().into_iter().take(7)), &a);
+        assert_eq!(
+            (published.status, published.positions.len()),
+            (S::Dissolving, 7)
+        );
+        let row = row_of(&testing::given(facts), &a);
+        assert_eq!(row.status, S::Dissolved);
+        assert_eq!(
+            row.status_label_vi,
+            "Đã giải thể, phá sản, chấm dứt tồn tại"
+        );
+        assert_eq!(
+            (row.status_item, row.status_since),
+            (6, Some(day(2018, 1, 2)))
+        );
+    }
+
+    #[test]
+    fn statuses_follow_bankruptcy() {
+        let a = testing::code(1);
+        let opened = [
+            c::registered(&a, day(2015, 3, 1), "HTX Đồng Lâm", "205"),
+            c::bankruptcy_opened(&a, day(2018, 1, 1)),
+        ];
+        let row = row_of(&testing::given(opened.clone()), &a);
+        assert_eq!(
+            (row.status, row.status_item),
+            (CooperativeStatus::InBankruptcy, 5)
+        );
+        let declared = opened.into_iter().chain([c::bankrupt(&a, day(2018, 9, 1))]);
+        let row = row_of(&testing::given(declared), &a);
+        assert_eq!(
+            (row.status, row.status_item),
+            (CooperativeStatus::Bankrupt, 6)
+        );
+        assert_eq!(row.status_since, Some(day(2018, 9, 1)));
+    }
+
+    #[test]
+    fn unions_and_reorganisations_make_the_lineage() {
+        let (a, union, b, s1, s2) = (
+            testing::code(1),
+            testing::code(2),
+            testing::code(3),
+            testing::code(4),
+            testing::code(5),
+        );
+        let joined = [
+            c::registered_as(
+                &union,
+                day(2014, 1, 1),
+                CooperativeKind::Union,
+                "LH HTX",
+                "193",
+            ),
+            c::registered(&a, day(2015, 3, 1), "HTX Đồng Lâm", "205"),
+            c::joined(&a, day(2016, 1, 1), &union),
+        ];
+        let row = row_of(&testing::given(joined.clone()), &a);
+        assert_eq!(row.unions, vec![union.clone()]);
+        assert_eq!(
+            row_of(&testing::given(joined.clone()), &union).kind,
+            CooperativeKind::Union
+        );
+        let facts: Vec<_> = joined
+            .into_iter()
+            .chain([
+                c::left(&a, day(2016, 6, 1), &union),
+                c::registered(&b, day(2015, 4, 1), "HTX Bằng Cả", "205"),
+                c::absorbed(&b, day(2016, 8, 1), &[&union]),
+                c::reorganisation(&a, day(2017, 1, 1), ReorganisationKind::Division, &[]),
+            ])
+            .collect();
+        let resolved = testing::given(facts.clone());
+        let row = row_of(&resolved, &a);
+        assert!(row.unions.is_empty(), "left the union");
+        assert_eq!(row.status, CooperativeStatus::BeingDivided);
+        assert_eq!(row_of(&resolved, &b).absorbed, vec![union.clone()]);
+        let divided = facts
+            .into_iter()
+            .chain([c::divided(&a, day(2017, 6, 1), &[&s1, &s2])]);
+        let row = row_of(&testing::given(divided), &a);
+        assert_eq!(row.successors, vec![s1, s2]);
+        assert_eq!(row.status, CooperativeStatus::Ceased);
+    }
+
+    #[test]
+    fn separation_consolidation_and_merger_end_or_keep_the_row() {
+        let (a, b, new) = (testing::code(1), testing::code(2), testing::code(3));
+        let registered = || {
+            vec![
+                c::registered(&a, day(2015, 3, 1), "HTX Đồng Lâm", "205"),
+                c::registered(&b, day(2015, 4, 1), "HTX Bằng Cả", "205"),
+            ]
+        };
+        let separated = registered().into_iter().chain([
+            c::reorganisation(&a, day(2017, 1, 1), ReorganisationKind::Separation, &[]),
+            c::separated(&a, day(2017, 6, 1), &[&new]),
+        ]);
+        let row = row_of(&testing::given(separated), &a);
+        assert_eq!(row.successors, vec![new.clone()]);
+        assert_eq!(
+            row.status,
+            CooperativeStatus::Active,
+            "a separation leaves it standing"
+        );
+        let consolidated = registered().into_iter().chain([
+            c::reorganisation(
+                &a,
+                day(2017, 1, 1),
+                ReorganisationKind::Consolidation,
+                &[&b],
+            ),
+            c::consolidated(&a, day(2017, 6, 1), &new),
+        ]);
+        let row = row_of(&testing::given(consolidated), &a);
+        assert_eq!(
+            (row.status, row.status_since),
+            (CooperativeStatus::Ceased, Some(day(2017, 6, 1)))
+        );
+        assert_eq!(row.successors, vec![new.clone()]);
+        let merged = registered().into_iter().chain([
+            c::reorganisation(&a, day(2017, 1, 1), ReorganisationKind::Merger, &[&b]),
+            c::merged(&a, day(2017, 6, 1), &b),
+        ]);
+        let row = row_of(&testing::given(merged), &a);
+        assert_eq!(row.status, CooperativeStatus::Ceased);
+        assert_eq!(row.successors, vec![b]);
+    }
+
+    #[test]
+    fn units_and_their_mergers() {
+        let a = testing::code(1);
+        let set = testing::given([
+            unit::established("204", day(2008, 1, 1), "Hoành Bồ"),
+            unit::established("193", day(2008, 1, 1), "Hạ Long"),
+            c::registered(&a, day(2015, 3, 1), "HTX Đồng Lâm", "204"),
+            unit::reclassified("193", day(2019, 1, 1), "Thành phố Hạ Long", UnitType::City),
+            unit::merged("204", day(2020, 1, 1), "193"),
+            unit::extended("193", day(2020, 1, 1), "204"),
+        ]);
+        let registry = set.get::<Registry>().expect("registry");
+        let hoanh_bo = registry.units.get("204").expect("Hoành Bồ");
+        assert_eq!(hoanh_bo.unit_type, UnitType::District);
+        assert_eq!(hoanh_bo.merged_into.as_deref(), Some("193"));
+        assert_eq!(hoanh_bo.last_day, Some(day(2019, 12, 31)));
+        assert_eq!(hoanh_bo.positions, vec![0, 4]);
+        let ha_long = registry.units.get("193").expect("Hạ Long");
+        assert_eq!(
+            (ha_long.name.as_str(), ha_long.unit_type),
+            ("Thành phố Hạ Long", UnitType::City)
+        );
+        assert_eq!(ha_long.positions, vec![1, 3, 5]);
+        let row = row_of(&set, &a);
+        assert_eq!(
+            (row.address_unit.as_str(), row.current_unit.as_str()),
+            ("204", "193")
+        );
+        assert_eq!(row.positions, vec![2, 4]);
+        assert_eq!(registry.current_unit("204"), "193");
+
+        let abolished = testing::given([
+            unit::established("204", day(2008, 1, 1), "Hoành Bồ"),
+            unit::abolished("204", day(2025, 7, 1)),
+        ]);
+        let registry = abolished.get::<Registry>().expect("registry");
+        let row = registry.units.get("204").expect("Hoành Bồ");
+        assert_eq!(
+            (row.last_day, row.merged_into.as_deref()),
+            (Some(day(2025, 6, 30)), None)
+        );
+        assert_eq!(row.positions, vec![0, 1]);
     }
 }

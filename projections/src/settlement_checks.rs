@@ -54,6 +54,16 @@ pub const RULES: [RuleCode; 11] = [
     RuleCode::Fin16,
 ];
 
+text_enum! {
+    /// What a check found.
+    pub enum CheckStatus {
+        /// Nothing breaks the rule.
+        Ok => "ok",
+        /// A finding: see the row's `finding`.
+        Finding => "finding",
+    }
+}
+
 /// `settlement_checks`: one row per budget unit × fiscal year × rule.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CheckRow {
@@ -63,8 +73,7 @@ pub struct CheckRow {
     pub rule: String,
     /// The rule's name, Vietnamese / English.
     pub name: String,
-    /// `ok` or `finding`.
-    pub status: String,
+    pub status: CheckStatus,
     /// What was found, with the amounts and entries; none when ok.
     pub finding: Option<String>,
     /// What was checked.
@@ -895,7 +904,11 @@ fn row(
         year,
         rule: rule.to_string(),
         name,
-        status: if finding.is_some() { "finding" } else { "ok" }.to_string(),
+        status: if finding.is_some() {
+            CheckStatus::Finding
+        } else {
+            CheckStatus::Ok
+        },
         finding,
         summary: out.summary,
         legal_basis: legal_basis.to_string(),
@@ -991,5 +1004,346 @@ impl Projection for SettlementChecks {
 
     fn as_any(&self) -> &dyn std::any::Any {
         self
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testing;
+
+    /// The `status` column's text is what it was when it was a string.
+    #[test]
+    fn a_checks_status_writes_and_reads_the_stored_text() {
+        testing::assert_stored_text(CheckStatus::ALL, CheckStatus::as_str, &["ok", "finding"]);
+    }
+
+    // -----------------------------------------------------------------------------------
+    // Every event type the checks fold, through `testing::given`.
+
+    use crate::ProjectionSet;
+    use crate::testing::{
+        CASE, CLASS, Fact, LINE, RECIPIENT, SETTLEMENT, case, class, code, day, dong, for_case,
+        for_class, given, line, settlement,
+    };
+
+    /// Every event type the settlement checks fold, with the test that feeds it.
+    const FOLDED: &[(&str, &str, fn())] = &[
+        (
+            "budget_line",
+            "EstimateAssigned",
+            every_entry_of_a_unit_year_dates_its_checks,
+        ),
+        (
+            "budget_line",
+            "AllocationMade",
+            every_entry_of_a_unit_year_dates_its_checks,
+        ),
+        (
+            "budget_line",
+            "SupportCommitted",
+            every_entry_of_a_unit_year_dates_its_checks,
+        ),
+        (
+            "budget_line",
+            "AdvancePaid",
+            every_entry_of_a_unit_year_dates_its_checks,
+        ),
+        (
+            "budget_line",
+            "AdvanceSettled",
+            every_entry_of_a_unit_year_dates_its_checks,
+        ),
+        (
+            "budget_line",
+            "PaymentMade",
+            every_entry_of_a_unit_year_dates_its_checks,
+        ),
+        (
+            "budget_line",
+            "FundsReturned",
+            every_entry_of_a_unit_year_dates_its_checks,
+        ),
+        (
+            "budget_line",
+            "EntryReversed",
+            every_entry_of_a_unit_year_dates_its_checks,
+        ),
+        (
+            "budget_line",
+            "ComplianceFindingRaised",
+            recorded_findings_are_listed_under_their_rule,
+        ),
+        (
+            "support_case",
+            "SupportApplicationReceived",
+            every_entry_of_a_unit_year_dates_its_checks,
+        ),
+        (
+            "support_case",
+            "SupportApproved",
+            an_approval_above_the_cap_or_for_a_cooperative_not_active,
+        ),
+        (
+            "support_case",
+            "SupportRejected",
+            every_entry_of_a_unit_year_dates_its_checks,
+        ),
+        (
+            "training_class",
+            "TrainingClassPlanned",
+            every_entry_of_a_unit_year_dates_its_checks,
+        ),
+        (
+            "training_class",
+            "TrainingClassHeld",
+            every_entry_of_a_unit_year_dates_its_checks,
+        ),
+        (
+            "training_class",
+            "TrainingClassRecordCorrected",
+            every_entry_of_a_unit_year_dates_its_checks,
+        ),
+        (
+            "training_class",
+            "TrainingClassCancelled",
+            spending_needs_a_commitment_to_an_approved_purpose,
+        ),
+        (
+            "training_class",
+            "ComplianceFindingRaised",
+            recorded_findings_are_listed_under_their_rule,
+        ),
+        (
+            "settlement",
+            "SettlementSubmitted",
+            every_entry_of_a_unit_year_dates_its_checks,
+        ),
+        (
+            "settlement",
+            "SettlementAppraised",
+            nothing_but_returns_and_audits_follow_the_approval,
+        ),
+        (
+            "settlement",
+            "SettlementApproved",
+            nothing_but_returns_and_audits_follow_the_approval,
+        ),
+        (
+            "settlement",
+            "AuditFindingRecorded",
+            nothing_but_returns_and_audits_follow_the_approval,
+        ),
+        (
+            "settlement",
+            "ComplianceFindingRaised",
+            recorded_findings_are_listed_under_their_rule,
+        ),
+    ];
+
+    #[test]
+    fn every_event_type_it_folds_has_a_test() {
+        testing::assert_folded_types_are_tested::<SettlementChecks>(FOLDED);
+    }
+
+    /// The check of `rule` for the unit and year of [`LINE`] (SO-KHDT, 2018).
+    fn check(set: &ProjectionSet, rule: &str) -> CheckRow {
+        let checks = set.get::<SettlementChecks>().expect("settlement checks");
+        checks
+            .check("SO-KHDT", 2018, rule)
+            .expect("the unit-year's check")
+            .clone()
+    }
+
+    /// A cycle on [`LINE`]: estimate, allocation, the case of [`testing::case_cycle`] (entries
+    /// 3 to 7); a class planned, committed, held and its record corrected.
+    fn cycle() -> Vec<Fact> {
+        let mut facts = vec![
+            line::estimate(LINE, day(2018, 1, 15), 1, 1_000_000_000),
+            line::allocated(LINE, day(2018, 1, 20), 2, RECIPIENT, 400_000_000),
+        ];
+        facts.extend(testing::case_cycle(3));
+        facts.extend([
+            class::planned(CLASS, day(2018, 6, 5), LINE, "205"),
+            line::committed(LINE, day(2018, 6, 6), 8, for_class(CLASS), None, 60_000_000),
+            class::held(CLASS, day(2018, 7, 1), 38, 58_000_000),
+            class::corrected(CLASS, day(2018, 7, 10), (38, 58_000_000), 36, 56_000_000),
+        ]);
+        facts
+    }
+
+    #[test]
+    fn every_entry_of_a_unit_year_dates_its_checks() {
+        let other_case = "2018/SO-KHDT/HS-0008";
+        let facts: Vec<Fact> = cycle()
+            .into_iter()
+            .chain([
+                case::received(other_case, day(2018, 8, 1), LINE, &code(2), 10_000_000),
+                case::rejected(other_case, day(2018, 8, 5)),
+                line::allocated(LINE, day(2018, 8, 10), 9, "UBND-193", 10_000_000),
+                line::reversed(LINE, day(2018, 8, 20), 10, 9),
+                settlement::submitted(SETTLEMENT, day(2019, 1, 20), &[LINE]),
+            ])
+            .collect();
+        for n in 1..=facts.len() {
+            let set = given(facts[..n].to_vec());
+            let row = check(&set, "FIN-01");
+            let last = &facts[n - 1];
+            assert_eq!(row.as_of, Some(last.effective_date), "{}", last.event_type);
+            assert_eq!(row.last_position, n as u64 - 1, "{}", last.event_type);
+        }
+        let set = given(facts);
+        for rule in RULES.iter().map(|r| r.as_str()).chain([RECONCILIATION]) {
+            let row = check(&set, rule);
+            assert_eq!(
+                (row.status, row.finding.as_deref()),
+                (CheckStatus::Ok, None),
+                "{rule}: {row:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn spending_needs_a_commitment_to_an_approved_purpose() {
+        let without = given([
+            line::estimate(LINE, day(2018, 1, 15), 1, 1_000_000_000),
+            line::advance(LINE, day(2018, 3, 1), 2, for_case(CASE), 50_000_000),
+        ]);
+        let fin16 = check(&without, "FIN-16");
+        assert_eq!(
+            (fin16.status, fin16.positions.clone()),
+            (CheckStatus::Finding, vec![1])
+        );
+        // A class cancelled before its commitment: the commitment has nothing approved.
+        let cancelled = given([
+            line::estimate(LINE, day(2018, 1, 15), 1, 1_000_000_000),
+            class::planned(CLASS, day(2018, 3, 1), LINE, "205"),
+            class::cancelled(CLASS, day(2018, 3, 5)),
+            line::committed(LINE, day(2018, 3, 6), 2, for_class(CLASS), None, 60_000_000),
+        ]);
+        let fin16 = check(&cancelled, "FIN-16");
+        assert_eq!(
+            (fin16.status, fin16.positions.clone()),
+            (CheckStatus::Finding, vec![3])
+        );
+        assert!(
+            fin16
+                .finding
+                .unwrap_or_default()
+                .contains("commitment before approval")
+        );
+    }
+
+    #[test]
+    fn an_approval_above_the_cap_or_for_a_cooperative_not_active() {
+        let a = code(1);
+        let received = case::received(CASE, day(2018, 2, 1), LINE, &a, 100_000_000);
+        let above = case::fact(
+            CASE,
+            day(2018, 2, 10),
+            SupportCaseEvent::SupportApproved {
+                amount: dong(120_000_000),
+                rule_set: domain::reference::RuleSetId::new(
+                    domain::funding::SupportCategory::Training,
+                    &testing::doc("01/2017/NQ-HĐND"),
+                ),
+                rule_set_version: 1,
+                cap: dong(100_000_000),
+                eligibility: domain::funding::Eligibility {
+                    status: CooperativeStatus::Suspended,
+                    members: 7,
+                },
+                approved_by: "nguoi.phe.duyet".to_string(),
+                effective_date: day(2018, 2, 10),
+            },
+        );
+        let set = given([received.clone(), above]);
+        let (fin03, fin04) = (check(&set, "FIN-03"), check(&set, "FIN-04"));
+        assert_eq!(
+            (fin03.status, fin03.positions),
+            (CheckStatus::Finding, vec![1])
+        );
+        assert_eq!(
+            (fin04.status, fin04.positions),
+            (CheckStatus::Finding, vec![1])
+        );
+        let within = given([received, case::approved(CASE, day(2018, 2, 10), 90_000_000)]);
+        assert_eq!(check(&within, "FIN-03").status, CheckStatus::Ok);
+        assert_eq!(check(&within, "FIN-04").status, CheckStatus::Ok);
+    }
+
+    #[test]
+    fn nothing_but_returns_and_audits_follow_the_approval() {
+        let closed: Vec<Fact> = cycle()
+            .into_iter()
+            .chain([
+                settlement::submitted(SETTLEMENT, day(2019, 1, 20), &[LINE]),
+                settlement::appraised(SETTLEMENT, day(2019, 1, 25), 0),
+                settlement::approved(SETTLEMENT, day(2019, 1, 31), "so.tai.chinh"),
+                settlement::audit_finding(SETTLEMENT, day(2019, 3, 1), 1_000_000),
+                line::returned(LINE, day(2019, 3, 5), 9, 6, 1_000_000),
+            ])
+            .collect();
+        let set = given(closed.clone());
+        assert_eq!(
+            check(&set, "FIN-10").status,
+            CheckStatus::Ok,
+            "a return and an audit"
+        );
+        assert_eq!(check(&set, "FIN-16").status, CheckStatus::Ok);
+        let n = closed.len() as u64;
+        let late = closed.into_iter().chain([line::paid(
+            LINE,
+            day(2019, 3, 10),
+            10,
+            for_case(CASE),
+            1_000_000,
+        )]);
+        let fin10 = check(&given(late), "FIN-10");
+        assert_eq!(
+            (fin10.status, fin10.positions),
+            (CheckStatus::Finding, vec![n])
+        );
+        // Approved without an appraisal.
+        let unappraised = cycle().into_iter().chain([
+            settlement::submitted(SETTLEMENT, day(2019, 1, 20), &[LINE]),
+            settlement::approved(SETTLEMENT, day(2019, 1, 31), "so.tai.chinh"),
+        ]);
+        let fin16 = check(&given(unappraised), "FIN-16");
+        assert_eq!(fin16.status, CheckStatus::Finding);
+        assert!(
+            fin16
+                .finding
+                .unwrap_or_default()
+                .contains("approved before appraisal")
+        );
+    }
+
+    #[test]
+    fn recorded_findings_are_listed_under_their_rule() {
+        let facts: Vec<Fact> = cycle()
+            .into_iter()
+            .chain([
+                line::found(LINE, day(2019, 2, 1), RuleCode::Fin06, 4),
+                class::found(CLASS, day(2019, 2, 2), RuleCode::Fin13),
+                settlement::submitted(SETTLEMENT, day(2019, 2, 3), &[LINE]),
+                settlement::found(SETTLEMENT, day(2019, 2, 4), RuleCode::Fin13),
+            ])
+            .collect();
+        let n = cycle().len() as u64;
+        let set = given(facts);
+        let fin06 = check(&set, "FIN-06");
+        assert_eq!(fin06.status, CheckStatus::Finding);
+        assert!(fin06.positions.contains(&n), "{fin06:?}");
+        let fin13 = check(&set, "FIN-13");
+        assert_eq!(
+            (fin13.status, fin13.positions.clone()),
+            (CheckStatus::Finding, vec![n + 1, n + 3])
+        );
+        let text = fin13.finding.unwrap_or_default();
+        assert!(
+            text.contains(&format!("lớp {CLASS}")) && text.contains("quyết toán"),
+            "{text}"
+        );
     }
 }

@@ -2,19 +2,17 @@
 
 use std::collections::BTreeMap;
 
-use domain::cooperative::Sector;
+use domain::cooperative::{CooperativeKind, CooperativeStatus, Sector};
 use projections::ProjectionSet;
 use projections::funding_balances::FundingBalances;
 use projections::plan_progress::{PROVINCE, PlanProgress, PlanProgressRow};
-use projections::registry::{Registry, RegistryRow};
-use projections::settlement_checks::SettlementChecks;
+use projections::registry::{OriginKind, Registry, RegistryRow};
+use projections::settlement_checks::{CheckStatus, SettlementChecks};
 
 use super::{
     Anchor, Cell, CellKind, CheckpointRef, Column, Parameter, Period, Report, Request, Section,
 };
 
-/// The statuses after which a cooperative no longer stands (NĐ 92/2024 Điều 27, item 6).
-const TERMINAL: [&str; 3] = ["dissolved", "bankrupt", "ceased"];
 const TOTAL: &str = "Tổng cộng / Total";
 
 /// The report `request` asks for, from `set` (replayed at `anchor`).
@@ -146,7 +144,7 @@ fn settlement(set: &ProjectionSet, year: i32, unit: Option<&str>) -> Parts {
     let findings_of = |u: &str| {
         checks
             .iter()
-            .filter(|c| c.unit == u && c.status == "finding")
+            .filter(|c| c.unit == u && c.status == CheckStatus::Finding)
             .count() as i64
     };
 
@@ -210,7 +208,7 @@ fn settlement(set: &ProjectionSet, year: i32, unit: Option<&str>) -> Parts {
     let rows = checks
         .iter()
         .map(|c| {
-            let finding = c.status == "finding";
+            let finding = c.status == CheckStatus::Finding;
             vec![
                 Cell::text(&c.unit),
                 Cell::text(&c.rule),
@@ -276,8 +274,10 @@ fn settlement(set: &ProjectionSet, year: i32, unit: Option<&str>) -> Parts {
 // ---------------------------------------------------------------------------------------
 // Periodic (báo cáo định kỳ sáu tháng, năm)
 
+/// Whether a cooperative still stands: not dissolved, bankrupt or ceased (NĐ 92/2024 Điều 27,
+/// item 6).
 fn standing(row: &RegistryRow) -> bool {
-    !TERMINAL.contains(&row.status.as_str())
+    !row.status.is_terminal()
 }
 
 fn periodic(set: &ProjectionSet, period: Period) -> Parts {
@@ -285,17 +285,21 @@ fn periodic(set: &ProjectionSet, period: Period) -> Parts {
     let registry = set.get::<Registry>().unwrap_or(&empty);
     let cooperatives: Vec<&RegistryRow> = registry.cooperatives.iter().collect();
     let in_period = |d: Option<chrono::NaiveDate>| d.is_some_and(|d| period.contains(d));
-    let is_new =
-        |r: &RegistryRow| r.kind == "htx" && r.origin == "new" && in_period(r.registered_on);
-    let is_dissolved = |r: &RegistryRow| r.status == "dissolved" && in_period(r.status_since);
+    let is_new = |r: &RegistryRow| {
+        r.kind == CooperativeKind::Cooperative
+            && r.origin == OriginKind::New
+            && in_period(r.registered_on)
+    };
+    let is_dissolved =
+        |r: &RegistryRow| r.status == CooperativeStatus::Dissolved && in_period(r.status_since);
 
     // By status.
     let mut statuses: BTreeMap<(i64, String), (String, i64, i64)> = BTreeMap::new();
     for r in &cooperatives {
         let e = statuses
-            .entry((r.status_item, r.status.clone()))
+            .entry((r.status_item, r.status.as_str().to_string()))
             .or_insert_with(|| (r.status_label_vi.clone(), 0, 0));
-        if r.kind == "htx" {
+        if r.kind == CooperativeKind::Cooperative {
             e.1 += 1;
         } else {
             e.2 += 1;
@@ -344,9 +348,9 @@ fn periodic(set: &ProjectionSet, period: Period) -> Parts {
     for r in &cooperatives {
         let d = districts.entry(r.current_unit.clone()).or_default();
         let up = standing(r);
-        d[0] += i64::from(up && r.kind == "htx");
-        d[1] += i64::from(up && r.kind != "htx");
-        d[2] += i64::from(r.status == "active");
+        d[0] += i64::from(up && r.kind == CooperativeKind::Cooperative);
+        d[1] += i64::from(up && r.kind != CooperativeKind::Cooperative);
+        d[2] += i64::from(r.status == CooperativeStatus::Active);
         d[3] += i64::from(is_new(r));
         d[4] += i64::from(is_dissolved(r));
         if up {
@@ -428,10 +432,10 @@ fn periodic(set: &ProjectionSet, period: Period) -> Parts {
     for r in &cooperatives {
         let key = r.sector.clone().unwrap_or_else(|| NOT_RECORDED.to_string());
         let s = sectors.entry(key).or_default();
-        s[0] += i64::from(r.kind == "htx");
-        s[1] += i64::from(r.kind != "htx");
-        s[2] += i64::from(standing(r) && r.kind == "htx");
-        s[3] += i64::from(r.status == "active");
+        s[0] += i64::from(r.kind == CooperativeKind::Cooperative);
+        s[1] += i64::from(r.kind != CooperativeKind::Cooperative);
+        s[2] += i64::from(standing(r) && r.kind == CooperativeKind::Cooperative);
+        s[3] += i64::from(r.status == CooperativeStatus::Active);
     }
     let mut ordered: Vec<(String, String)> = Sector::ALL
         .iter()
@@ -534,13 +538,13 @@ fn periodic(set: &ProjectionSet, period: Period) -> Parts {
             "htx_standing",
             "Số HTX cuối kỳ",
             "Cooperatives at the period's end",
-            count(&|r| standing(r) && r.kind == "htx"),
+            count(&|r| standing(r) && r.kind == CooperativeKind::Cooperative),
         ),
         (
             "unions_standing",
             "Số liên hiệp HTX cuối kỳ",
             "Unions at the period's end",
-            count(&|r| standing(r) && r.kind != "htx"),
+            count(&|r| standing(r) && r.kind != CooperativeKind::Cooperative),
         ),
         (
             "new",

@@ -312,7 +312,7 @@ async fn the_registry_as_of_31_12_2017_by_position_and_by_date() {
         registry
             .cooperatives
             .get(&code(n).as_str().to_string())
-            .map(|r| r.status.clone())
+            .map(|r| r.status.to_string())
     };
     assert_eq!(registry.cooperatives.len(), 5, "registered by 31/12/2017");
     assert_eq!(status(15).as_deref(), Some("dissolved"));

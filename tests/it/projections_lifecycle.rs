@@ -654,7 +654,7 @@ async fn time_travel(backend: &Backend) -> Vec<Digest> {
         registry
             .cooperatives
             .get(&code(n).as_str().to_string())
-            .map(|r| r.status.clone())
+            .map(|r| r.status.to_string())
     };
     assert_eq!(status(3).as_deref(), Some("dissolving"));
     assert_eq!(status(1).as_deref(), Some("dissolved"));

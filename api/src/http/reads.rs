@@ -3,14 +3,14 @@
 //! or what was known on a date) rebuilt on demand and kept while they are asked for.
 
 use std::collections::{HashMap, VecDeque};
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::Duration;
 
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use chrono::NaiveDate;
-use projections::projector::{Projector, ProjectorError, replay};
+use projections::follower::Follower;
+use projections::projector::{ProjectorError, replay};
 use projections::{AnyTable, Filter, ProjectionSet};
 use serde::Serialize;
 use serde_json::{Map, Value};
@@ -19,9 +19,6 @@ use tokio::sync::watch;
 
 use super::problem::Problem;
 
-/// Entries folded between two commits of the live tables, so that readers wait at most one
-/// short batch for the projector.
-const FOLD_BATCH: u64 = 5_000;
 /// Historical states kept in memory.
 const KEPT_HISTORICAL_STATES: usize = 4;
 /// The most rows one page returns.
@@ -68,8 +65,8 @@ struct Historical {
 /// The live projections, kept current by [`LiveProjections::follow`].
 pub struct LiveProjections {
     db: Database,
-    projector: tokio::sync::Mutex<Projector>,
-    position: AtomicU64,
+    /// The live projector, and the task's loop that keeps it at the log's head.
+    follower: Arc<Follower>,
     cache: RwLock<HashMap<&'static str, Arc<TableRows>>>,
     historical: Mutex<VecDeque<Arc<Historical>>>,
     /// The log's size as this process's appender last wrote it.
@@ -132,12 +129,10 @@ impl LiveProjections {
         head: watch::Receiver<u64>,
         progress: impl FnMut(u64),
     ) -> Result<Arc<LiveProjections>, ProjectorError> {
-        let mut projector = Projector::load(db).await?;
-        projector.catch_up(progress).await?;
+        let follower = Follower::start(db, progress).await?;
         Ok(Arc::new(LiveProjections {
             db: db.clone(),
-            position: AtomicU64::new(projector.position()),
-            projector: tokio::sync::Mutex::new(projector),
+            follower: Arc::new(follower),
             cache: RwLock::new(HashMap::new()),
             historical: Mutex::new(VecDeque::new()),
             head,
@@ -146,57 +141,19 @@ impl LiveProjections {
 
     /// How many entries the live projections hold.
     pub fn position(&self) -> u64 {
-        self.position.load(Ordering::Acquire)
+        self.follower.position()
     }
 
-    /// Folds new entries, a batch at a time; returns how many.
-    ///
-    /// # Errors
-    /// As [`Projector::catch_up_with`]; what was committed stays.
-    pub async fn catch_up(&self) -> Result<u64, ProjectorError> {
-        let mut total = 0;
-        loop {
-            let mut projector = self.projector.lock().await;
-            let folded = projector.catch_up_with(FOLD_BATCH, None, |_| {}).await?;
-            self.position.store(projector.position(), Ordering::Release);
-            drop(projector);
-            total += folded;
-            if folded < FOLD_BATCH {
-                return Ok(total);
-            }
-        }
-    }
-
-    /// Follows the log: woken by the appender (`head`), and polling every `poll` for
-    /// writers in other processes. Failures are logged, the projections reloaded from
-    /// their last commit, and retried.
+    /// Follows the log ([`Follower::follow`]): woken by the appender (`head`), and polling
+    /// every `poll` for writers in other processes; the metric `htx_projector_position` is
+    /// set after each catch-up.
     pub fn follow(
         self: Arc<Self>,
-        mut head: watch::Receiver<u64>,
+        head: watch::Receiver<u64>,
         poll: Duration,
     ) -> tokio::task::JoinHandle<()> {
-        tokio::spawn(async move {
-            loop {
-                if let Err(error) = self.catch_up().await {
-                    tracing::error!(%error, "projector failed; reloading from its checkpoint");
-                    tokio::time::sleep(poll).await;
-                    match Projector::load(&self.db).await {
-                        Ok(fresh) => {
-                            let mut projector = self.projector.lock().await;
-                            self.position.store(fresh.position(), Ordering::Release);
-                            *projector = fresh;
-                        }
-                        Err(error) => tracing::error!(%error, "projector cannot reload"),
-                    }
-                    continue;
-                }
-                let position = self.position();
-                metrics::gauge!("htx_projector_position").set(position as f64);
-                let woken = tokio::time::timeout(poll, head.wait_for(|size| *size > position));
-                if matches!(woken.await, Ok(Err(_))) {
-                    tokio::time::sleep(poll).await;
-                }
-            }
+        self.follower.clone().follow(head, poll, |position| {
+            metrics::gauge!("htx_projector_position").set(position as f64);
         })
     }
 
@@ -213,11 +170,11 @@ impl LiveProjections {
         {
             return Ok(rows.clone());
         }
-        let projector = match self.projector.try_lock() {
+        let projector = match self.follower.try_lock() {
             Ok(projector) => projector,
             Err(_) => match cached {
                 Some(rows) => return Ok(rows),
-                None => self.projector.lock().await,
+                None => self.follower.lock().await,
             },
         };
         let Some(found) = find_table(projector.set(), projection, table) else {
@@ -325,7 +282,7 @@ impl LiveProjections {
     /// # Errors
     /// When a row does not serialise.
     pub async fn digests(&self) -> Result<(u64, Vec<projections::Digest>), Problem> {
-        let projector = self.projector.lock().await;
+        let projector = self.follower.lock().await;
         let digests = projector
             .set()
             .digests()
