@@ -13,6 +13,7 @@ use sqlx::migrate::Migrator;
 use crate::support::backends::TestLedger;
 use crate::support::programme::{code, head_size, registration, seed_units};
 use crate::support::server::{TestServer, body_of, user_of};
+use domain::cooperative::{CooperativeAction, MemberCounts};
 
 /// A database as a version before issue 13 left it: migrated up to 0010, with a refusal
 /// remembered under the clerk's key `key`.
@@ -73,5 +74,61 @@ async fn a_refusal_remembered_by_an_older_version_does_not_let_a_retry_be_writte
     assert_eq!(again.headers()["idempotent-replayed"], "true");
     assert_eq!(again.json::<serde_json::Value>().await.unwrap(), first);
     assert_eq!(head_size(&server.test.ledger).await, before + 1);
+    server.stop().await;
+}
+
+/// One command over HTTP on PostgreSQL, its statements counted on the ledger's database (the
+/// projector and the directory of people count theirs apart). With an `Idempotency-Key`: the
+/// look-up of a remembered response, then the one statement that writes the entry, the tree
+/// nodes it completes, the head and the response to remember. Without a key, that statement
+/// alone; a replay, the look-up alone. The code before issue 14 sent 5, 2 and 1: it also
+/// searched the aggregate's latest entries for the key, re-read the entries it had just
+/// written, and remembered the response in a statement of its own.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_http_command_sends_the_statements_it_needs() {
+    let server = TestServer::postgres().await;
+    seed_units(&Programme::new(server.test.ledger.clone())).await;
+    let cooperative = code(12);
+    let register = format!("/api/v1/cooperatives/{}/register", cooperative.as_str());
+    let body = body_of(
+        &registration(&cooperative, "205", 7, "HTX Thử"),
+        "2018-01-05",
+    );
+    let response = server.post(Role::Clerk, &register, body).await;
+    assert_eq!(response.status(), 200);
+    let path = format!(
+        "/api/v1/cooperatives/{}/record-membership",
+        cooperative.as_str()
+    );
+    let db = server.test.ledger.database().clone();
+    let send = |key: Option<&'static str>, official: u32| {
+        let members = CooperativeAction::RecordMembership {
+            members: MemberCounts {
+                official,
+                associate: 0,
+                member_cooperatives: 0,
+            },
+        };
+        let mut request = server
+            .request(Method::POST, Some(Role::Clerk), &path)
+            .json(&body_of(&members, "2018-06-30"));
+        if let Some(key) = key {
+            request = request.header("Idempotency-Key", key);
+        }
+        let db = db.clone();
+        async move {
+            let before = db.statements();
+            let response = request.send().await.unwrap();
+            let sent = db.statements() - before;
+            let replayed = response.headers().get("idempotent-replayed").is_some();
+            assert_eq!(response.status(), 200, "{}", response.text().await.unwrap());
+            (sent, replayed)
+        }
+    };
+    // The registration left the cooperative in the aggregate cache: no command here loads it.
+    assert_eq!(send(Some("warm-up"), 8).await, (2, false));
+    assert_eq!(send(Some("k-1"), 9).await, (2, false), "with a key");
+    assert_eq!(send(None, 10).await, (1, false), "without a key");
+    assert_eq!(send(Some("k-1"), 9).await, (1, true), "a replay");
     server.stop().await;
 }

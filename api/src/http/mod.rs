@@ -121,9 +121,13 @@ impl AppState {
         max_lag: u64,
         progress: impl FnMut(u64),
     ) -> anyhow::Result<Arc<AppState>> {
-        let db = ledger.database().clone();
-        let people = PeopleDirectory::load(&db).await?;
-        let live = LiveProjections::start(&db, ledger.appender().head(), progress).await?;
+        // The projector and the directory of people count their statements apart from the
+        // commands': `ledger.database().statements()` is then what commands (and the reads of
+        // the log) sent.
+        let db = ledger.database();
+        let people = PeopleDirectory::load(&db.counted_apart()).await?;
+        let live =
+            LiveProjections::start(&db.counted_apart(), ledger.appender().head(), progress).await?;
         Ok(Arc::new(AppState {
             programme: Programme::new(ledger),
             people,
@@ -282,7 +286,7 @@ pub async fn start(
     ];
     if let Some(keys) = keys.filter(|k| k.origin().is_some()) {
         background.push(store::checkpoint::spawn_checkpointer(
-            state.db().clone(),
+            state.db().counted_apart(),
             keys,
             Arc::new(store::SystemClock),
             store::checkpoint::Schedule {
