@@ -85,7 +85,7 @@ fn the_demo_its_digests_the_openapi_document_and_the_reports_are_the_recorded_by
     run(&url, None, &["export", "--out", export.to_str().unwrap()]);
     let export = sha256(&std::fs::read(&export).unwrap());
     let digests = digest_lines(&run(&url, None, &["replay"]));
-    let openapi = sha256(&serde_json::to_vec(&api::http::openapi::document()).unwrap());
+    let openapi = sha256(&serde_json::to_vec(&api::http::routes::openapi_document()).unwrap());
     let mut reports = Vec::new();
     for (kind, args) in [
         ("settlement", vec!["--year", "2018"]),

@@ -22,9 +22,10 @@ use store::{Remember, Written};
 
 use super::auth::Authenticated;
 use super::input::{self, InputError};
+use super::operation::CommandSpec;
 use super::problem::Problem;
-use super::routes::{AggregateKind, CommandSpec};
 use super::{AppState, MAX_BODY_BYTES, RequestId, with_content_type};
+use programme::AggregateKind;
 use programme::{Commands, Declared, OnAggregate};
 
 /// The header naming a command's idempotency key.

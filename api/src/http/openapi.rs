@@ -11,12 +11,12 @@ use utoipa::ToSchema;
 
 use super::commands::{CommandAccepted, WrittenEntry};
 use super::ledger::{ConsistencyProof, Verification};
-use super::operation::{
-    Doc, Operation, json_response, path_param, problem_response, query, schema_ref,
-};
+use super::operation::{json_response, path_param, problem_response, query, schema_ref};
 use super::ops::Readiness;
 use super::problem::Problem;
-use super::routes::{self, AggregateKind, CommandSpec, Endpoint, Route};
+use programme::AggregateKind;
+
+use super::operation::{CommandSpec, Endpoint, Route};
 
 /// Collects `T`'s schema and every schema it references into `components`.
 fn collect<T: ToSchema>(components: &mut BTreeMap<String, Value>) {
@@ -318,23 +318,8 @@ fn operation(route: &Route, components: &BTreeMap<String, Value>) -> Value {
     Value::Object(operation)
 }
 
-/// `GET /openapi.json`: this document.
-pub const OPENAPI: Operation = Operation {
-    handler: |filter| {
-        axum::routing::on(filter, || async {
-            axum::response::IntoResponse::into_response(axum::Json(document()))
-        })
-    },
-    doc: || {
-        Doc::new("OpenAPI document", "operations").response(
-            "200",
-            json_response("This document", json!({"type": "object"})),
-        )
-    },
-};
-
-/// The document served at `/openapi.json`.
-pub fn document() -> Value {
+/// The document of `routes` (the service's: `routes::openapi_document`).
+pub fn document(routes: &[Route]) -> Value {
     let mut components = BTreeMap::new();
     for kind in AggregateKind::ALL {
         collect_actions(*kind, &mut components);
@@ -347,10 +332,10 @@ pub fn document() -> Value {
     collect::<Readiness>(&mut components);
 
     let mut paths: BTreeMap<String, Map<String, Value>> = BTreeMap::new();
-    for route in routes::all() {
+    for route in routes {
         paths.entry(route.path.clone()).or_default().insert(
             route.method.as_str().to_lowercase(),
-            operation(&route, &components),
+            operation(route, &components),
         );
     }
     json!({
@@ -389,7 +374,7 @@ mod tests {
 
     #[test]
     fn every_reference_in_the_document_resolves() {
-        let document = document();
+        let document = super::super::routes::openapi_document();
         let mut found = Vec::new();
         refs(&document, &mut found);
         assert!(found.len() > 50);
@@ -406,8 +391,8 @@ mod tests {
 
     #[test]
     fn every_command_body_names_its_action_fields_and_the_legal_date() {
-        let document = document();
-        for spec in routes::COMMANDS {
+        let document = super::super::routes::openapi_document();
+        for spec in super::super::routes::COMMANDS {
             let body = &document["paths"][spec.path()]["post"]["requestBody"]["content"]["application/json"]
                 ["schema"];
             assert_eq!(body["required"][0], "effective_date", "{}", spec.path());

@@ -9,6 +9,11 @@ use std::sync::Arc;
 use axum::routing::{MethodFilter, MethodRouter};
 use serde_json::{Map, Value, json};
 
+use axum::http::Method;
+use domain::ledger::Role;
+use programme::AggregateKind;
+use store::TableShape;
+
 use super::AppState;
 
 /// What the document says of one operation: summary, tag, parameters, responses (the roles'
@@ -80,4 +85,88 @@ pub fn text_response(description: &str, media: &str) -> Value {
 
 pub fn schema_ref(name: &str) -> Value {
     json!({"$ref": format!("#/components/schemas/{name}")})
+}
+
+/// One command route: an action of an aggregate.
+#[derive(Debug, Clone, Copy)]
+pub struct CommandSpec {
+    pub aggregate: AggregateKind,
+    /// The action's variant name, as serde reads it (`Register`).
+    pub action: &'static str,
+    pub roles: &'static [Role],
+}
+
+impl CommandSpec {
+    pub fn path(&self) -> String {
+        format!(
+            "/api/v1/{}/{{id}}/{}",
+            self.aggregate.collection(),
+            kebab(self.action)
+        )
+    }
+}
+
+/// `ReRegister` → `re-register`.
+pub fn kebab(name: &str) -> String {
+    let mut out = String::new();
+    for (i, c) in name.chars().enumerate() {
+        if c.is_uppercase() {
+            if i > 0 {
+                out.push('-');
+            }
+            out.extend(c.to_lowercase());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// What a route does, for the router and the OpenAPI document.
+#[derive(Clone, Copy)]
+pub enum Endpoint {
+    /// One action of an aggregate (generated: one per action of the domain).
+    Command(&'static CommandSpec),
+    /// A projection table's rows (generated: one per table).
+    Projection {
+        projection: &'static str,
+        shape: &'static TableShape,
+    },
+    /// Any other route: its handler and its description, declared together in the module
+    /// that serves it.
+    Operation(&'static Operation),
+}
+
+impl std::fmt::Debug for Endpoint {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Endpoint::Command(spec) => f.debug_tuple("Command").field(spec).finish(),
+            Endpoint::Projection { projection, shape } => f
+                .debug_struct("Projection")
+                .field("projection", projection)
+                .field("table", &shape.name)
+                .finish(),
+            Endpoint::Operation(operation) => f
+                .debug_tuple("Operation")
+                .field(&(operation.doc)().summary)
+                .finish(),
+        }
+    }
+}
+
+/// The reports of issue 8.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReportKind {
+    Settlement,
+    Periodic,
+    Plan,
+}
+
+/// One route: method, path (axum's `{param}` syntax), the roles it admits, what it does.
+#[derive(Debug, Clone)]
+pub struct Route {
+    pub method: Method,
+    pub path: String,
+    pub roles: &'static [Role],
+    pub endpoint: Endpoint,
 }

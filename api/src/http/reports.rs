@@ -12,9 +12,8 @@ use axum::routing::on;
 use serde_json::json;
 
 use super::AppState;
-use super::operation::{Doc, Operation, problem_response, query, required_query};
+use super::operation::{Doc, Operation, ReportKind, problem_response, query, required_query};
 use super::problem::Problem;
-use super::routes::ReportKind;
 use reports::{self, AnchorChoice, Format, Period, ReportError, Request, parse_year};
 
 fn param<'a>(pairs: &'a [(String, String)], name: &str) -> Option<&'a str> {

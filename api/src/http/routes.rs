@@ -6,9 +6,9 @@ use domain::ledger::Role;
 pub use programme::AggregateKind;
 
 use super::operation::Operation;
+pub use super::operation::{CommandSpec, Endpoint, ReportKind, Route, kebab};
 use super::{auth, dashboard, ledger, openapi, ops, reads, reports};
 use projections::ProjectionSet;
-use store::TableShape;
 
 use Role::{Admin, Approver, Auditor, Clerk, Dashboard, Finance, Inspector, Officer};
 
@@ -16,41 +16,6 @@ use Role::{Admin, Approver, Auditor, Clerk, Dashboard, Finance, Inspector, Offic
 pub const EVERYONE: &[Role] = &Role::ALL;
 /// No role: the route is public (health, metrics, the OpenAPI document).
 pub const PUBLIC: &[Role] = &[];
-
-/// One command route: an action of an aggregate.
-#[derive(Debug, Clone, Copy)]
-pub struct CommandSpec {
-    pub aggregate: AggregateKind,
-    /// The action's variant name, as serde reads it (`Register`).
-    pub action: &'static str,
-    pub roles: &'static [Role],
-}
-
-impl CommandSpec {
-    pub fn path(&self) -> String {
-        format!(
-            "/api/v1/{}/{{id}}/{}",
-            self.aggregate.collection(),
-            kebab(self.action)
-        )
-    }
-}
-
-/// `ReRegister` → `re-register`.
-pub fn kebab(name: &str) -> String {
-    let mut out = String::new();
-    for (i, c) in name.chars().enumerate() {
-        if c.is_uppercase() {
-            if i > 0 {
-                out.push('-');
-            }
-            out.extend(c.to_lowercase());
-        } else {
-            out.push(c);
-        }
-    }
-    out
-}
 
 const fn command(
     aggregate: AggregateKind,
@@ -157,57 +122,8 @@ pub fn projection_readers(projection: &str) -> &'static [Role] {
     }
 }
 
-/// What a route does, for the router and the OpenAPI document.
-#[derive(Clone, Copy)]
-pub enum Endpoint {
-    /// One action of an aggregate (generated: one per action of the domain).
-    Command(&'static CommandSpec),
-    /// A projection table's rows (generated: one per table).
-    Projection {
-        projection: &'static str,
-        shape: &'static TableShape,
-    },
-    /// Any other route: its handler and its description, declared together in the module
-    /// that serves it.
-    Operation(&'static Operation),
-}
-
-impl std::fmt::Debug for Endpoint {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Endpoint::Command(spec) => f.debug_tuple("Command").field(spec).finish(),
-            Endpoint::Projection { projection, shape } => f
-                .debug_struct("Projection")
-                .field("projection", projection)
-                .field("table", &shape.name)
-                .finish(),
-            Endpoint::Operation(operation) => f
-                .debug_tuple("Operation")
-                .field(&(operation.doc)().summary)
-                .finish(),
-        }
-    }
-}
-
-/// The reports of issue 8.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ReportKind {
-    Settlement,
-    Periodic,
-    Plan,
-}
-
 /// Who downloads the settlement report: those who prepare, appraise and audit settlements.
 pub const SETTLEMENT_REPORT_READERS: &[Role] = &[Officer, Finance, Auditor];
-
-/// One route: method, path (axum's `{param}` syntax), the roles it admits, what it does.
-#[derive(Debug, Clone)]
-pub struct Route {
-    pub method: Method,
-    pub path: String,
-    pub roles: &'static [Role],
-    pub endpoint: Endpoint,
-}
 
 fn route(method: Method, path: &str, roles: &'static [Role], endpoint: Endpoint) -> Route {
     Route {
@@ -243,7 +159,7 @@ pub fn all() -> Vec<Route> {
             Method::GET,
             "/openapi.json",
             PUBLIC,
-            Endpoint::Operation(&openapi::OPENAPI),
+            Endpoint::Operation(&OPENAPI),
         ),
         route(
             Method::GET,
@@ -401,4 +317,24 @@ mod tests {
             );
         }
     }
+}
+
+/// `GET /openapi.json`: this document.
+pub const OPENAPI: Operation = Operation {
+    handler: |filter| {
+        axum::routing::on(filter, || async {
+            axum::response::IntoResponse::into_response(axum::Json(openapi_document()))
+        })
+    },
+    doc: || {
+        super::operation::Doc::new("OpenAPI document", "operations").response(
+            "200",
+            super::operation::json_response("This document", serde_json::json!({"type": "object"})),
+        )
+    },
+};
+
+/// The OpenAPI document of every route of the service, served at `/openapi.json`.
+pub fn openapi_document() -> serde_json::Value {
+    openapi::document(&all())
 }
