@@ -280,6 +280,26 @@ pub fn all() -> Vec<Route> {
     routes
 }
 
+/// `GET /openapi.json`: this document.
+pub const OPENAPI: Operation = Operation {
+    handler: |filter| {
+        axum::routing::on(filter, || async {
+            axum::response::IntoResponse::into_response(axum::Json(openapi_document()))
+        })
+    },
+    doc: || {
+        super::operation::Doc::new("OpenAPI document", "operations").response(
+            "200",
+            super::operation::json_response("This document", serde_json::json!({"type": "object"})),
+        )
+    },
+};
+
+/// The OpenAPI document of every route of the service, served at `/openapi.json`.
+pub fn openapi_document() -> serde_json::Value {
+    openapi::document(&all())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -317,24 +337,4 @@ mod tests {
             );
         }
     }
-}
-
-/// `GET /openapi.json`: this document.
-pub const OPENAPI: Operation = Operation {
-    handler: |filter| {
-        axum::routing::on(filter, || async {
-            axum::response::IntoResponse::into_response(axum::Json(openapi_document()))
-        })
-    },
-    doc: || {
-        super::operation::Doc::new("OpenAPI document", "operations").response(
-            "200",
-            super::operation::json_response("This document", serde_json::json!({"type": "object"})),
-        )
-    },
-};
-
-/// The OpenAPI document of every route of the service, served at `/openapi.json`.
-pub fn openapi_document() -> serde_json::Value {
-    openapi::document(&all())
 }
