@@ -9,8 +9,10 @@
 //! No I/O: the store reads and writes, this crate computes and checks.
 
 mod hash;
+pub mod cosignature;
 pub mod merkle;
 pub mod note;
 pub mod proof_file;
+pub mod tiles;
 
 pub use hash::{Hash, InvalidHash};
