@@ -16,9 +16,7 @@ use base64::engine::general_purpose::STANDARD;
 use ed25519_dalek::{Signature, Signer as _};
 use sha2::{Digest, Sha256};
 
-use crate::note::{
-    COSIGNATURE_V1_TYPE, KeyId, NoteSignature, SIGNATURE_PREFIX, is_valid_key_name,
-};
+use crate::note::{COSIGNATURE_V1_TYPE, KeyId, NoteSignature, SIGNATURE_PREFIX, is_valid_key_name};
 
 /// The domain-separation line of the signed message.
 const HEADER: &str = "cosignature/v1\n";
@@ -284,12 +282,7 @@ impl CosignerKey {
 
 impl fmt::Debug for CosignerKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "CosignerKey({}+{})",
-            self.name,
-            hex::encode(self.key_id)
-        )
+        write!(f, "CosignerKey({}+{})", self.name, hex::encode(self.key_id))
     }
 }
 
@@ -338,7 +331,8 @@ mod tests {
     use super::*;
     use crate::note::split;
 
-    const CHECKPOINT: &str = "example.com/behind-the-sofa\n20852163\nCsUYapGGPo4dkMgIAUqom/Xajj7h2fB2MPA3j2jxq2I=\n";
+    const CHECKPOINT: &str =
+        "example.com/behind-the-sofa\n20852163\nCsUYapGGPo4dkMgIAUqom/Xajj7h2fB2MPA3j2jxq2I=\n";
 
     fn witness() -> CosignerKey {
         CosignerKey::from_seed("witness.example.com/w1", &[9; 32]).unwrap()

@@ -8,10 +8,11 @@
 //!
 //! No I/O: the store reads and writes, this crate computes and checks.
 
-mod hash;
 pub mod cosignature;
+mod hash;
 pub mod merkle;
 pub mod note;
+pub mod policy;
 pub mod proof_file;
 pub mod tiles;
 

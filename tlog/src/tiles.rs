@@ -231,7 +231,7 @@ pub fn tile_at(kind: TileKind, index: u64, size: u64) -> Option<Tile> {
     let full = hashes / WIDTH;
     if index < full {
         Some(Tile::full(kind, index))
-    } else if index == full && hashes % WIDTH > 0 {
+    } else if index == full && !hashes.is_multiple_of(WIDTH) {
         Some(Tile {
             kind,
             index,
@@ -252,7 +252,7 @@ pub fn encode_tile(hashes: &[Hash]) -> Vec<u8> {
 /// # Errors
 /// When the bytes are not 1 to 256 whole hashes.
 pub fn decode_tile(bytes: &[u8]) -> Result<Vec<Hash>, TileError> {
-    if bytes.is_empty() || bytes.len() % 32 != 0 || bytes.len() > 32 * WIDTH as usize {
+    if bytes.is_empty() || !bytes.len().is_multiple_of(32) || bytes.len() > 32 * WIDTH as usize {
         return Err(TileError::BadTileLength(bytes.len()));
     }
     bytes
@@ -265,10 +265,13 @@ pub fn decode_tile(bytes: &[u8]) -> Result<Vec<Hash>, TileError> {
 ///
 /// # Errors
 /// [`TileError::EntryTooLarge`] for an entry of 65,536 bytes or more.
-pub fn encode_bundle<'a>(entries: impl IntoIterator<Item = &'a [u8]>) -> Result<Vec<u8>, TileError> {
+pub fn encode_bundle<'a>(
+    entries: impl IntoIterator<Item = &'a [u8]>,
+) -> Result<Vec<u8>, TileError> {
     let mut out = Vec::new();
     for entry in entries {
-        let length = u16::try_from(entry.len()).map_err(|_| TileError::EntryTooLarge(entry.len()))?;
+        let length =
+            u16::try_from(entry.len()).map_err(|_| TileError::EntryTooLarge(entry.len()))?;
         out.extend_from_slice(&length.to_be_bytes());
         out.extend_from_slice(entry);
     }
@@ -310,7 +313,10 @@ mod tests {
             width: 112,
         };
         assert_eq!(p.path(), "tile/entries/005.p/112");
-        assert_eq!(Tile::full(TileKind::Level(2), 1000).path(), "tile/2/x001/000");
+        assert_eq!(
+            Tile::full(TileKind::Level(2), 1000).path(),
+            "tile/2/x001/000"
+        );
         for tile in [t, p, Tile::full(TileKind::Level(63), 0)] {
             assert_eq!(Tile::parse(&tile.path()), Ok(tile));
         }
@@ -383,7 +389,13 @@ mod tests {
         };
         let subtrees: Vec<Subtree> = t.subtrees().collect();
         assert_eq!(subtrees.len(), 17);
-        assert_eq!(subtrees[0], Subtree { level: 8, index: 256 });
+        assert_eq!(
+            subtrees[0],
+            Subtree {
+                level: 8,
+                index: 256
+            }
+        );
         assert_eq!(t.leaves(), (65_536, 65_536 + 17 * 256));
     }
 
@@ -442,7 +454,10 @@ mod agree {
             HEIGHT as u8
         }
 
-        fn read_tiles(&self, tiles: &[tlog_tiles::Tile]) -> Result<Vec<Vec<u8>>, tlog_tiles::Error> {
+        fn read_tiles(
+            &self,
+            tiles: &[tlog_tiles::Tile],
+        ) -> Result<Vec<Vec<u8>>, tlog_tiles::Error> {
             Ok(tiles
                 .iter()
                 .map(|t| {
@@ -486,8 +501,14 @@ mod agree {
             );
             for index in [0, size / 2, size - 1] {
                 let proof = tlog_tiles::prove_record(size, index, &tiles).expect("a record proof");
-                tlog_tiles::check_record(&proof, size, theirs(root), index, theirs(leaves[index as usize]))
-                    .expect("their proof checks");
+                tlog_tiles::check_record(
+                    &proof,
+                    size,
+                    theirs(root),
+                    index,
+                    theirs(leaves[index as usize]),
+                )
+                .expect("their proof checks");
                 let ours: Vec<Hash> = proof.iter().map(|h| Hash::from_bytes(h.0)).collect();
                 merkle::verify_inclusion(&leaves[index as usize], index, size, &ours, &root)
                     .expect("their proof checks with ours");
