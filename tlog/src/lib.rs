@@ -15,5 +15,6 @@ pub mod note;
 pub mod policy;
 pub mod proof_file;
 pub mod tiles;
+pub mod witness;
 
 pub use hash::{Hash, InvalidHash};
