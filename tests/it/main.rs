@@ -20,3 +20,4 @@ mod reports;
 mod support;
 mod tamper;
 mod verifiable_log;
+mod witness;

@@ -428,23 +428,8 @@ mod agree {
     use super::*;
     use crate::merkle::{self, Frontier};
 
-    /// Every perfect subtree of `leaves` that is complete, by (level, index).
     fn subtrees(leaves: &[Hash]) -> HashMap<Subtree, Hash> {
-        let mut all = HashMap::new();
-        let mut frontier = Frontier::new();
-        for (i, leaf) in leaves.iter().enumerate() {
-            all.insert(
-                Subtree {
-                    level: 0,
-                    index: i as u64,
-                },
-                *leaf,
-            );
-            frontier.push(*leaf, |subtree, hash| {
-                all.insert(subtree, hash);
-            });
-        }
-        all
+        merkle::subtrees_of(leaves)
     }
 
     struct Reader(HashMap<Subtree, Hash>);

@@ -227,6 +227,33 @@ pub fn check(
     Ok(checkpoint)
 }
 
+/// The note a witness keeps and serves for monitors: the checkpoint text, the signatures of
+/// the log keys it verified (other lines of the request are dropped), and its own
+/// cosignature line.
+///
+/// # Errors
+/// When `note_text` is not a signed note.
+pub fn witnessed_note(
+    note_text: &str,
+    log_keys: &[VerifierKey],
+    cosignature_line: &str,
+) -> Result<String, NoteError> {
+    let (text, signatures) = note::split(note_text)?;
+    let mut kept = format!("{text}\n");
+    for signature in signatures {
+        if log_keys
+            .iter()
+            .any(|k| k.name() == signature.name && k.key_id() == signature.key_id)
+        {
+            kept.push_str(&signature.to_line());
+            kept.push('\n');
+        }
+    }
+    kept.push_str(cosignature_line);
+    kept.push('\n');
+    Ok(kept)
+}
+
 /// The hex SHA-256 of an origin: the path segment of the monitoring `GET`.
 pub fn origin_hash(origin: &str) -> String {
     use sha2::{Digest, Sha256};
@@ -272,20 +299,7 @@ mod tests {
 
     fn consistency(first: u64, second: u64, all: &[Hash]) -> Vec<Hash> {
         let plan = merkle::consistency_plan(first, second).unwrap();
-        let mut stored = std::collections::HashMap::new();
-        let mut frontier = Frontier::new();
-        for (i, leaf) in all.iter().enumerate() {
-            stored.insert(
-                merkle::Subtree {
-                    level: 0,
-                    index: i as u64,
-                },
-                *leaf,
-            );
-            frontier.push(*leaf, |s, h| {
-                stored.insert(s, h);
-            });
-        }
+        let stored = merkle::subtrees_of(all);
         plan.resolve(&stored).unwrap()
     }
 
@@ -469,6 +483,29 @@ mod tests {
             Some(&at(4)),
         );
         assert_eq!(refusal.unwrap_err().status(), 422);
+    }
+
+    #[test]
+    fn the_kept_note_holds_the_log_and_the_witness_only() {
+        let keys = [log().verifier_key()];
+        let stranger = SigningKey::from_seed("someone.else/log", &[5; 32]).unwrap();
+        let text = Checkpoint {
+            origin: ORIGIN.into(),
+            size: 1,
+            root: leaves(1)[0],
+            extensions: Vec::new(),
+        }
+        .to_note_text();
+        let both = note::sign(&text, &[&log(), &stranger]).unwrap();
+        let witness = crate::cosignature::CosignerKey::from_seed("w.example/1", &[3; 32]).unwrap();
+        let line = witness.cosign(&text, 42);
+        let kept = witnessed_note(&both, &keys, &line).unwrap();
+        assert_eq!(
+            kept,
+            format!("{}{line}\n", note::sign(&text, &[&log()]).unwrap())
+        );
+        let reopened = note::open_checkpoint(&kept, &keys, Some(ORIGIN)).unwrap();
+        assert_eq!(reopened.note.unverified.len(), 1, "the cosignature");
     }
 
     #[test]
