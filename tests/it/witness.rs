@@ -247,3 +247,90 @@ async fn a_witness_on_postgresql() {
     let db = TestDb::create().await;
     witness_a_log(&db.url).await;
 }
+
+/// `verify-proof --policy`: the inspector's offline check needs the log's signature and the
+/// policy's quorum of cosignatures; a checkpoint the owner signed over a rewritten history,
+/// which no witness cosigns, is refused though its inclusion proof and signature are good.
+#[tokio::test]
+async fn verify_proof_holds_the_checkpoint_to_the_policy() {
+    use tlog::cosignature::CosignerKey;
+    use tlog::proof_file::ProofFile;
+
+    let dir = tempfile::tempdir().unwrap();
+    let log = signing_key(1);
+    let witnesses: Vec<CosignerKey> = (1..=3)
+        .map(|n| CosignerKey::from_seed(&format!("witness.test/w{n}"), &[20 + n; 32]).unwrap())
+        .collect();
+    let policy = dir.path().join("policy.txt");
+    std::fs::write(
+        &policy,
+        format!(
+            "log {}\nwitness STC {}\nwitness KBNN {}\nwitness KTNN {}\ngroup any-two 2 STC KBNN KTNN\nquorum any-two\n",
+            log.verifier_key(),
+            witnesses[0].witness_key(),
+            witnesses[1].witness_key(),
+            witnesses[2].witness_key()
+        ),
+    )
+    .unwrap();
+    let entry = dir.path().join("entry");
+    std::fs::write(&entry, "entry 3").unwrap();
+    let verify = |history: &[tlog::Hash], cosigners: &[usize]| {
+        let mut note_text = checkpoint(&log, history);
+        let (text, _) = note::split(&note_text).unwrap();
+        let text = text.to_string();
+        for &w in cosigners {
+            note_text.push_str(&witnesses[w].cosign(&text, 1_764_720_000 + w as u64));
+            note_text.push('\n');
+        }
+        let plan = tlog::merkle::inclusion_plan(3, history.len() as u64).unwrap();
+        let proof = plan.resolve(&tlog::merkle::subtrees_of(history)).unwrap();
+        let file = dir.path().join("entry-3.tlog-proof");
+        let proof_file = ProofFile {
+            index: 3,
+            extra: None,
+            proof,
+            checkpoint_note: note_text,
+        };
+        std::fs::write(&file, proof_file.to_text()).unwrap();
+        crate::support::cli::htx_ledger(
+            "sqlite::memory:",
+            None,
+            &[
+                "verify-proof",
+                file.to_str().unwrap(),
+                "--policy",
+                policy.to_str().unwrap(),
+                "--entry",
+                entry.to_str().unwrap(),
+            ],
+        )
+    };
+    let honest = leaves(8, None);
+    let (code, output) = verify(&honest, &[0, 2]);
+    assert_eq!(code, 0, "{output}");
+    assert!(
+        output.contains("cosigned by STC at 2025-12-03 00:00:00 UTC"),
+        "{output}"
+    );
+    assert!(
+        output.contains("cosigned by KTNN at 2025-12-03 00:00:02 UTC"),
+        "{output}"
+    );
+    assert!(output.contains("VALID: entry 3"), "{output}");
+
+    let (code, output) = verify(&honest, &[1]);
+    assert_eq!(code, 1, "{output}");
+    assert!(output.contains("cosigned by KBNN"), "{output}");
+    assert!(
+        output.contains("INVALID: the policy's quorum does not hold: 1 of its 3"),
+        "{output}"
+    );
+
+    // The owner rewrote entry 5 and signed the new tree with the log's key: entry 3's
+    // inclusion and the signature check out, and no witness cosigned it.
+    let (code, output) = verify(&leaves(8, Some(5)), &[]);
+    assert_eq!(code, 1, "{output}");
+    assert!(output.contains("0 of its 3 witnesses"), "{output}");
+    assert!(!output.contains("VALID: entry"), "{output}");
+}

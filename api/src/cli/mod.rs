@@ -140,9 +140,14 @@ pub enum Command {
     VerifyProof {
         /// The .tlog-proof file.
         file: PathBuf,
-        /// The log's verifier key file (.vkey); repeat for several.
-        #[arg(long, required = true)]
+        /// The log's verifier key file (.vkey); repeat for several. Not needed with --policy,
+        /// which names the log's keys.
+        #[arg(long, required_unless_present = "policy")]
         vkey: Vec<PathBuf>,
+        /// A C2SP tlog-policy file: the checkpoint must be signed by one of its logs and
+        /// cosigned by its quorum of witnesses.
+        #[arg(long)]
+        policy: Option<PathBuf>,
         /// The entry's bytes, as written by `proof --entry-out`.
         #[arg(long)]
         entry: PathBuf,
@@ -409,7 +414,12 @@ pub async fn run(cli: Cli) -> anyhow::Result<Outcome> {
             entry_out,
         } => tlog::proof(url, position, size, entry_out.as_deref()).await,
         Command::Consistency { from, to } => tlog::consistency(url, from, to).await,
-        Command::VerifyProof { file, vkey, entry } => tlog::verify_proof(&file, &vkey, &entry),
+        Command::VerifyProof {
+            file,
+            vkey,
+            policy,
+            entry,
+        } => tlog::verify_proof(&file, &vkey, policy.as_deref(), &entry),
         Command::VerifyBundle { dir, vkey } => tlog::verify_bundle(&dir, &vkey),
         Command::Report { command } => run_report(url, command).await,
         Command::Replay {
