@@ -3,6 +3,7 @@
 mod architecture;
 mod dashboard;
 mod demo;
+mod entry_size;
 mod golden;
 mod http_api;
 mod http_commands;
