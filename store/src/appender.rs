@@ -11,6 +11,7 @@ use std::sync::Arc;
 
 use domain::ledger::{EntryError, EntryFields, LeafHash, RecordedAt, to_canonical_vec};
 use tlog::merkle::Frontier;
+use tlog::tiles::MAX_ENTRY;
 use tokio::sync::{mpsc, oneshot, watch};
 
 use crate::clock::Clock;
@@ -476,19 +477,28 @@ fn chain_batch<'a>(
             }));
             continue;
         }
+        // The request's entries are chained on a copy of the head: one that does not fit
+        // a tile's entry bundle leaves the batch as it was, the others unaffected.
+        let mut at = head;
         let mut appended = Vec::with_capacity(request.events.len());
+        let mut chained = Vec::with_capacity(request.events.len());
+        let mut too_large = None;
         for (offset, event) in request.events.iter().enumerate() {
             let entry = EntryFields {
-                position: head.size,
+                position: at.size,
                 aggregate_type: &request.aggregate_type,
                 aggregate_id: &request.aggregate_id,
                 sequence: last + 1 + offset as u64,
                 event_type: &event.event_type,
                 event_version: &event.event_version,
                 recorded_at,
-                prev_hash: head.hash,
+                prev_hash: at.hash,
             };
             let bytes = entry.canonical_bytes(&event.payload, &request.metadata)?;
+            if bytes.len() > MAX_ENTRY {
+                too_large = Some((event.event_type.clone(), bytes.len()));
+                break;
+            }
             let leaf_hash = LeafHash::of_entry(&bytes);
             appended.push(Appended {
                 position: entry.position,
@@ -496,7 +506,7 @@ fn chain_batch<'a>(
                 leaf_hash,
                 recorded_at,
             });
-            rows.push(NewRow {
+            chained.push(NewRow {
                 position: entry.position,
                 aggregate_type: request.aggregate_type.clone(),
                 aggregate_id: request.aggregate_id.clone(),
@@ -504,11 +514,21 @@ fn chain_batch<'a>(
                 bytes,
                 leaf_hash,
             });
-            head = Head {
-                size: head.size + 1,
+            at = Head {
+                size: at.size + 1,
                 hash: leaf_hash,
             };
         }
+        if let Some((event_type, bytes)) = too_large {
+            results.push(Err(StoreError::EntryTooLarge {
+                aggregate: format!("{}/{}", request.aggregate_type, request.aggregate_id),
+                event_type,
+                bytes,
+            }));
+            continue;
+        }
+        rows.extend(chained);
+        head = at;
         sequences.insert(key, last + request.events.len() as u64);
         if let Some(remember) = &request.remember {
             records.push(remember.record(request, &appended));

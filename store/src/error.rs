@@ -22,6 +22,15 @@ pub enum StoreError {
     Metadata(#[from] MetadataError),
     #[error(transparent)]
     Entry(#[from] EntryError),
+    /// An entry must fit the uint16 length prefix of a C2SP tlog-tiles entry bundle.
+    #[error(
+        "mục ghi {event_type} của {aggregate} dài {bytes} byte, vượt giới hạn 65.535 byte của một mục trong ô (tile) nhật ký; không ghi gì / the {event_type} entry of {aggregate} is {bytes} bytes, above the 65,535 a log tile's entry may hold; nothing was written"
+    )]
+    EntryTooLarge {
+        aggregate: String,
+        event_type: String,
+        bytes: usize,
+    },
     #[error("stored data is unreadable: {0}")]
     Corrupt(String),
     #[error("the appender has stopped")]

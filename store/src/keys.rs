@@ -185,6 +185,24 @@ pub fn generate(origin: &str, dir: &Path) -> Result<GeneratedKey, KeyRingError> 
     })
 }
 
+/// Writes a new key file, never overwriting one: a private one readable by its owner only.
+/// Other key kinds (a witness's key) are written through this too.
+///
+/// # Errors
+/// [`KeyRingError::Exists`], or the write's error.
+pub fn write_new_key_file(path: &Path, text: &str, private: bool) -> Result<(), KeyRingError> {
+    write_new(path, text, private)
+}
+
+/// Reads a private key file, refusing one that others may read, without showing its text.
+///
+/// # Errors
+/// [`KeyRingError::Exposed`], or the read's error.
+pub fn read_private_key_file(path: &Path) -> Result<String, KeyRingError> {
+    check_private(path)?;
+    read(path)
+}
+
 fn write_new(path: &Path, text: &str, private: bool) -> Result<(), KeyRingError> {
     let mut options = fs::OpenOptions::new();
     options.write(true).create_new(true);

@@ -3,6 +3,7 @@
 mod architecture;
 mod dashboard;
 mod demo;
+mod entry_size;
 mod golden;
 mod http_api;
 mod http_commands;
@@ -20,3 +21,4 @@ mod reports;
 mod support;
 mod tamper;
 mod verifiable_log;
+mod witness;

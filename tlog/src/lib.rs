@@ -8,9 +8,13 @@
 //!
 //! No I/O: the store reads and writes, this crate computes and checks.
 
+pub mod cosignature;
 mod hash;
 pub mod merkle;
 pub mod note;
+pub mod policy;
 pub mod proof_file;
+pub mod tiles;
+pub mod witness;
 
 pub use hash::{Hash, InvalidHash};

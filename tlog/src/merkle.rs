@@ -269,6 +269,26 @@ pub fn verify_inclusion(
     Ok(())
 }
 
+/// Every perfect subtree of the tree over `leaves` (level 0 included), as a store keeps
+/// them: for a tree held in memory (tests, a mirror's batch) to answer [`Plan::resolve`].
+pub fn subtrees_of(leaves: &[Hash]) -> HashMap<Subtree, Hash> {
+    let mut stored = HashMap::with_capacity(leaves.len() * 2);
+    let mut frontier = Frontier::new();
+    for (index, leaf) in leaves.iter().enumerate() {
+        stored.insert(
+            Subtree {
+                level: 0,
+                index: index as u64,
+            },
+            *leaf,
+        );
+        frontier.push(*leaf, |subtree, hash| {
+            stored.insert(subtree, hash);
+        });
+    }
+    stored
+}
+
 /// Checks an RFC 9162 section 2.1.4.2 consistency proof between two tree heads.
 ///
 /// # Errors

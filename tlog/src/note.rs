@@ -396,6 +396,14 @@ impl NoteSignature {
     pub fn signer(&self) -> String {
         format!("{}+{}", self.name, hex::encode(self.key_id))
     }
+
+    /// The signature line as a note holds it, without its final newline.
+    pub fn to_line(&self) -> String {
+        let mut bytes = Vec::with_capacity(4 + self.signature.len());
+        bytes.extend_from_slice(&self.key_id);
+        bytes.extend_from_slice(&self.signature);
+        format!("{SIGNATURE_PREFIX}{} {}", self.name, STANDARD.encode(bytes))
+    }
 }
 
 /// A note that a known key verified.

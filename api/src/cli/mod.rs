@@ -13,6 +13,7 @@ mod projections;
 mod report;
 mod serve;
 mod tlog;
+mod witness;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -102,10 +103,16 @@ pub enum Command {
         #[command(subcommand)]
         command: UserCommand,
     },
-    /// Manage the log's signing keys.
+    /// Manage the log's signing keys, and witnesses' keys.
     Key {
         #[command(subcommand)]
         command: KeyCommand,
+    },
+    /// A witness (C2SP tlog-witness): cosigns a log's checkpoints only if each extends the
+    /// last it cosigned. What Sở Tài chính, Kho bạc or Kiểm toán Nhà nước run.
+    Witness {
+        #[command(subcommand)]
+        command: WitnessCommand,
     },
     /// Sign a checkpoint of the log now (after checking that it extends the latest) and print
     /// the signed note.
@@ -133,9 +140,14 @@ pub enum Command {
     VerifyProof {
         /// The .tlog-proof file.
         file: PathBuf,
-        /// The log's verifier key file (.vkey); repeat for several.
-        #[arg(long, required = true)]
+        /// The log's verifier key file (.vkey); repeat for several. Not needed with --policy,
+        /// which names the log's keys.
+        #[arg(long, required_unless_present = "policy")]
         vkey: Vec<PathBuf>,
+        /// A C2SP tlog-policy file: the checkpoint must be signed by one of its logs and
+        /// cosigned by its quorum of witnesses.
+        #[arg(long)]
+        policy: Option<PathBuf>,
         /// The entry's bytes, as written by `proof --entry-out`.
         #[arg(long)]
         entry: PathBuf,
@@ -281,11 +293,42 @@ pub enum KeyCommand {
     /// Write a new Ed25519 signing key (readable by its owner only) and its .vkey.
     Generate {
         /// The log's name, e.g. quangninh.gov.vn/htx-ledger: the first line of every checkpoint.
-        #[arg(long)]
+        /// With --witness, the witness's name, e.g. stc.quangninh.gov.vn/witness.
+        #[arg(long, visible_alias = "name")]
         origin: String,
         /// The folder to write the key files into.
         #[arg(long)]
         out: PathBuf,
+        /// A witness's cosigning key (C2SP tlog-cosignature, key type 0x04), written as
+        /// .witness-key and .witness-vkey, rather than a log's signing key.
+        #[arg(long)]
+        witness: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum WitnessCommand {
+    /// Serve POST /add-checkpoint and GET /<origin hash>/checkpoint.
+    Serve {
+        /// The address to listen on (port 0: one the system picks, printed at start).
+        #[arg(long, default_value = "127.0.0.1:8090")]
+        bind: std::net::SocketAddr,
+        /// The witness's private key file (.witness-key).
+        #[arg(long)]
+        key: PathBuf,
+        /// A log to witness: its verifier key, as text or a .vkey file; its name is the origin.
+        #[arg(long = "log", value_name = "VKEY", required = true)]
+        logs: Vec<String>,
+        /// The witness's own database: sqlite://FILE or postgres://…
+        #[arg(long, default_value = "sqlite://htx-witness.db")]
+        state: String,
+    },
+    /// Print the evidence kept: every refused checkpoint that a log had validly signed (exit
+    /// 1 when there is any).
+    Evidence {
+        /// The witness's own database: sqlite://FILE or postgres://…
+        #[arg(long, default_value = "sqlite://htx-witness.db")]
+        state: String,
     },
 }
 
@@ -299,7 +342,10 @@ pub enum Outcome {
 /// Parses the arguments, runs the command and returns the process's exit code.
 pub async fn main() -> ExitCode {
     let cli = Cli::parse();
-    init_tracing(matches!(cli.command, Command::Serve { .. }));
+    init_tracing(matches!(
+        cli.command,
+        Command::Serve { .. } | Command::Witness { .. }
+    ));
     match run(cli).await {
         Ok(Outcome::Success) => ExitCode::SUCCESS,
         Ok(Outcome::Refused) => ExitCode::from(1),
@@ -334,8 +380,33 @@ pub async fn run(cli: Cli) -> anyhow::Result<Outcome> {
             demo::demo(url, options).await
         }
         Command::Key {
-            command: KeyCommand::Generate { origin, out },
+            command:
+                KeyCommand::Generate {
+                    origin,
+                    out,
+                    witness: false,
+                },
         } => tlog::key_generate(&origin, &out),
+        Command::Key {
+            command:
+                KeyCommand::Generate {
+                    origin,
+                    out,
+                    witness: true,
+                },
+        } => witness::key_generate(&origin, &out),
+        Command::Witness {
+            command:
+                WitnessCommand::Serve {
+                    bind,
+                    key,
+                    logs,
+                    state,
+                },
+        } => witness::serve(bind, &key, &logs, &state).await,
+        Command::Witness {
+            command: WitnessCommand::Evidence { state },
+        } => witness::evidence(&state).await,
         Command::Checkpoint => tlog::checkpoint(url, key_dir).await,
         Command::Proof {
             position,
@@ -343,7 +414,12 @@ pub async fn run(cli: Cli) -> anyhow::Result<Outcome> {
             entry_out,
         } => tlog::proof(url, position, size, entry_out.as_deref()).await,
         Command::Consistency { from, to } => tlog::consistency(url, from, to).await,
-        Command::VerifyProof { file, vkey, entry } => tlog::verify_proof(&file, &vkey, &entry),
+        Command::VerifyProof {
+            file,
+            vkey,
+            policy,
+            entry,
+        } => tlog::verify_proof(&file, &vkey, policy.as_deref(), &entry),
         Command::VerifyBundle { dir, vkey } => tlog::verify_bundle(&dir, &vkey),
         Command::Report { command } => run_report(url, command).await,
         Command::Replay {
@@ -423,7 +499,7 @@ async fn run_report(url: &str, command: ReportCommand) -> anyhow::Result<Outcome
 /// (request id, method, route, status, latency) by default.
 fn init_tracing(service: bool) {
     let default = if service {
-        "warn,htx_ledger::http=info"
+        "warn,htx_ledger::http=info,witness=info"
     } else {
         "warn"
     };

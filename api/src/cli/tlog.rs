@@ -12,6 +12,7 @@ use store::keys::{self, KeyRing};
 use store::verify::{DuplicateCode, Finding, recorded_size, verify_ledger};
 use store::{Database, SystemClock, tree};
 use tlog::note::VerifierKey;
+use tlog::policy::{Policy, PolicyRefusal};
 use tlog::proof_file::ProofFile;
 
 use super::{Outcome, progress};
@@ -127,8 +128,77 @@ fn read_vkeys(paths: &[PathBuf]) -> anyhow::Result<Vec<VerifierKey>> {
         .collect()
 }
 
-pub fn verify_proof(file: &Path, vkeys: &[PathBuf], entry: &Path) -> anyhow::Result<Outcome> {
-    let keys = read_vkeys(vkeys)?;
+/// Reads a tlog-policy file.
+fn read_policy(path: &Path) -> anyhow::Result<Policy> {
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+    Policy::parse(&text).with_context(|| format!("{} is not a tlog-policy", path.display()))
+}
+
+/// The log keys to check with: the given `.vkey` files, or else the policy's logs.
+fn log_keys(vkeys: &[PathBuf], policy: Option<&Policy>) -> anyhow::Result<Vec<VerifierKey>> {
+    match policy {
+        Some(policy) if vkeys.is_empty() => {
+            Ok(policy.logs().iter().map(|l| l.key.clone()).collect())
+        }
+        _ => read_vkeys(vkeys),
+    }
+}
+
+/// Says which witnesses cosigned a checkpoint and when, or why the policy's quorum does not
+/// hold; `false` in that case.
+fn report_witnesses(policy: &Policy, note_text: &str) -> bool {
+    let at = |timestamp: u64| {
+        i64::try_from(timestamp)
+            .ok()
+            .and_then(|t| chrono::DateTime::from_timestamp(t, 0))
+            .map_or_else(
+                || format!("{timestamp} s"),
+                |t| t.format("%Y-%m-%d %H:%M:%S UTC").to_string(),
+            )
+    };
+    match policy.check(note_text) {
+        Ok(witnessed) => {
+            if policy.needs_no_cosignature() {
+                println!("witnessed: the policy needs no cosignature (quorum none)");
+            }
+            for cosigned in &witnessed.cosigned {
+                println!(
+                    "cosigned by {} at {}",
+                    cosigned.witness,
+                    at(cosigned.timestamp)
+                );
+            }
+            for bad in &witnessed.bad_cosignatures {
+                println!("warning: the cosignature line of {bad} does not verify");
+            }
+            true
+        }
+        Err(PolicyRefusal::NoQuorum { cosigned, known }) => {
+            for c in &cosigned {
+                println!("cosigned by {} at {}", c.witness, at(c.timestamp));
+            }
+            println!(
+                "INVALID: the policy's quorum does not hold: {} of its {known} witnesses cosigned this checkpoint",
+                cosigned.len()
+            );
+            false
+        }
+        Err(refusal) => {
+            println!("INVALID: {refusal}");
+            false
+        }
+    }
+}
+
+pub fn verify_proof(
+    file: &Path,
+    vkeys: &[PathBuf],
+    policy: Option<&Path>,
+    entry: &Path,
+) -> anyhow::Result<Outcome> {
+    let policy = policy.map(read_policy).transpose()?;
+    let keys = log_keys(vkeys, policy.as_ref())?;
     let text =
         std::fs::read_to_string(file).with_context(|| format!("reading {}", file.display()))?;
     let bytes = std::fs::read(entry).with_context(|| format!("reading {}", entry.display()))?;
@@ -143,6 +213,13 @@ pub fn verify_proof(file: &Path, vkeys: &[PathBuf], entry: &Path) -> anyhow::Res
         }
     };
     match parsed.verify_entry(&bytes, &keys, None) {
+        Ok(_)
+            if policy
+                .as_ref()
+                .is_some_and(|policy| !report_witnesses(policy, &parsed.checkpoint_note)) =>
+        {
+            Ok(Outcome::Refused)
+        }
         Ok(verified) => {
             let checkpoint = &verified.checkpoint.checkpoint;
             println!(

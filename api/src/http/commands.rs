@@ -442,6 +442,14 @@ where
                 "cơ sở dữ liệu của sổ cái không sẵn sàng / the ledger's database is not available",
             ));
         }
+        Err(AggregateError::UnexpectedError(error))
+            if matches!(
+                error.downcast_ref::<store::StoreError>(),
+                Some(store::StoreError::EntryTooLarge { .. })
+            ) =>
+        {
+            return Err(Problem::entry_too_large(error.to_string()));
+        }
         Err(error) => {
             tracing::error!(%error, "command failed");
             return Err(Problem::internal(

@@ -323,7 +323,7 @@ pub async fn start(
 }
 
 /// ctrl-c, or SIGTERM on Unix.
-async fn signal() {
+pub async fn signal() {
     let ctrl_c = async {
         let _ = tokio::signal::ctrl_c().await;
     };

@@ -183,6 +183,17 @@ impl Problem {
         )
     }
 
+    /// 413: an entry the command would write does not fit the log's tiles (C2SP tlog-tiles
+    /// holds an entry in at most 65,535 bytes); nothing was written.
+    pub fn entry_too_large(detail: impl Into<String>) -> Problem {
+        Problem::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "entry-too-large",
+            "Mục ghi quá lớn, không ghi gì / Entry too large, nothing written",
+            detail,
+        )
+    }
+
     /// 500: the service failed (logged with the request id); nothing is claimed written.
     pub fn internal(detail: impl Into<String>) -> Problem {
         Problem::new(

@@ -6,3 +6,4 @@ pub mod keys;
 pub mod pg;
 pub mod programme;
 pub mod server;
+pub mod witness;

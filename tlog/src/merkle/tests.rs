@@ -24,23 +24,8 @@ fn hashes(value: &Value) -> Vec<Hash> {
         .collect()
 }
 
-/// Every perfect subtree of the tree over `leaves`, as a store would keep them.
 fn store_of(leaves: &[Hash]) -> HashMap<Subtree, Hash> {
-    let mut store = HashMap::new();
-    let mut frontier = Frontier::new();
-    for (index, leaf) in leaves.iter().enumerate() {
-        store.insert(
-            Subtree {
-                level: 0,
-                index: index as u64,
-            },
-            *leaf,
-        );
-        frontier.push(*leaf, |subtree, hash| {
-            store.insert(subtree, hash);
-        });
-    }
-    store
+    subtrees_of(leaves)
 }
 
 fn vector_leaves() -> Vec<Hash> {
