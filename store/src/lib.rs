@@ -20,6 +20,7 @@ mod lookups;
 mod sql;
 #[cfg(feature = "testing")]
 pub mod testing;
+pub mod tiles;
 pub mod tree;
 pub mod verify;
 

@@ -20,5 +20,6 @@ mod registry_duplicates;
 mod reports;
 mod support;
 mod tamper;
+mod tiles;
 mod verifiable_log;
 mod witness;

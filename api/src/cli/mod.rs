@@ -53,11 +53,15 @@ pub enum Command {
     /// Write the log as JSON lines (--out), or an audit bundle that verifies offline (--bundle).
     Export {
         /// The JSON-lines file to write.
-        #[arg(long, required_unless_present = "bundle", conflicts_with = "bundle")]
+        #[arg(long, required_unless_present_any = ["bundle", "tiles"], conflicts_with_all = ["bundle", "tiles"])]
         out: Option<PathBuf>,
         /// The folder to write the audit bundle into: entries, checkpoints, keys, README.
-        #[arg(long, value_name = "DIR")]
+        #[arg(long, value_name = "DIR", conflicts_with = "tiles")]
         bundle: Option<PathBuf>,
+        /// The folder to write the log into as C2SP tlog-tiles at the latest signed
+        /// checkpoint (checkpoint, tile/…), for any static file server to serve.
+        #[arg(long, value_name = "DIR")]
+        tiles: Option<PathBuf>,
     },
     /// Rebuild a log from an export into an empty ledger; refuses a file that does not verify.
     Import {
@@ -369,11 +373,15 @@ pub async fn run(cli: Cli) -> anyhow::Result<Outcome> {
         Command::Export {
             out: Some(out),
             bundle: None,
+            tiles: None,
         } => ledger::export(url, &out).await,
         Command::Export {
             bundle: Some(dir), ..
         } => tlog::export_bundle(url, key_dir, &dir).await,
-        Command::Export { .. } => anyhow::bail!("pass --out FILE or --bundle DIR"),
+        Command::Export {
+            tiles: Some(dir), ..
+        } => tlog::export_tiles(url, &dir).await,
+        Command::Export { .. } => anyhow::bail!("pass --out FILE, --bundle DIR or --tiles DIR"),
         Command::Import { file } => ledger::import(url, &file).await,
         Command::Demo { seed, scale, until } => {
             let options = scenario::Options { seed, scale, until };

@@ -348,6 +348,25 @@ fn print_finding(found: &Finding) {
     }
 }
 
+pub async fn export_tiles(url: &str, dir: &Path) -> anyhow::Result<Outcome> {
+    let db = open(url).await?;
+    let bar = progress::entries(0, "writing tiles");
+    let written = store::tiles::export_tiles(&db, dir, |done, total| {
+        bar.set_length(total as u64);
+        bar.set_position(done as u64);
+    })
+    .await;
+    bar.finish_and_clear();
+    let written = written?;
+    println!(
+        "tiles written to {}: {} tiles at the checkpoint of size {} (C2SP tlog-tiles; serve the folder as is)",
+        dir.display(),
+        written.tiles,
+        written.size
+    );
+    Ok(Outcome::Success)
+}
+
 pub async fn export_bundle(
     url: &str,
     key_dir: Option<&Path>,
