@@ -16,7 +16,10 @@ use base64::engine::general_purpose::STANDARD;
 use ed25519_dalek::{Signature, Signer as _};
 use sha2::{Digest, Sha256};
 
-use crate::note::{COSIGNATURE_V1_TYPE, KeyId, NoteSignature, SIGNATURE_PREFIX, is_valid_key_name};
+use crate::note::{
+    COSIGNATURE_V1_TYPE, KeyId, NoteSignature, SIGNATURE_PREFIX, ZeroizeOnDrop, is_valid_key_name,
+    parse_key_id, wipe,
+};
 
 /// The domain-separation line of the signed message.
 const HEADER: &str = "cosignature/v1\n";
@@ -63,15 +66,6 @@ pub enum WitnessKeyError {
     MissingPrefix,
 }
 
-fn parse_key_id(text: &str) -> Option<KeyId> {
-    if text.len() != 8 {
-        return None;
-    }
-    let mut id = [0u8; 4];
-    hex::decode_to_slice(text, &mut id).ok()?;
-    Some(id)
-}
-
 /// Splits `<name>+<id>+<base64(0x04 ‖ 32 bytes)>` and checks its parts.
 fn parse_parts(text: &str) -> Result<(String, KeyId, [u8; 32]), WitnessKeyError> {
     let (name, rest) = text.split_once('+').ok_or(WitnessKeyError::MissingFields)?;
@@ -80,14 +74,17 @@ fn parse_parts(text: &str) -> Result<(String, KeyId, [u8; 32]), WitnessKeyError>
         return Err(WitnessKeyError::InvalidName(name.to_owned()));
     }
     let stated = parse_key_id(id).ok_or_else(|| WitnessKeyError::InvalidKeyId(id.to_owned()))?;
-    let bytes = STANDARD
-        .decode(b64)
-        .map_err(|_| WitnessKeyError::InvalidBase64)?;
-    match bytes.split_first() {
+    // A private key's seed passes through here: wiped when dropped.
+    let bytes = ZeroizeOnDrop(
+        STANDARD
+            .decode(b64)
+            .map_err(|_| WitnessKeyError::InvalidBase64)?,
+    );
+    match bytes.0.split_first() {
         Some((&COSIGNATURE_V1_TYPE, key)) => {
             let key: [u8; 32] = key
                 .try_into()
-                .map_err(|_| WitnessKeyError::WrongLength(bytes.len()))?;
+                .map_err(|_| WitnessKeyError::WrongLength(bytes.0.len()))?;
             Ok((name.to_owned(), stated, key))
         }
         Some((&other, _)) => Err(WitnessKeyError::UnsupportedType(other)),
@@ -230,11 +227,13 @@ impl CosignerKey {
             .trim()
             .strip_prefix(PRIVATE_KEY_PREFIX)
             .ok_or(WitnessKeyError::MissingPrefix)?;
-        let (name, stated, seed) = parse_parts(rest).map_err(|e| match e {
+        let (name, stated, mut seed) = parse_parts(rest).map_err(|e| match e {
             WitnessKeyError::InvalidName(_) => WitnessKeyError::InvalidName(String::new()),
             other => other,
         })?;
-        let key = CosignerKey::from_seed(&name, &seed)?;
+        let key = CosignerKey::from_seed(&name, &seed);
+        wipe(&mut seed);
+        let key = key?;
         if key.key_id != stated {
             return Err(WitnessKeyError::KeyIdMismatch);
         }
@@ -246,12 +245,14 @@ impl CosignerKey {
         let mut bytes = [0u8; 33];
         bytes[0] = COSIGNATURE_V1_TYPE;
         bytes[1..].copy_from_slice(self.inner.as_bytes());
-        format!(
+        let text = format!(
             "{PRIVATE_KEY_PREFIX}{}+{}+{}",
             self.name,
             hex::encode(self.key_id),
             STANDARD.encode(bytes)
-        )
+        );
+        wipe(&mut bytes);
+        text
     }
 
     pub fn name(&self) -> &str {

@@ -307,7 +307,7 @@ impl fmt::Debug for SigningKey {
 }
 
 /// Decoded secret bytes, overwritten when dropped.
-struct ZeroizeOnDrop(Vec<u8>);
+pub(crate) struct ZeroizeOnDrop(pub(crate) Vec<u8>);
 
 impl Drop for ZeroizeOnDrop {
     fn drop(&mut self) {
@@ -318,13 +318,13 @@ impl Drop for ZeroizeOnDrop {
 /// Overwrites `bytes` with zeros, best effort: `black_box` keeps the optimiser from dropping
 /// the stores (the `zeroize` crate would be the stronger tool; the seed itself lives in
 /// ed25519-dalek's key, which uses it).
-fn wipe(bytes: &mut [u8]) {
+pub(crate) fn wipe(bytes: &mut [u8]) {
     bytes.fill(0);
     std::hint::black_box(bytes);
 }
 
 /// Eight hex digits (either case) as a key ID.
-fn parse_key_id(text: &str) -> Option<KeyId> {
+pub(crate) fn parse_key_id(text: &str) -> Option<KeyId> {
     let mut id = [0u8; 4];
     if text.len() != 8 {
         return None;
