@@ -25,6 +25,8 @@ fn concrete(path: &str) -> String {
     path.replace("{id}", "khong-co")
         .replace("{position}", "999999")
         .replace("{file}", "app.js")
+        .replace("{level}", "0")
+        .replace("{*path}", "000.p/1")
 }
 
 async fn head(server: &TestServer) -> u64 {
@@ -637,6 +639,13 @@ async fn projections_are_read_live_filtered_paged_and_as_of_a_date() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_openapi_document_describes_exactly_the_routes_the_router_serves() {
     let server = TestServer::postgres().await;
+    // A signed checkpoint, for the public tile routes to serve.
+    let signed = server
+        .request(Method::POST, Some(Role::Admin), "/api/v1/ledger/checkpoint")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(signed.status(), 201);
     let document: Value = server
         .request(Method::GET, None, "/openapi.json")
         .send()

@@ -184,3 +184,94 @@ async fn a_log_with_no_signed_checkpoint_has_no_tiles_to_export() {
     assert!(output.contains("no signed checkpoint"), "{output}");
     assert!(!dir.path().join("checkpoint").exists());
 }
+
+/// The service serves under `/tlog/` the very files `export --tiles` writes: public level
+/// tiles and checkpoint, entry bundles only to those who may read entries; immutable tiles
+/// cached for a year, every answer open to any origin.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_service_serves_the_exported_tiles() {
+    use domain::ledger::Role;
+    use reqwest::Method;
+
+    use crate::support::server::TestServer;
+
+    let server = TestServer::postgres().await;
+    append(&server.test, 0, 300).await;
+    let signed = server
+        .request(Method::POST, Some(Role::Admin), "/api/v1/ledger/checkpoint")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(signed.status(), 201);
+    let size = store::read_head(server.test.ledger.database())
+        .await
+        .unwrap()
+        .size;
+    let dir = tempfile::tempdir().unwrap();
+    let (code, output) = export(&server.test.url, dir.path());
+    assert_eq!(code, 0, "{output}");
+
+    let served = server
+        .request(Method::GET, None, "/tlog/checkpoint")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(served.headers()["access-control-allow-origin"], "*");
+    assert_eq!(
+        served.text().await.unwrap(),
+        std::fs::read_to_string(dir.path().join("checkpoint")).unwrap()
+    );
+    for tile in tlog::tiles::tiles_of(size) {
+        let path = tile.path();
+        let role = matches!(tile.kind, tlog::tiles::TileKind::Entries).then_some(Role::Auditor);
+        let response = server
+            .request(Method::GET, role, &format!("/tlog/{path}"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200, "{path}");
+        let headers = response.headers().clone();
+        assert_eq!(
+            headers["content-type"], "application/octet-stream",
+            "{path}"
+        );
+        assert_eq!(
+            headers["cache-control"],
+            "public, max-age=31536000, immutable"
+        );
+        assert_eq!(headers["access-control-allow-origin"], "*");
+        let bytes = response.bytes().await.unwrap();
+        assert_eq!(
+            bytes.as_ref(),
+            std::fs::read(dir.path().join(&path)).unwrap(),
+            "{path}"
+        );
+    }
+    // Entry bundles name people: not public, and not for every role.
+    let bundle = "/tlog/tile/entries/000.p/1";
+    for (role, status) in [
+        (None, 401),
+        (Some(Role::Dashboard), 403),
+        (Some(Role::Inspector), 200),
+    ] {
+        let response = server
+            .request(Method::GET, role, bundle)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), status, "{role:?}");
+    }
+    // A tile the log does not hold yet, and a path that names no tile.
+    for path in [
+        format!("/tlog/tile/0/000.p/{}", size + 1),
+        "/tlog/tile/0/x1".to_string(),
+    ] {
+        let response = server
+            .request(Method::GET, None, &path)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 404, "{path}");
+    }
+    server.stop().await;
+}

@@ -15,6 +15,7 @@ pub mod problem;
 pub mod reads;
 pub mod reports;
 pub mod routes;
+pub mod tiles;
 
 use std::collections::HashSet;
 use std::net::SocketAddr;

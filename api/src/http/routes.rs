@@ -7,7 +7,7 @@ pub use programme::AggregateKind;
 
 use super::operation::Operation;
 pub use super::operation::{CommandSpec, Endpoint, ReportKind, Route, kebab};
-use super::{auth, dashboard, ledger, openapi, ops, reads, reports};
+use super::{auth, dashboard, ledger, openapi, ops, reads, reports, tiles};
 use projections::ProjectionSet;
 
 use Role::{Admin, Approver, Auditor, Clerk, Dashboard, Finance, Inspector, Officer};
@@ -196,6 +196,24 @@ pub fn all() -> Vec<Route> {
             "/api/v1/ledger/consistency",
             &[Auditor, Inspector],
             Endpoint::Operation(&ledger::CONSISTENCY),
+        ),
+        route(
+            Method::GET,
+            "/tlog/checkpoint",
+            PUBLIC,
+            Endpoint::Operation(&tiles::CHECKPOINT),
+        ),
+        route(
+            Method::GET,
+            "/tlog/tile/entries/{*path}",
+            &[Auditor, Inspector],
+            Endpoint::Operation(&tiles::ENTRY_BUNDLE),
+        ),
+        route(
+            Method::GET,
+            "/tlog/tile/{level}/{*path}",
+            PUBLIC,
+            Endpoint::Operation(&tiles::LEVEL_TILE),
         ),
         route(
             Method::GET,
