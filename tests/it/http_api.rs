@@ -640,12 +640,7 @@ async fn projections_are_read_live_filtered_paged_and_as_of_a_date() {
 async fn the_openapi_document_describes_exactly_the_routes_the_router_serves() {
     let server = TestServer::postgres().await;
     // A signed checkpoint, for the public tile routes to serve.
-    let signed = server
-        .request(Method::POST, Some(Role::Admin), "/api/v1/ledger/checkpoint")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(signed.status(), 201);
+    server.sign_checkpoint().await;
     let document: Value = server
         .request(Method::GET, None, "/openapi.json")
         .send()

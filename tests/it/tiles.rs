@@ -197,12 +197,7 @@ async fn the_service_serves_the_exported_tiles() {
 
     let server = TestServer::postgres().await;
     append(&server.test, 0, 300).await;
-    let signed = server
-        .request(Method::POST, Some(Role::Admin), "/api/v1/ledger/checkpoint")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(signed.status(), 201);
+    server.sign_checkpoint().await;
     let size = store::read_head(server.test.ledger.database())
         .await
         .unwrap()

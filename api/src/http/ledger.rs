@@ -411,23 +411,26 @@ mod operations {
         text_response,
     };
 
+    /// What the routes serving the latest checkpoint answer.
+    pub fn checkpoint_doc(summary: &str, tag: &str) -> Doc {
+        Doc::new(summary, tag)
+            .response(
+                "200",
+                text_response(
+                    "The latest signed checkpoint (C2SP signed note)",
+                    "text/plain",
+                ),
+            )
+            .response("404", problem_response("No checkpoint signed yet"))
+    }
+
     pub const LATEST_CHECKPOINT: Operation = Operation {
         handler: |filter| {
             on(filter, |State(state): State<Arc<AppState>>| async move {
                 super::latest_checkpoint(&state).await
             })
         },
-        doc: || {
-            Doc::new("Latest checkpoint", "ledger")
-                .response(
-                    "200",
-                    text_response(
-                        "The latest signed checkpoint (C2SP signed note)",
-                        "text/plain",
-                    ),
-                )
-                .response("404", problem_response("No checkpoint signed yet"))
-        },
+        doc: || checkpoint_doc("Latest checkpoint", "ledger"),
     };
 
     pub const SIGN_CHECKPOINT: Operation = Operation {
@@ -607,5 +610,5 @@ mod operations {
 
 pub use operations::{
     CONSISTENCY, COOPERATIVE_HISTORY, ENTRIES, LAST_VERIFICATION, LATEST_CHECKPOINT, PROOF,
-    SIGN_CHECKPOINT, VERIFY,
+    SIGN_CHECKPOINT, VERIFY, checkpoint_doc,
 };

@@ -92,17 +92,7 @@ pub const CHECKPOINT: Operation = Operation {
             checkpoint_note(&state).await
         })
     },
-    doc: || {
-        Doc::new("The tile log's checkpoint", "tiles")
-            .response(
-                "200",
-                text_response(
-                    "The latest signed checkpoint (C2SP signed note)",
-                    "text/plain",
-                ),
-            )
-            .response("404", problem_response("No checkpoint signed yet"))
-    },
+    doc: || super::ledger::checkpoint_doc("The tile log's checkpoint", "tiles"),
 };
 
 /// `GET /tlog/tile/{level}/{*path}`: a tile of hashes.

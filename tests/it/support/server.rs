@@ -119,6 +119,16 @@ impl TestServer {
             .expect("the service answers")
     }
 
+    /// Signs a checkpoint of the whole log now, as the admin would.
+    pub async fn sign_checkpoint(&self) {
+        let signed = self
+            .request(Method::POST, Some(Role::Admin), "/api/v1/ledger/checkpoint")
+            .send()
+            .await
+            .expect("the service answers");
+        assert_eq!(signed.status(), 201, "a new checkpoint is signed");
+    }
+
     pub async fn stop(mut self) {
         if let Some(running) = self.running.take() {
             running.stop().await.expect("the service stops cleanly");
