@@ -131,6 +131,37 @@ pub struct BundleReport {
     pub checkpoints: Vec<(u64, String)>,
 }
 
+/// The signed note of the bundle's largest checkpoint (the one the bundle is at), if it has
+/// any: what a relying party holds to a policy's quorum of witnesses.
+///
+/// # Errors
+/// [`BundleError`] when the checkpoints cannot be read.
+pub fn latest_checkpoint_note(dir: &Path) -> Result<Option<String>, BundleError> {
+    let checkpoints_dir = dir.join(CHECKPOINTS_DIR);
+    let mut latest: Option<(u64, std::path::PathBuf)> = None;
+    for entry in fs::read_dir(&checkpoints_dir).map_err(io(&checkpoints_dir))? {
+        let path = entry.map_err(io(&checkpoints_dir))?.path();
+        let size = checkpoint_size(&path)?;
+        if latest.as_ref().is_none_or(|(at, _)| size > *at) {
+            latest = Some((size, path));
+        }
+    }
+    latest
+        .map(|(_, path)| fs::read_to_string(&path).map_err(io(&path)))
+        .transpose()
+}
+
+/// The tree size a checkpoint file's name states.
+fn checkpoint_size(path: &Path) -> Result<u64, BundleError> {
+    path.file_name()
+        .and_then(|n| n.to_str())
+        .and_then(|n| n.strip_suffix(&format!(".{CHECKPOINT_EXTENSION}")))
+        .and_then(|n| n.parse::<u64>().ok())
+        .ok_or_else(|| BundleError::StrayFile {
+            path: path.to_path_buf(),
+        })
+}
+
 /// Verifies a bundle with no database: every entry re-hashed and re-linked, the root at every
 /// checkpoint recomputed, every checkpoint's signature checked with `trusted` keys.
 ///
@@ -147,12 +178,7 @@ pub fn verify_bundle(
     let checkpoints_dir = dir.join(CHECKPOINTS_DIR);
     for entry in fs::read_dir(&checkpoints_dir).map_err(io(&checkpoints_dir))? {
         let path = entry.map_err(io(&checkpoints_dir))?.path();
-        let size = path
-            .file_name()
-            .and_then(|n| n.to_str())
-            .and_then(|n| n.strip_suffix(&format!(".{CHECKPOINT_EXTENSION}")))
-            .and_then(|n| n.parse::<u64>().ok())
-            .ok_or_else(|| BundleError::StrayFile { path: path.clone() })?;
+        let size = checkpoint_size(&path)?;
         let note = fs::read_to_string(&path).map_err(io(&path))?;
         let opened = match open_checkpoint(&note, trusted, None) {
             Ok(opened) => opened.checkpoint,

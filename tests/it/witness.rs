@@ -334,3 +334,91 @@ async fn verify_proof_holds_the_checkpoint_to_the_policy() {
     assert!(output.contains("0 of its 3 witnesses"), "{output}");
     assert!(!output.contains("VALID: entry"), "{output}");
 }
+
+/// `verify-bundle --policy`: the bundle's chain and signatures as before, and its latest
+/// checkpoint held to the policy's quorum; a witnessed checkpoint carries the cosignature
+/// lines, which the chain's check ignores.
+#[tokio::test]
+async fn verify_bundle_holds_its_latest_checkpoint_to_the_policy() {
+    use store::testing::{metadata, record};
+    use tlog::cosignature::CosignerKey;
+
+    let test = crate::support::backends::TestLedger::sqlite().await;
+    let cqrs = test.tallies();
+    for i in 0..12u64 {
+        cqrs.execute_with_metadata(
+            "5700600001",
+            record(1_000 * (i as i64 + 1), "ghi"),
+            metadata(i),
+        )
+        .await
+        .unwrap();
+    }
+    let keys = crate::support::keys::ring(1);
+    let signed = store::checkpoint::create(
+        test.ledger.database(),
+        &keys,
+        crate::support::backends::test_clock().as_ref(),
+    )
+    .await
+    .unwrap()
+    .checkpoint;
+    let dir = tempfile::tempdir().unwrap();
+    let bundle = dir.path().join("bundle");
+    store::bundle::write_bundle(test.ledger.database(), &bundle, &keys, |_| {})
+        .await
+        .unwrap();
+    let witnesses: Vec<CosignerKey> = (1..=3)
+        .map(|n| CosignerKey::from_seed(&format!("witness.test/w{n}"), &[40 + n; 32]).unwrap())
+        .collect();
+    let policy = dir.path().join("policy.txt");
+    std::fs::write(
+        &policy,
+        format!(
+            "log {}\nwitness STC {}\nwitness KBNN {}\nwitness KTNN {}\ngroup two 2 STC KBNN KTNN\nquorum two\n",
+            signing_key(1).verifier_key(),
+            witnesses[0].witness_key(),
+            witnesses[1].witness_key(),
+            witnesses[2].witness_key()
+        ),
+    )
+    .unwrap();
+    let verify = || {
+        crate::support::cli::htx_ledger(
+            "sqlite::memory:",
+            None,
+            &[
+                "verify-bundle",
+                bundle.to_str().unwrap(),
+                "--policy",
+                policy.to_str().unwrap(),
+            ],
+        )
+    };
+    let (code, output) = verify();
+    assert_eq!(code, 1, "{output}");
+    assert!(output.contains("intact: 12 entries"), "{output}");
+    assert!(output.contains("0 of its 3 witnesses"), "{output}");
+
+    // The checkpoint as the witnesses cosigned it.
+    let file = bundle
+        .join("checkpoints")
+        .join(format!("{}.checkpoint", signed.size));
+    let mut note_text = std::fs::read_to_string(&file).unwrap();
+    let text = note::split(&note_text).unwrap().0.to_string();
+    for w in [&witnesses[1], &witnesses[2]] {
+        note_text.push_str(&w.cosign(&text, 1_764_720_000));
+        note_text.push('\n');
+    }
+    std::fs::write(&file, note_text).unwrap();
+    let (code, output) = verify();
+    assert_eq!(code, 0, "{output}");
+    assert!(
+        output.contains("cosigned by KBNN at 2025-12-03 00:00:00 UTC"),
+        "{output}"
+    );
+    assert!(
+        output.contains("witnessed: the latest checkpoint holds the policy's quorum"),
+        "{output}"
+    );
+}

@@ -189,8 +189,13 @@ pub enum Command {
         /// The bundle's folder.
         dir: PathBuf,
         /// The log's verifier key file (.vkey), obtained independently; repeat for several.
-        #[arg(long, required = true)]
+        /// Not needed with --policy, which names the log's keys.
+        #[arg(long, required_unless_present = "policy")]
         vkey: Vec<PathBuf>,
+        /// A C2SP tlog-policy file, obtained independently: the bundle's latest checkpoint
+        /// must be cosigned by its quorum of witnesses.
+        #[arg(long)]
+        policy: Option<PathBuf>,
     },
 }
 
@@ -428,7 +433,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<Outcome> {
             policy,
             entry,
         } => tlog::verify_proof(&file, &vkey, policy.as_deref(), &entry),
-        Command::VerifyBundle { dir, vkey } => tlog::verify_bundle(&dir, &vkey),
+        Command::VerifyBundle { dir, vkey, policy } => {
+            tlog::verify_bundle(&dir, &vkey, policy.as_deref())
+        }
         Command::Report { command } => run_report(url, command).await,
         Command::Replay {
             as_of_position,

@@ -397,8 +397,13 @@ pub async fn export_bundle(
     Ok(Outcome::Success)
 }
 
-pub fn verify_bundle(dir: &Path, vkeys: &[PathBuf]) -> anyhow::Result<Outcome> {
-    let keys = read_vkeys(vkeys)?;
+pub fn verify_bundle(
+    dir: &Path,
+    vkeys: &[PathBuf],
+    policy: Option<&Path>,
+) -> anyhow::Result<Outcome> {
+    let policy = policy.map(read_policy).transpose()?;
+    let keys = log_keys(vkeys, policy.as_ref())?;
     let bar = progress::entries(0, "verifying");
     let result = bundle::verify_bundle(dir, &keys, |done| bar.set_position(done));
     bar.finish_and_clear();
@@ -407,6 +412,13 @@ pub fn verify_bundle(dir: &Path, vkeys: &[PathBuf]) -> anyhow::Result<Outcome> {
             println!("intact: {} entries", report.entries);
             for (size, root) in &report.checkpoints {
                 println!("checkpoint {size}: root {root} recomputed, signature verified");
+            }
+            if let Some(policy) = &policy {
+                let note = bundle::latest_checkpoint_note(dir)?.unwrap_or_default();
+                if !report_witnesses(policy, &note) {
+                    return Ok(Outcome::Refused);
+                }
+                println!("witnessed: the latest checkpoint holds the policy's quorum");
             }
             Ok(Outcome::Success)
         }
