@@ -1,10 +1,14 @@
-//! `listed_enum!`: a field-less enum whose list of all values and whose stored names are
-//! generated from one declaration, so a new value cannot be left out of either.
+//! `text_enum!` and `listed_enum!`: a field-less enum whose list of all values and whose
+//! stored names are generated from one declaration, so a new value cannot be left out of
+//! either.
 
-/// Declares `enum Name { Variant => "stored name", … }` with `ALL`, `as_str`, `parse`,
-/// `Display`, serde as the stored name, and equality with the stored name. With the feature `openapi`, its `utoipa::ToSchema`
-/// is a string enum of the stored names.
-macro_rules! listed_enum {
+/// Declares `enum Name { Variant => "stored name", … }`: a closed set of values with `ALL`,
+/// `NAMES`, `as_str` (the stored name), `parse`, `Display`, serde as the stored name, and
+/// equality with it. Attributes before the enum and before each variant are kept. For the
+/// crates that store such values (the projections' columns); the domain's own enums are
+/// declared with `listed_enum!`, which adds their OpenAPI schema.
+#[macro_export]
+macro_rules! text_enum {
     (
         $(#[$meta:meta])*
         $vis:vis enum $name:ident {
@@ -13,13 +17,8 @@ macro_rules! listed_enum {
     ) => {
         $(#[$meta])*
         #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-        #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
         $vis enum $name {
-            $(
-                $(#[$vmeta])*
-                #[cfg_attr(feature = "openapi", schema(rename = $text))]
-                $variant,
-            )+
+            $( $(#[$vmeta])* $variant, )+
         }
 
         impl $name {
@@ -65,6 +64,29 @@ macro_rules! listed_enum {
         impl PartialEq<&str> for $name {
             fn eq(&self, text: &&str) -> bool {
                 self.as_str() == *text
+            }
+        }
+    };
+}
+
+/// As [`text_enum!`], and with the feature `openapi` its `utoipa::ToSchema` is a string enum
+/// of the stored names.
+macro_rules! listed_enum {
+    (
+        $(#[$meta:meta])*
+        $vis:vis enum $name:ident {
+            $( $(#[$vmeta:meta])* $variant:ident => $text:literal, )+
+        }
+    ) => {
+        $crate::text_enum! {
+            $(#[$meta])*
+            #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+            $vis enum $name {
+                $(
+                    $(#[$vmeta])*
+                    #[cfg_attr(feature = "openapi", schema(rename = $text))]
+                    $variant => $text,
+                )+
             }
         }
     };

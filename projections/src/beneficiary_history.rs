@@ -31,7 +31,7 @@ pub struct CaseEntry {
     pub of_advance: bool,
 }
 
-text_enum! {
+domain::text_enum! {
     /// Where a support case stands.
     pub enum CaseStatus {
         /// The application is received, not yet decided.

@@ -31,7 +31,7 @@ use crate::{Projection, Shared};
 /// The year of the clean-up ("trong năm 2017 … xử lý dứt điểm", plan 31/KH-UBND).
 pub const CLEANUP_YEAR: i32 = 2017;
 
-text_enum! {
+domain::text_enum! {
     /// Where a cooperative stands in the pipeline, in order; `closed` left it alive.
     pub enum Stage {
         ReRegistrationDue => "re-registration-due",
@@ -57,7 +57,7 @@ impl Stage {
     }
 }
 
-text_enum! {
+domain::text_enum! {
     /// How a cooperative's passage through the pipeline ended, or that it has not.
     pub enum Outcome {
         /// Still in the pipeline.

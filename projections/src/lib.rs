@@ -14,60 +14,6 @@
 //! they share, each cooperative's domain state ([`shared`]), is refolded from the log's
 //! cooperative entries below the checkpoint instead.
 
-/// Declares `enum Name { Variant => "stored text", … }`: a closed set of values a row's column
-/// holds, with `ALL`, `as_str` (the stored text), serde as that text, and equality with it.
-/// (The domain's own `listed_enum!` is private to it and derives its OpenAPI schemas.)
-macro_rules! text_enum {
-    (
-        $(#[$meta:meta])*
-        $vis:vis enum $name:ident {
-            $( $(#[$vmeta:meta])* $variant:ident => $text:literal, )+
-        }
-    ) => {
-        $(#[$meta])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-        $vis enum $name {
-            $( $(#[$vmeta])* $variant, )+
-        }
-
-        impl $name {
-            /// Every value, in declaration order.
-            pub const ALL: &'static [$name] = &[ $( $name::$variant, )+ ];
-
-            /// The stored text.
-            pub const fn as_str(self) -> &'static str {
-                match self {
-                    $( $name::$variant => $text, )+
-                }
-            }
-        }
-
-        impl serde::Serialize for $name {
-            fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-                serializer.serialize_str(self.as_str())
-            }
-        }
-
-        impl<'de> serde::Deserialize<'de> for $name {
-            fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-                let text = <std::borrow::Cow<'de, str> as serde::Deserialize>::deserialize(deserializer)?;
-                $name::ALL
-                    .iter()
-                    .copied()
-                    .find(|value| value.as_str() == text)
-                    .ok_or_else(|| serde::de::Error::unknown_variant(&text, &[ $( $text, )+ ]))
-            }
-        }
-
-        /// A value equals its stored text.
-        impl PartialEq<&str> for $name {
-            fn eq(&self, text: &&str) -> bool {
-                self.as_str() == *text
-            }
-        }
-    };
-}
-
 pub mod beneficiary_history;
 pub mod dissolution;
 pub mod event;

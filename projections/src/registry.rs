@@ -146,7 +146,7 @@ impl Row for RegistryRow {
     }
 }
 
-text_enum! {
+domain::text_enum! {
     /// How a cooperative came to be, as the registry's `origin` column names it: the kind of
     /// its registration's [`Origin`], without the predecessors (the column `predecessors`).
     pub enum OriginKind {

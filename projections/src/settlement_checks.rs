@@ -54,7 +54,7 @@ pub const RULES: [RuleCode; 11] = [
     RuleCode::Fin16,
 ];
 
-text_enum! {
+domain::text_enum! {
     /// What a check found.
     pub enum CheckStatus {
         /// Nothing breaks the rule.
