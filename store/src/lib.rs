@@ -23,6 +23,7 @@ pub mod testing;
 pub mod tiles;
 pub mod tree;
 pub mod verify;
+pub mod witnessed;
 
 use std::sync::Arc;
 

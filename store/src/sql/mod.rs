@@ -8,10 +8,12 @@
 //! - [`rows`]: the rows of the log, the head and the tree;
 //! - [`log`]: the head, and the entries a [`log::LogFilter`] selects;
 //! - [`write`]: the write transaction and the appender's one-statement write;
-//! - [`tree`], [`checkpoints`], [`projection`], [`service`]: the tree's nodes, the signed
-//!   checkpoints, the projection tables, and what the HTTP service remembers.
+//! - [`tree`], [`checkpoints`], [`cosignatures`], [`projection`], [`service`]: the tree's
+//!   nodes, the signed checkpoints and their witnesses' cosignatures, the projection tables,
+//!   and what the HTTP service remembers.
 
 pub mod checkpoints;
+pub mod cosignatures;
 pub mod log;
 pub mod projection;
 pub mod rows;
