@@ -125,7 +125,9 @@ async fn main() {
     let folder = tempfile::tempdir().unwrap();
     let dir = folder.path().join("bundle");
     let started = Instant::now();
-    bundle::write_bundle(db, &dir, &keys, |_| {}).await.unwrap();
+    bundle::write_bundle(db, &dir, &keys, None, |_| {})
+        .await
+        .unwrap();
     let written = started.elapsed();
     let trusted = keys.verifiers().to_vec();
     let started = Instant::now();

@@ -29,6 +29,7 @@ pub fn build(request: &Request, anchor: Anchor, set: &ProjectionSet) -> Report {
         checkpoint: CheckpointRef {
             tree_size: anchor.size,
             root: anchor.root.to_base64(),
+            cosigned_by: Vec::new(),
         },
         parameters,
         notes,

@@ -17,8 +17,9 @@ use chrono::{Datelike, NaiveDate};
 use projections::projector::{self, ProjectorError};
 use projections::{Filter, ProjectionSet};
 use serde::{Deserialize, Serialize};
-use store::{Database, StoreError, checkpoint, tree};
+use store::{Database, StoreError, checkpoint, tree, witnessed};
 use tlog::Hash;
+use tlog::policy::Policy;
 
 /// Why a report could not be made. Nothing is written then.
 #[derive(Debug, thiserror::Error)]
@@ -41,6 +42,12 @@ pub enum ReportError {
     },
     #[error("the log has fewer than {0} entries: it does not reach the checkpoint")]
     LogShorter(u64),
+    #[error(
+        "no checkpoint holds the policy's quorum of witnesses yet: a report under a policy is computed from a witnessed checkpoint"
+    )]
+    NoWitnessedCheckpoint,
+    #[error("the checkpoint of tree size {size} is not witnessed under the policy: {reason}")]
+    NotWitnessed { size: u64, reason: String },
     #[error("bad period {0:?}: give a year (2018) or a half-year (2018-H1, 2018-H2)")]
     BadPeriod(String),
     #[error("bad format {0:?}: give xlsx, csv or json")]
@@ -285,6 +292,76 @@ async fn check_root(db: &Database, anchor: Anchor) -> Result<(), ReportError> {
     Ok(())
 }
 
+/// A witness that cosigned the checkpoint a report was computed at, and when (the time its
+/// cosignature states, UTC).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Cosigner {
+    pub witness: String,
+    pub cosigned_at: String,
+}
+
+/// The (size, root) to compute from under `policy`, and the witnesses that cosigned it: the
+/// latest witnessed checkpoint by default; a chosen one must hold the quorum itself.
+///
+/// # Errors
+/// As [`resolve`], and [`ReportError::NoWitnessedCheckpoint`] or
+/// [`ReportError::NotWitnessed`] when the quorum does not hold.
+pub async fn resolve_witnessed(
+    db: &Database,
+    choice: &AnchorChoice,
+    policy: &Policy,
+) -> Result<(Anchor, Vec<Cosigner>), ReportError> {
+    let refused = |size: u64, refusal: tlog::policy::PolicyRefusal| ReportError::NotWitnessed {
+        size,
+        reason: refusal.to_string(),
+    };
+    let (anchor, witnessed) = match choice {
+        AnchorChoice::Latest => {
+            let latest = witnessed::latest(db, policy)
+                .await?
+                .ok_or(ReportError::NoWitnessedCheckpoint)?;
+            let anchor = Anchor {
+                size: latest.checkpoint.size,
+                root: latest.checkpoint.root,
+            };
+            (anchor, latest.witnessed)
+        }
+        AnchorChoice::Size(size) => {
+            let checked = witnessed::at_size(db, policy, *size)
+                .await?
+                .ok_or(ReportError::NoSuchCheckpoint(*size))?
+                .map_err(|refusal| refused(*size, refusal))?;
+            let anchor = Anchor {
+                size: checked.checkpoint.size,
+                root: checked.checkpoint.root,
+            };
+            (anchor, checked.witnessed)
+        }
+        AnchorChoice::Note(note) => {
+            let anchor = resolve(db, choice).await?;
+            let witnessed = policy
+                .check(note)
+                .map_err(|refusal| refused(anchor.size, refusal))?;
+            (anchor, witnessed)
+        }
+    };
+    let cosigners = witnessed
+        .cosigned
+        .iter()
+        .map(|c| Cosigner {
+            witness: c.witness.clone(),
+            cosigned_at: i64::try_from(c.timestamp)
+                .ok()
+                .and_then(|t| chrono::DateTime::from_timestamp(t, 0))
+                .map_or_else(
+                    || c.timestamp.to_string(),
+                    |t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+                ),
+        })
+        .collect();
+    Ok((anchor, cosigners))
+}
+
 /// The events a report reads: those within the checkpoint, and for the periodic report only
 /// those effective by the period's end.
 pub fn filter(request: &Request, anchor: Anchor) -> Option<Filter> {
@@ -302,18 +379,27 @@ pub fn filter(request: &Request, anchor: Anchor) -> Option<Filter> {
 ///
 /// # Errors
 /// [`ReportError`]: no checkpoint, the log unreadable.
+///
+/// With a `policy`, the checkpoint must hold its quorum of witnesses (the latest witnessed one
+/// by default) and the report names who cosigned it.
 pub async fn compute(
     db: &Database,
     request: &Request,
     choice: &AnchorChoice,
+    policy: Option<&Policy>,
     progress: impl FnMut(u64),
 ) -> Result<Report, ReportError> {
-    let anchor = resolve(db, choice).await?;
+    let (anchor, cosigners) = match policy {
+        Some(policy) => resolve_witnessed(db, choice, policy).await?,
+        None => (resolve(db, choice).await?, Vec::new()),
+    };
     let set = match filter(request, anchor) {
         Some(filter) => projector::replay(db, filter, progress).await?,
         None => ProjectionSet::new(),
     };
-    Ok(build::build(request, anchor, &set))
+    let mut report = build::build(request, anchor, &set);
+    report.checkpoint.cosigned_by = cosigners;
+    Ok(report)
 }
 
 /// A report: what it is, the checkpoint it was computed from, its parameters and its sections.
@@ -334,6 +420,10 @@ pub struct Report {
 pub struct CheckpointRef {
     pub tree_size: u64,
     pub root: String,
+    /// The witnesses whose cosignatures of the checkpoint held the policy's quorum, when the
+    /// report was computed under a policy (absent otherwise).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub cosigned_by: Vec<Cosigner>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

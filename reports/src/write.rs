@@ -40,6 +40,13 @@ fn parse_date(text: &str) -> Option<NaiveDate> {
     NaiveDate::parse_from_str(text, "%Y-%m-%d").ok()
 }
 
+/// The label of each witness's line in the checkpoint's head (XLSX and CSV).
+pub const COSIGNED_LABEL: &str = "Nhân chứng đồng ký / cosigned by witness";
+
+fn cosigned(cosigner: &crate::Cosigner) -> String {
+    format!("{} ({})", cosigner.witness, cosigner.cosigned_at)
+}
+
 fn verification_note(report: &Report) -> String {
     format!(
         "Tính lại từ gói kiểm toán / recompute from an audit bundle: docs/reports.md (htx-ledger report {} … --checkpoint DIR/checkpoints/{}.checkpoint)",
@@ -78,6 +85,11 @@ fn xlsx(report: &Report) -> Result<Vec<u8>, XlsxError> {
         } else {
             sheet.write_string(row, 1, value)?;
         }
+        row += 1;
+    }
+    for cosigner in &report.checkpoint.cosigned_by {
+        sheet.write_string_with_format(row, 0, COSIGNED_LABEL, &bold)?;
+        sheet.write_string(row, 1, cosigned(cosigner))?;
         row += 1;
     }
     for p in &report.parameters {
@@ -169,6 +181,9 @@ fn csv(report: &Report) -> Result<Vec<u8>, csv::Error> {
         w.write_record(["Loại / kind", &report.kind])?;
         w.write_record([TREE_SIZE_LABEL, &report.checkpoint.tree_size.to_string()])?;
         w.write_record([ROOT_LABEL, &report.checkpoint.root])?;
+        for cosigner in &report.checkpoint.cosigned_by {
+            w.write_record([COSIGNED_LABEL, &cosigned(cosigner)])?;
+        }
         for p in &report.parameters {
             w.write_record([format!("Tham số / parameter: {}", p.name), p.value.clone()])?;
         }

@@ -5,7 +5,12 @@
 //! DIR/checkpoints/<size>.checkpoint   every signed checkpoint, a C2SP signed note
 //! DIR/keys/<name>-<key id>.vkey       the log's verifier keys, C2SP verifier key text
 //! DIR/README.txt               what each file is and how to check it, in Vietnamese and English
+//! DIR/policy.txt               the tlog-policy the checkpoints are witnessed under (if given)
 //! ```
+//!
+//! Each checkpoint file holds the note as the log signed it followed by the cosignatures its
+//! witnesses sent back (C2SP tlog-cosignature), so that `verify-bundle --policy` can check the
+//! quorum offline.
 //!
 //! [`verify_bundle`] needs no database and no network: it re-hashes and re-links every entry,
 //! recomputes the Merkle root at every checkpoint's size and checks each checkpoint's signature
@@ -31,6 +36,7 @@ pub const ENTRIES_FILE: &str = "entries.jsonl";
 pub const CHECKPOINTS_DIR: &str = "checkpoints";
 pub const KEYS_DIR: &str = "keys";
 pub const README_FILE: &str = "README.txt";
+pub const POLICY_FILE: &str = "policy.txt";
 const CHECKPOINT_EXTENSION: &str = "checkpoint";
 
 /// Lines read and hashed at a time while verifying.
@@ -77,6 +83,7 @@ pub async fn write_bundle(
     db: &Database,
     dir: &Path,
     keys: &KeyRing,
+    policy: Option<&str>,
     progress: impl FnMut(u64),
 ) -> Result<BundleSummary, BundleError> {
     if keys.verifiers().is_empty() {
@@ -93,7 +100,12 @@ pub async fn write_bundle(
     let stored = checkpoints::all(db).await?;
     for checkpoint in &stored {
         let path = checkpoints_dir.join(format!("{}.{CHECKPOINT_EXTENSION}", checkpoint.size));
-        fs::write(&path, &checkpoint.note).map_err(io(&path))?;
+        let cosigned = crate::witnessed::cosigned(db, checkpoint.clone()).await?;
+        fs::write(&path, &cosigned.note).map_err(io(&path))?;
+    }
+    if let Some(policy) = policy {
+        let path = dir.join(POLICY_FILE);
+        fs::write(&path, policy).map_err(io(&path))?;
     }
     for key in keys.verifiers() {
         let path = keys_dir.join(format!(
@@ -149,6 +161,20 @@ pub fn latest_checkpoint_note(dir: &Path) -> Result<Option<String>, BundleError>
     latest
         .map(|(_, path)| fs::read_to_string(&path).map_err(io(&path)))
         .transpose()
+}
+
+/// The policy the bundle names (its `policy.txt`), if it has one. Not trusted: the auditor
+/// checks with a copy obtained independently.
+///
+/// # Errors
+/// [`BundleError`] when the file exists but cannot be read.
+pub fn named_policy(dir: &Path) -> Result<Option<String>, BundleError> {
+    let path = dir.join(POLICY_FILE);
+    match fs::read_to_string(&path) {
+        Ok(text) => Ok(Some(text)),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(source) => Err(BundleError::Io { path, source }),
+    }
 }
 
 /// The tree size a checkpoint file's name states.
@@ -340,6 +366,11 @@ Cách kiểm tra, với bất kỳ công cụ nào:
      SHA-256(0x01 || trái || phải)) phải bằng gốc trong checkpoints/N.checkpoint.
   3. Chữ ký Ed25519 của mỗi checkpoint phải đúng với khoá trong keys/ (định dạng C2SP
      signed-note; công cụ tham khảo: golang.org/x/mod/sumdb/note, transparency-dev).
+  4. Nếu sổ cái có nhân chứng (witness): sau chữ ký của sổ cái, mỗi checkpoint có thêm các
+     dòng đồng ký (cosignature, C2SP tlog-cosignature) của nhân chứng. policy.txt (nếu có) là
+     chính sách (C2SP tlog-policy) nêu khoá của sổ cái, các nhân chứng và số đồng ký cần có;
+     hãy dùng bản chính sách nhận từ nguồn độc lập:
+       htx-ledger verify-bundle THƯ_MỤC --policy TỆP_CHÍNH_SÁCH
   Hoặc dùng chương trình này:  htx-ledger verify-bundle THƯ_MỤC --vkey TỆP_KHOÁ.vkey
 
 ENGLISH
@@ -366,5 +397,10 @@ How to check, with any tool:
      SHA-256(0x01 || left || right)) must equal the root in checkpoints/N.checkpoint.
   3. Each checkpoint's Ed25519 signature must verify with a key in keys/ (C2SP signed-note
      format; reference tools: golang.org/x/mod/sumdb/note, transparency-dev).
+  4. If the log has witnesses: after the log's signature, each checkpoint carries the
+     witnesses' cosignature lines (C2SP tlog-cosignature). policy.txt (if present) is the
+     C2SP tlog-policy naming the log's key, the witnesses and the quorum; check with a copy
+     of the policy obtained independently:
+       htx-ledger verify-bundle DIR --policy POLICYFILE
   Or run:  htx-ledger verify-bundle DIR --vkey KEYFILE.vkey
 "#;

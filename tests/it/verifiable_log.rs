@@ -432,7 +432,7 @@ async fn bundle_of(ledger: &TestLedger, dir: &Path) {
         .await
         .unwrap();
     append(ledger, 23, 3).await;
-    bundle::write_bundle(ledger.ledger.database(), dir, &keys, |_| {})
+    bundle::write_bundle(ledger.ledger.database(), dir, &keys, None, |_| {})
         .await
         .unwrap();
 }

@@ -365,7 +365,7 @@ async fn verify_bundle_holds_its_latest_checkpoint_to_the_policy() {
     .checkpoint;
     let dir = tempfile::tempdir().unwrap();
     let bundle = dir.path().join("bundle");
-    store::bundle::write_bundle(test.ledger.database(), &bundle, &keys, |_| {})
+    store::bundle::write_bundle(test.ledger.database(), &bundle, &keys, None, |_| {})
         .await
         .unwrap();
     let witnesses: Vec<CosignerKey> = (1..=3)

@@ -49,6 +49,11 @@ pub enum Command {
         /// then only the entries added since.
         #[arg(long, value_name = "CHECKPOINTFILE")]
         since: Option<PathBuf>,
+        /// A C2SP tlog-policy file: its log keys check the checkpoints' signatures (in place of
+        /// --key-dir), and a checkpoint must hold its quorum of witnesses' cosignatures; says
+        /// the latest witnessed checkpoint, who cosigned it and when.
+        #[arg(long)]
+        policy: Option<PathBuf>,
     },
     /// Write the log as JSON lines (--out), or an audit bundle that verifies offline (--bundle).
     Export {
@@ -62,6 +67,11 @@ pub enum Command {
         /// checkpoint (checkpoint, tile/…), for any static file server to serve.
         #[arg(long, value_name = "DIR")]
         tiles: Option<PathBuf>,
+        /// With --bundle: the tlog-policy the log's checkpoints are witnessed under, copied
+        /// into the bundle as policy.txt (the auditor still checks with a copy obtained
+        /// independently).
+        #[arg(long, requires = "bundle")]
+        policy: Option<PathBuf>,
     },
     /// Rebuild a log from an export into an empty ledger; refuses a file that does not verify.
     Import {
@@ -132,6 +142,10 @@ pub enum Command {
         /// Also write the entry's bytes to this file, for `verify-proof --entry`.
         #[arg(long, value_name = "FILE")]
         entry_out: Option<PathBuf>,
+        /// A C2SP tlog-policy file: the proof ends at the latest checkpoint its quorum
+        /// cosigned, carries the cosignatures, and names the policy in its `extra` line.
+        #[arg(long)]
+        policy: Option<PathBuf>,
     },
     /// Print the RFC 9162 consistency proof between two tree sizes, one base64 hash per line.
     Consistency {
@@ -295,6 +309,10 @@ pub struct ReportOutput {
     /// must equal this ledger's tree root at its size.
     #[arg(long, value_name = "FILE")]
     pub checkpoint: Option<PathBuf>,
+    /// A C2SP tlog-policy file: compute at the latest checkpoint its quorum of witnesses
+    /// cosigned (or check that the chosen one is), and state who cosigned it and when.
+    #[arg(long, value_name = "FILE")]
+    pub policy: Option<PathBuf>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -374,15 +392,20 @@ pub async fn run(cli: Cli) -> anyhow::Result<Outcome> {
     let key_dir = cli.key_dir.as_deref();
     match cli.command {
         Command::Migrate => ledger::migrate(url).await,
-        Command::Verify { since } => tlog::verify(url, key_dir, since.as_deref()).await,
+        Command::Verify { since, policy } => {
+            tlog::verify(url, key_dir, since.as_deref(), policy.as_deref()).await
+        }
         Command::Export {
             out: Some(out),
             bundle: None,
             tiles: None,
+            ..
         } => ledger::export(url, &out).await,
         Command::Export {
-            bundle: Some(dir), ..
-        } => tlog::export_bundle(url, key_dir, &dir).await,
+            bundle: Some(dir),
+            policy,
+            ..
+        } => tlog::export_bundle(url, key_dir, &dir, policy.as_deref()).await,
         Command::Export {
             tiles: Some(dir), ..
         } => tlog::export_tiles(url, &dir).await,
@@ -425,7 +448,16 @@ pub async fn run(cli: Cli) -> anyhow::Result<Outcome> {
             position,
             size,
             entry_out,
-        } => tlog::proof(url, position, size, entry_out.as_deref()).await,
+            policy,
+        } => {
+            let args = tlog::ProofArgs {
+                position,
+                size,
+                entry_out: entry_out.as_deref(),
+                policy: policy.as_deref(),
+            };
+            tlog::proof(url, args).await
+        }
         Command::Consistency { from, to } => tlog::consistency(url, from, to).await,
         Command::VerifyProof {
             file,
@@ -506,6 +538,7 @@ async fn run_report(url: &str, command: ReportCommand) -> anyhow::Result<Outcome
         out: &output.out,
         checkpoint_size: output.checkpoint_size,
         checkpoint_file: output.checkpoint.as_deref(),
+        policy: output.policy.as_deref(),
     };
     report::report(url, request, args).await
 }

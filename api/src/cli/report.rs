@@ -14,6 +14,7 @@ pub struct ReportArgs<'a> {
     pub out: &'a Path,
     pub checkpoint_size: Option<u64>,
     pub checkpoint_file: Option<&'a Path>,
+    pub policy: Option<&'a Path>,
 }
 
 pub async fn report(url: &str, request: Request, args: ReportArgs<'_>) -> anyhow::Result<Outcome> {
@@ -27,15 +28,23 @@ pub async fn report(url: &str, request: Request, args: ReportArgs<'_>) -> anyhow
         (None, None) => AnchorChoice::Latest,
         (Some(_), Some(_)) => anyhow::bail!("give --checkpoint-size or --checkpoint, not both"),
     };
+    let policy = args.policy.map(super::tlog::read_policy).transpose()?;
     let db = Database::open(url)
         .await
         .with_context(|| format!("opening the ledger at {url}"))?;
     let bar = progress::entries(read_head(&db).await?.size, "replaying");
-    let result = reports::compute(&db, &request, &choice, |done| bar.set_position(done)).await;
+    let result = reports::compute(&db, &request, &choice, policy.as_ref(), |done| {
+        bar.set_position(done);
+    })
+    .await;
     bar.finish_and_clear();
     let built = match result {
         Ok(built) => built,
-        Err(refusal @ ReportError::RootMismatch { .. }) => {
+        Err(
+            refusal @ (ReportError::RootMismatch { .. }
+            | ReportError::NotWitnessed { .. }
+            | ReportError::NoWitnessedCheckpoint),
+        ) => {
             println!("refused, nothing written: {refusal}");
             return Ok(Outcome::Refused);
         }
@@ -51,6 +60,12 @@ pub async fn report(url: &str, request: Request, args: ReportArgs<'_>) -> anyhow
         built.checkpoint.tree_size,
         built.checkpoint.root
     );
+    for cosigner in &built.checkpoint.cosigned_by {
+        println!(
+            "witnessed: cosigned by {} at {}",
+            cosigner.witness, cosigner.cosigned_at
+        );
+    }
     Ok(Outcome::Success)
 }
 

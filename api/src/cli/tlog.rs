@@ -10,7 +10,7 @@ use store::bundle::{self, BundleError};
 use store::checkpoint::{self, CheckpointError};
 use store::keys::{self, KeyRing};
 use store::verify::{DuplicateCode, Finding, recorded_size, verify_ledger};
-use store::{Database, SystemClock, tree};
+use store::{Database, SystemClock, tree, witnessed};
 use tlog::note::VerifierKey;
 use tlog::policy::{Policy, PolicyRefusal};
 use tlog::proof_file::ProofFile;
@@ -63,20 +63,52 @@ pub async fn checkpoint(url: &str, key_dir: Option<&Path>) -> anyhow::Result<Out
     }
 }
 
-pub async fn proof(
-    url: &str,
-    position: u64,
-    size: Option<u64>,
-    entry_out: Option<&Path>,
-) -> anyhow::Result<Outcome> {
+/// What `htx-ledger proof` is asked for.
+pub struct ProofArgs<'a> {
+    pub position: u64,
+    pub size: Option<u64>,
+    pub entry_out: Option<&'a Path>,
+    pub policy: Option<&'a Path>,
+}
+
+pub async fn proof(url: &str, args: ProofArgs<'_>) -> anyhow::Result<Outcome> {
+    let ProofArgs {
+        position,
+        size,
+        entry_out,
+        policy,
+    } = args;
+    let policy_text = policy
+        .map(|path| {
+            std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))
+        })
+        .transpose()?;
+    let policy = policy.map(read_policy).transpose()?;
     let db = open(url).await?;
-    let signed = match size {
-        Some(size) => checkpoint::at_size(&db, size).await?.with_context(|| {
+    let signed = match (size, &policy) {
+        (Some(size), None) => checkpoint::at_size(&db, size).await?.with_context(|| {
             format!("no checkpoint was signed at tree size {size}; run `htx-ledger checkpoint` or pick a stored size")
         })?,
-        None => checkpoint::latest(&db)
+        (None, None) => checkpoint::latest(&db)
             .await?
             .context("no checkpoint has been signed yet: run `htx-ledger checkpoint` first")?,
+        (Some(size), Some(policy)) => match witnessed::at_size(&db, policy, size).await? {
+            None => bail!("no checkpoint was signed at tree size {size}"),
+            Some(Err(refusal)) => {
+                println!("REFUSED: the checkpoint of tree size {size} is not witnessed: {refusal}");
+                return Ok(Outcome::Refused);
+            }
+            Some(Ok(witnessed)) => witnessed.checkpoint,
+        },
+        (None, Some(policy)) => match witnessed::latest(&db, policy).await? {
+            Some(witnessed) => witnessed.checkpoint,
+            None => {
+                println!(
+                    "REFUSED: no checkpoint holds the policy's quorum of witnesses yet; nothing to prove against"
+                );
+                return Ok(Outcome::Refused);
+            }
+        },
     };
     if position >= signed.size {
         bail!(
@@ -85,9 +117,12 @@ pub async fn proof(
         );
     }
     let hashes = tree::inclusion_proof(&db, position, signed.size).await?;
+    let signed = witnessed::cosigned(&db, signed).await?;
     let file = ProofFile {
         index: position,
-        extra: None,
+        // The policy travels with the proof, unauthenticated (tlog-proof's `extra`): the
+        // inspector checks against a copy obtained independently, and is told if it differs.
+        extra: policy_text.map(|text| extra_policy(&text)),
         proof: hashes,
         checkpoint_note: signed.note,
     };
@@ -101,6 +136,20 @@ pub async fn proof(
     }
     print!("{}", file.to_text());
     Ok(Outcome::Success)
+}
+
+/// What a proof file's `extra` holds when it names the policy: this prefix, then the policy
+/// file's text.
+pub const EXTRA_POLICY_PREFIX: &str = "htx-ledger/tlog-policy\n";
+
+fn extra_policy(text: &str) -> Vec<u8> {
+    format!("{EXTRA_POLICY_PREFIX}{text}").into_bytes()
+}
+
+/// The policy a proof file names in its `extra` line, if it names one.
+fn policy_named_by(file: &ProofFile) -> Option<String> {
+    let extra = std::str::from_utf8(file.extra.as_deref()?).ok()?;
+    extra.strip_prefix(EXTRA_POLICY_PREFIX).map(str::to_owned)
 }
 
 pub async fn consistency(url: &str, from: u64, to: u64) -> anyhow::Result<Outcome> {
@@ -129,7 +178,7 @@ fn read_vkeys(paths: &[PathBuf]) -> anyhow::Result<Vec<VerifierKey>> {
 }
 
 /// Reads a tlog-policy file.
-fn read_policy(path: &Path) -> anyhow::Result<Policy> {
+pub(crate) fn read_policy(path: &Path) -> anyhow::Result<Policy> {
     let text =
         std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
     Policy::parse(&text).with_context(|| format!("{} is not a tlog-policy", path.display()))
@@ -197,6 +246,7 @@ pub fn verify_proof(
     policy: Option<&Path>,
     entry: &Path,
 ) -> anyhow::Result<Outcome> {
+    let policy_path = policy;
     let policy = policy.map(read_policy).transpose()?;
     let keys = log_keys(vkeys, policy.as_ref())?;
     let text =
@@ -212,6 +262,17 @@ pub fn verify_proof(
             return Ok(Outcome::Refused);
         }
     };
+    if let (Some(named), Some(path)) = (policy_named_by(&parsed), policy_path) {
+        let trusted = std::fs::read_to_string(path).unwrap_or_default();
+        if Policy::parse(&named).ok() != policy {
+            println!(
+                "note: the proof names a policy that differs from {}; it is checked against yours only",
+                path.display()
+            );
+        } else if named != trusted {
+            println!("note: the proof names the same policy as yours, written differently");
+        }
+    }
     match parsed.verify_entry(&bytes, &keys, None) {
         Ok(_)
             if policy
@@ -261,24 +322,27 @@ pub async fn verify(
     url: &str,
     key_dir: Option<&Path>,
     since: Option<&Path>,
+    policy: Option<&Path>,
 ) -> anyhow::Result<Outcome> {
-    let keys = key_dir.map(KeyRing::load).transpose()?;
+    let policy = policy.map(read_policy).transpose()?;
+    let keys: Option<Vec<VerifierKey>> = match (key_dir, &policy) {
+        (Some(dir), _) => Some(KeyRing::load(dir)?.verifiers().to_vec()),
+        (None, Some(policy)) => Some(policy.logs().iter().map(|l| l.key.clone()).collect()),
+        (None, None) => None,
+    };
     let since_note = since
         .map(|path| {
             std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))
         })
         .transpose()?;
     if since_note.is_some() && keys.is_none() {
-        bail!("--since needs the log's verifier key: pass --key-dir");
+        bail!("--since needs the log's verifier key: pass --key-dir or --policy");
     }
     let db = open(url).await?;
     let bar = progress::entries(recorded_size(&db).await?, "verifying");
-    let result = verify_ledger(
-        &db,
-        keys.as_ref().map(KeyRing::verifiers),
-        since_note.as_deref(),
-        |done| bar.set_position(done),
-    )
+    let result = verify_ledger(&db, keys.as_deref(), since_note.as_deref(), |done| {
+        bar.set_position(done)
+    })
     .await
     .context("reading the log")?;
     bar.finish_and_clear();
@@ -302,7 +366,7 @@ pub async fn verify(
                     if report.signatures_checked {
                         "verified"
                     } else {
-                        "NOT checked (pass --key-dir)"
+                        "NOT checked (pass --key-dir or --policy)"
                     }
                 ),
                 None => println!("checkpoints: none signed yet"),
@@ -324,13 +388,56 @@ pub async fn verify(
                     report.duplicate_codes.len()
                 );
             }
-            Ok(Outcome::Success)
+            match &policy {
+                Some(policy) => {
+                    report_witnessed_ledger(&db, policy, report.latest_checkpoint).await
+                }
+                None => Ok(Outcome::Success),
+            }
         }
         Err(found) => {
             print_finding(&found);
             Ok(Outcome::Refused)
         }
     }
+}
+
+/// Under a policy: the latest checkpoint its quorum cosigned, who cosigned it and when, and
+/// whether later checkpoints are still waiting for their witnesses. Refused when no
+/// checkpoint holds the quorum.
+async fn report_witnessed_ledger(
+    db: &Database,
+    policy: &Policy,
+    latest: Option<(u64, tlog::Hash)>,
+) -> anyhow::Result<Outcome> {
+    let Some(witnessed) = witnessed::latest(db, policy).await? else {
+        if let Some((size, _)) = latest {
+            let stored = checkpoint::at_size(db, size).await?;
+            if let Some(stored) = stored {
+                let cosigned = witnessed::cosigned(db, stored).await?;
+                report_witnesses(policy, &cosigned.note);
+            }
+        }
+        println!(
+            "INVALID: no checkpoint of this ledger holds the policy's quorum of witnesses: nothing here is witnessed"
+        );
+        return Ok(Outcome::Refused);
+    };
+    println!(
+        "witnessed: the checkpoint of {} entries (root {}) holds the policy's quorum",
+        witnessed.checkpoint.size,
+        witnessed.checkpoint.root.to_base64()
+    );
+    report_witnesses(policy, &witnessed.checkpoint.note);
+    if let Some((size, _)) = latest
+        && size > witnessed.checkpoint.size
+    {
+        println!(
+            "not yet witnessed: the signed checkpoint of {size} entries has no quorum yet; entries {}..{size} are covered by the log's signature only",
+            witnessed.checkpoint.size
+        );
+    }
+    Ok(Outcome::Success)
 }
 
 fn print_finding(found: &Finding) {
@@ -371,11 +478,21 @@ pub async fn export_bundle(
     url: &str,
     key_dir: Option<&Path>,
     dir: &Path,
+    policy: Option<&Path>,
 ) -> anyhow::Result<Outcome> {
     let keys = key_ring(key_dir)?;
+    let policy = policy
+        .map(|path| -> anyhow::Result<String> {
+            read_policy(path)?;
+            std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))
+        })
+        .transpose()?;
     let db = open(url).await?;
     let bar = progress::entries(recorded_size(&db).await?, "exporting");
-    let summary = bundle::write_bundle(&db, dir, &keys, |done| bar.set_position(done)).await;
+    let summary = bundle::write_bundle(&db, dir, &keys, policy.as_deref(), |done| {
+        bar.set_position(done);
+    })
+    .await;
     bar.finish_and_clear();
     let summary = match summary {
         Ok(summary) => summary,
@@ -414,6 +531,14 @@ pub fn verify_bundle(
                 println!("checkpoint {size}: root {root} recomputed, signature verified");
             }
             if let Some(policy) = &policy {
+                if let Some(named) = bundle::named_policy(dir)?
+                    && Policy::parse(&named).ok().as_ref() != Some(policy)
+                {
+                    println!(
+                        "note: the bundle's {} differs from your policy; checked against yours only",
+                        bundle::POLICY_FILE
+                    );
+                }
                 let note = bundle::latest_checkpoint_note(dir)?.unwrap_or_default();
                 if !report_witnesses(policy, &note) {
                     return Ok(Outcome::Refused);
