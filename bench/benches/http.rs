@@ -11,6 +11,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use api::http::{self, ServeOptions};
+use common::load::{CONNECTIONS, MEASURE, WARM_UP, load};
 use common::{ScratchDb, person, scale};
 use domain::ledger::Role;
 use programme::Programme;
@@ -19,107 +20,6 @@ use store::{Ledger, SystemClock};
 
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
-const CONNECTIONS: usize = 32;
-const WARM_UP: Duration = Duration::from_secs(2);
-const MEASURE: Duration = Duration::from_secs(10);
-
-struct Measured {
-    requests: usize,
-    errors: usize,
-    seconds: f64,
-    latencies: Vec<Duration>,
-}
-
-impl Measured {
-    fn percentile(&self, p: f64) -> f64 {
-        if self.latencies.is_empty() {
-            return f64::NAN;
-        }
-        let index = ((self.latencies.len() as f64 * p).ceil() as usize).saturating_sub(1);
-        self.latencies[index.min(self.latencies.len() - 1)].as_secs_f64() * 1000.0
-    }
-
-    fn print(&self, name: &str) {
-        println!(
-            "| {name} | {:.0} | {:.2} | {:.2} | {} | {} |",
-            self.requests as f64 / self.seconds,
-            self.percentile(0.50),
-            self.percentile(0.99),
-            self.requests,
-            self.errors
-        );
-    }
-}
-
-/// One request a connection sends: method, path, body.
-type Next = Box<dyn FnMut(usize) -> (reqwest::Method, String, Option<serde_json::Value>) + Send>;
-
-/// Runs `CONNECTIONS` connections, each sending requests from its own `next` back to back,
-/// and measures the requests that start after the warm-up.
-async fn load(base: &str, token: &str, mut make: impl FnMut(usize) -> Next) -> Measured {
-    let start = Instant::now();
-    let measure_from = start + WARM_UP;
-    let end = measure_from + MEASURE;
-    let mut tasks = Vec::new();
-    for connection in 0..CONNECTIONS {
-        let client = reqwest::Client::builder()
-            .pool_max_idle_per_host(1)
-            .build()
-            .unwrap();
-        let base = base.to_string();
-        let token = token.to_string();
-        let mut next = make(connection);
-        tasks.push(tokio::spawn(async move {
-            let mut latencies = Vec::new();
-            let mut errors = 0;
-            let mut i = 0;
-            loop {
-                let sent = Instant::now();
-                if sent >= end {
-                    break;
-                }
-                let (method, path, body) = next(i);
-                i += 1;
-                let mut request = client
-                    .request(method, format!("{base}{path}"))
-                    .bearer_auth(&token);
-                if let Some(body) = body {
-                    request = request.json(&body);
-                }
-                let ok = match request.send().await {
-                    Ok(response) => {
-                        let ok = response.status().is_success();
-                        let _ = response.bytes().await;
-                        ok
-                    }
-                    Err(_) => false,
-                };
-                if sent >= measure_from {
-                    latencies.push(sent.elapsed());
-                    if !ok {
-                        errors += 1;
-                    }
-                }
-            }
-            (latencies, errors)
-        }));
-    }
-    let mut all = Vec::new();
-    let mut errors = 0;
-    for task in tasks {
-        let (latencies, failed) = task.await.unwrap();
-        all.extend(latencies);
-        errors += failed;
-    }
-    all.sort();
-    Measured {
-        requests: all.len(),
-        errors,
-        seconds: MEASURE.as_secs_f64(),
-        latencies: all,
-    }
-}
 
 #[tokio::main]
 async fn main() {

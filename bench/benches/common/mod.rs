@@ -4,6 +4,8 @@
 // Each benchmark binary compiles this module and uses a part of it.
 #![allow(dead_code)]
 
+pub mod load;
+
 use std::str::FromStr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
