@@ -6,10 +6,9 @@ use std::path::Path;
 use std::process::Command;
 use std::time::Duration;
 
-use domain::ledger::{LeafHash, to_canonical_vec};
 use futures::future::join_all;
 use serde_json::Value;
-use sqlx::{Executor, Row};
+use sqlx::Executor;
 use store::checkpoint::{self, CheckpointError, Schedule};
 use store::verify::{CheckpointProblem, Finding, verify_ledger};
 use store::{Database, bundle, tree};
@@ -20,6 +19,7 @@ use tlog::proof_file::ProofFile;
 use crate::support::backends::{TestLedger, test_clock};
 use crate::support::cli::htx_ledger;
 use crate::support::keys::{ORIGIN, ring, signing_key, write_key};
+use crate::support::owner::rewrite_history;
 use store::testing::{metadata, record};
 
 async fn append(ledger: &TestLedger, from: u64, count: u64) {
@@ -221,59 +221,6 @@ async fn the_checkpointer_signs_after_so_many_entries() {
     );
 }
 
-/// Rewrites the whole log as someone with the owner's rights could: `edit` changes the
-/// entries, then every position, link, leaf hash, tree node and the head are recomputed so
-/// that the chain alone looks intact.
-async fn rewrite_history(ledger: &TestLedger, edit: impl FnOnce(&mut Vec<Value>)) {
-    let mut owner = ledger.pg.as_ref().unwrap().owner().await;
-    let rows = sqlx::query("SELECT entry FROM ledger_entries ORDER BY position")
-        .fetch_all(&mut owner)
-        .await
-        .unwrap();
-    let mut entries: Vec<Value> = rows
-        .iter()
-        .map(|row| serde_json::from_slice(&row.get::<Vec<u8>, _>(0)).unwrap())
-        .collect();
-    edit(&mut entries);
-    for sql in [
-        "DROP TRIGGER ledger_entries_append_only ON ledger_entries",
-        "DROP TRIGGER ledger_head_forward ON ledger_head",
-        "DROP TRIGGER ledger_tree_nodes_append_only ON ledger_tree_nodes",
-        "DELETE FROM ledger_entries",
-        "DELETE FROM ledger_tree_nodes",
-    ] {
-        owner.execute(sql).await.unwrap();
-    }
-    let mut prev = LeafHash::GENESIS;
-    for (position, entry) in entries.iter_mut().enumerate() {
-        entry["position"] = Value::from(position as u64);
-        entry["prev_hash"] = Value::from(prev.to_hex());
-        let bytes = to_canonical_vec(entry).unwrap();
-        prev = LeafHash::of_entry(&bytes);
-        sqlx::query(
-            "INSERT INTO ledger_entries (position, aggregate_type, aggregate_id, sequence, entry, leaf_hash) \
-             VALUES ($1, $2, $3, $4, $5, $6)",
-        )
-        .bind(position as i64)
-        .bind(entry["aggregate_type"].as_str().unwrap())
-        .bind(entry["aggregate_id"].as_str().unwrap())
-        .bind(entry["sequence"].as_i64().unwrap())
-        .bind(bytes)
-        .bind(prev.as_bytes().to_vec())
-        .execute(&mut owner)
-        .await
-        .unwrap();
-    }
-    sqlx::query("UPDATE ledger_head SET size = $1, head_hash = $2")
-        .bind(entries.len() as i64)
-        .bind(prev.as_bytes().to_vec())
-        .execute(&mut owner)
-        .await
-        .unwrap();
-    // Opening rebuilds the tree over the rewritten leaves.
-    Database::open(&ledger.url).await.unwrap();
-}
-
 /// A PostgreSQL ledger of 10 entries with a checkpoint signed at 8, and its key folder.
 async fn signed_at_8() -> (TestLedger, tempfile::TempDir) {
     let ledger = TestLedger::postgres().await;
@@ -310,7 +257,7 @@ fn amount_of(entry: &mut Value) -> &mut Value {
 #[tokio::test]
 async fn a_payload_edited_with_every_later_hash_recomputed_is_caught_by_the_signed_checkpoint() {
     let (ledger, keys) = signed_at_8().await;
-    rewrite_history(&ledger, |entries| {
+    rewrite_history(ledger.pg.as_ref().unwrap(), |entries| {
         let amount = amount_of(&mut entries[3]);
         assert!(amount.is_i64(), "{amount}");
         *amount = Value::from(99_000_000);
@@ -328,7 +275,7 @@ async fn a_payload_edited_with_every_later_hash_recomputed_is_caught_by_the_sign
 #[tokio::test]
 async fn an_entry_inserted_in_the_middle_is_caught_by_the_signed_checkpoint() {
     let (ledger, keys) = signed_at_8().await;
-    rewrite_history(&ledger, |entries| {
+    rewrite_history(ledger.pg.as_ref().unwrap(), |entries| {
         let mut forged = entries[2].clone();
         forged["aggregate_id"] = Value::from("5700699999");
         forged["sequence"] = Value::from(1);
@@ -341,7 +288,7 @@ async fn an_entry_inserted_in_the_middle_is_caught_by_the_signed_checkpoint() {
 #[tokio::test]
 async fn a_log_truncated_below_a_checkpoint_is_caught() {
     let (ledger, keys) = signed_at_8().await;
-    rewrite_history(&ledger, |entries| entries.truncate(5)).await;
+    rewrite_history(ledger.pg.as_ref().unwrap(), |entries| entries.truncate(5)).await;
     expect_found(&ledger, keys.path(), "truncated-below-checkpoint").await;
 }
 
@@ -379,7 +326,7 @@ async fn the_log_refuses_to_sign_a_checkpoint_that_contradicts_the_last() {
     let clock = test_clock();
     // History below the checkpoint rewritten, tree and all: the next checkpoint would not
     // extend the signed one, so none is signed.
-    rewrite_history(&ledger, |entries| {
+    rewrite_history(ledger.pg.as_ref().unwrap(), |entries| {
         *amount_of(&mut entries[1]) = Value::from(1);
     })
     .await;

@@ -3,6 +3,8 @@
 pub mod backends;
 pub mod cli;
 pub mod keys;
+pub mod log_service;
+pub mod owner;
 pub mod pg;
 pub mod programme;
 pub mod server;
