@@ -23,3 +23,4 @@ mod tamper;
 mod tiles;
 mod verifiable_log;
 mod witness;
+mod witnessing;
