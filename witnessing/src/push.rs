@@ -198,7 +198,7 @@ fn raise(witnessing: &Witnessing, index: usize, name: &str, kind: AlarmKind, mes
     });
     if raised {
         metrics::gauge!("htx_witness_alarm", "witness" => name.to_owned()).set(1.0);
-        tracing::error!(witness = %name, alarm = kind.as_str(), %message, "witness alarm");
+        tracing::error!(witness = %name, alarm = kind.as_str(), reason = %message, "witness alarm");
     }
 }
 
