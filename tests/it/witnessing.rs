@@ -2,7 +2,8 @@
 //! serve` processes on loopback and publishes only what the policy's quorum cosigned: two of
 //! three publish, one stopped witness changes nothing, two stopped hold the published
 //! checkpoint back and raise the alarm; a witness that missed checkpoints is resynced from
-//! the size its 409 gives; a witness's 422 raises the alarm.
+//! the size its 409 gives, and, restarted, the service publishes what was witnessed before;
+//! a witness's 422 raises the alarm.
 
 use std::future::Future;
 use std::path::PathBuf;
@@ -307,8 +308,9 @@ async fn two_of_three_publish_one_stopped_still_does_and_two_stopped_hold_back_a
 }
 
 #[tokio::test]
-async fn a_witness_that_missed_checkpoints_is_resynced_from_the_size_its_409_gives() {
-    let w = Witnesses::start("resync", 3);
+async fn a_witness_that_missed_checkpoints_is_resynced_by_its_409_and_a_restart_publishes_at_once()
+{
+    let mut w = Witnesses::start("resync", 3);
     let prepared = Prepared::new(TestLedger::sqlite().await).await;
     let ledger = prepared.test.ledger.clone();
     let first = checkpoint::create(ledger.database(), &prepared.ring, &SystemClock)
@@ -357,7 +359,26 @@ async fn a_witness_that_missed_checkpoints_is_resynced_from_the_size_its_409_giv
     let view = published(&server, second.size).await;
     let note = view["witnessed"]["note"].as_str().unwrap();
     assert_eq!(cosigners(&w.policy(2), note).len(), 3);
+
+    // Restarted with every witness gone, the service publishes what was witnessed before.
+    let policy = w.policy(2);
+    for i in 0..3 {
+        w.kill(i);
+    }
+    let ledger = server.test.ledger.clone();
+    let ring = std::sync::Arc::new(store::keys::KeyRing::load(server._keys.path()).unwrap());
     server.stop().await;
+    let restarted = api::http::start(ledger, Some(ring), &options(policy), false)
+        .await
+        .unwrap();
+    let witnessing = restarted.state.witnessing.clone().unwrap();
+    let published = witnessing.published().expect("published from the database");
+    assert_eq!(published.checkpoint.size, second.size);
+    assert_eq!(published.witnessed.cosigned.len(), 3);
+    for status in witnessing.status() {
+        assert_eq!(status.cosigned_size, Some(second.size), "{}", status.name);
+    }
+    restarted.stop().await.unwrap();
 }
 
 #[tokio::test]
