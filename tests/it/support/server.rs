@@ -54,25 +54,19 @@ pub async fn add_person(programme: &Programme, user: &str, role: Role, token: &s
         role,
         agency: None,
     };
-    execute(
-        &programme.people,
-        user,
-        Command::new(date, admin.clone(), add),
-        &metadata,
-    )
-    .await
-    .expect("add a person");
     let issue = PersonAction::IssueToken {
         token_hash: token_hash(token),
     };
-    execute(
-        &programme.people,
-        user,
-        Command::new(date, admin.clone(), issue),
-        &metadata,
-    )
-    .await
-    .expect("issue a token");
+    for action in [add, issue] {
+        execute(
+            &programme.people,
+            user,
+            Command::new(date, admin.clone(), action),
+            &metadata,
+        )
+        .await
+        .expect("add a person and issue a token");
+    }
 }
 
 /// A ledger ready to be served: its signing key (seed 7) and one person per role; what a test
