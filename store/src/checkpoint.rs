@@ -10,7 +10,7 @@
 //! caught when its bytes no longer match the leaf hash stored beside them. The root is also
 //! compared with the one the stored tree gives, which proofs are read from.
 
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use domain::ledger::LeafHash;
@@ -167,10 +167,28 @@ pub async fn create(
         });
     }
     tracing::info!(size = checkpoint.size, root = %checkpoint.root.to_base64(), "checkpoint signed");
+    announce(checkpoint.size);
     Ok(Signed {
         checkpoint,
         new: true,
     })
+}
+
+fn announcer() -> &'static tokio::sync::watch::Sender<u64> {
+    static SIGNED: OnceLock<tokio::sync::watch::Sender<u64>> = OnceLock::new();
+    SIGNED.get_or_init(|| tokio::sync::watch::Sender::new(0))
+}
+
+fn announce(size: u64) {
+    announcer().send_replace(size);
+}
+
+/// Told the size of every checkpoint [`create`] stores in this process (the checkpointer's,
+/// `POST /api/v1/ledger/checkpoint`'s, the CLI's), whatever the database: a wake-up for
+/// whoever acts on new checkpoints (the witnessing), which then reads its own database.
+/// Checkpoints signed by another process are not told; poll for those.
+pub fn signed_in_process() -> tokio::sync::watch::Receiver<u64> {
+    announcer().subscribe()
 }
 
 async fn stored_frontier(db: &Database, size: u64) -> Result<Frontier, CheckpointError> {

@@ -13,7 +13,7 @@ use crate::database::Database;
 use crate::error::StoreError;
 use crate::sql::checkpoints::{self, StoredCheckpoint};
 use crate::sql::cosignatures;
-pub use crate::sql::cosignatures::{StoredCosignature, cosigned_sizes, insert, of_size};
+pub use crate::sql::cosignatures::{StoredCosignature, cosigned_sizes, insert, latest_of, of_size};
 
 /// `note` followed by each of `lines` (signature lines, without their newline) that it does
 /// not hold already.

@@ -24,3 +24,4 @@ mod tiles;
 mod verifiable_log;
 mod witness;
 mod witnessed_ledger;
+mod witnessing;

@@ -111,6 +111,18 @@ pub enum Command {
         /// key in --key-dir).
         #[arg(long, default_value_t = 60)]
         checkpoint_every: u64,
+        /// A C2SP tlog-policy file naming the log, its witnesses (with their URLs) and the
+        /// quorum: each signed checkpoint is sent to the witnesses, and only checkpoints the
+        /// quorum cosigned are published (docs/trust.md).
+        #[arg(long)]
+        policy: Option<PathBuf>,
+        /// With --policy: a witness that has not cosigned for this many seconds while a
+        /// checkpoint waits raises the alarm (/readyz answers 503).
+        #[arg(long, default_value_t = 30, requires = "policy")]
+        witness_alarm_after: u64,
+        /// With --policy: the longest one request to a witness may take, in seconds.
+        #[arg(long, default_value_t = 10, requires = "policy")]
+        witness_timeout: u64,
     },
     /// People and their bearer tokens (recorded in the ledger as hashes).
     User {
@@ -495,6 +507,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<Outcome> {
             demo_scale,
             max_lag,
             checkpoint_every,
+            policy,
+            witness_alarm_after,
+            witness_timeout,
         } => {
             let args = serve::ServeArgs {
                 bind,
@@ -502,6 +517,12 @@ pub async fn run(cli: Cli) -> anyhow::Result<Outcome> {
                 demo_scale,
                 max_lag,
                 checkpoint_every: std::time::Duration::from_secs(checkpoint_every.max(1)),
+                policy,
+                witnessing: witnessing::Options {
+                    unreachable_alarm: std::time::Duration::from_secs(witness_alarm_after),
+                    timeout: std::time::Duration::from_secs(witness_timeout.max(1)),
+                    ..witnessing::Options::default()
+                },
             };
             serve::serve(url, key_dir, args).await
         }

@@ -26,6 +26,9 @@ pub struct ServeArgs {
     pub demo_scale: f64,
     pub max_lag: u64,
     pub checkpoint_every: Duration,
+    /// `--policy`: witness the checkpoints and publish only witnessed ones.
+    pub policy: Option<PathBuf>,
+    pub witnessing: witnessing::Options,
 }
 
 fn demo_keys(key_dir: Option<&Path>) -> anyhow::Result<PathBuf> {
@@ -76,6 +79,11 @@ async fn demo_people(programme: &Programme) -> anyhow::Result<Vec<(Role, String,
 }
 
 pub async fn serve(url: &str, key_dir: Option<&Path>, args: ServeArgs) -> anyhow::Result<Outcome> {
+    let policy = args
+        .policy
+        .as_deref()
+        .map(super::tlog::read_policy)
+        .transpose()?;
     let key_dir = if args.demo {
         if served_before(url).await? {
             eprintln!("demo: the scenario was played and served before; issuing fresh tokens");
@@ -114,11 +122,20 @@ pub async fn serve(url: &str, key_dir: Option<&Path>, args: ServeArgs) -> anyhow
         max_lag: args.max_lag,
         poll: Duration::from_millis(500),
         checkpoint_every: args.checkpoint_every,
+        policy,
+        witnessing: args.witnessing,
     };
     eprintln!("htx-ledger: reading the projections…");
     let running = http::start(ledger, keys, &options, true).await?;
     println!("htx-ledger serving on http://{}/", running.addr);
     println!("  OpenAPI: http://{}/openapi.json", running.addr);
+    if let Some(witnessing) = &running.state.witnessing {
+        let names: Vec<String> = witnessing.status().into_iter().map(|w| w.name).collect();
+        println!(
+            "  publishing witnessed checkpoints only; witnesses: {}",
+            names.join(", ")
+        );
+    }
     if !tokens.is_empty() {
         println!("Bearer tokens (shown once; Authorization: Bearer <token>):");
         for (role, user, token) in &tokens {

@@ -9,7 +9,7 @@ use futures::TryStreamExt;
 use serde::{Deserialize, Serialize};
 use store::checkpoint::{self, CheckpointError};
 use store::verify::{DuplicateCode, Finding, verify_ledger};
-use store::{SystemClock, tree};
+use store::{StoredCheckpoint, SystemClock, tree};
 use tlog::proof_file::ProofFile;
 
 use super::problem::Problem;
@@ -20,11 +20,55 @@ pub const MAX_ENTRIES: u64 = 10_000;
 
 const PLAIN: &str = "text/plain; charset=utf-8";
 
-/// `GET /api/v1/ledger/checkpoint`: the latest signed note.
+/// The checkpoint the service publishes: the latest signed one; with a policy, the latest
+/// one its quorum cosigned, its note carrying the cosignatures.
+///
+/// # Errors
+/// 404 when there is none yet.
+pub async fn served_checkpoint(state: &AppState) -> Result<StoredCheckpoint, Problem> {
+    match &state.witnessing {
+        Some(witnessing) => witnessing
+            .published()
+            .map(|published| published.checkpoint)
+            .ok_or_else(|| {
+                Problem::not_found(
+                    "no checkpoint has been cosigned by the policy's quorum of witnesses yet / chưa có điểm kiểm tra nào được đủ số nhân chứng ký xác nhận",
+                )
+            }),
+        None => checkpoint::latest(state.db()).await?.ok_or_else(|| {
+            Problem::not_found(
+                "no checkpoint has been signed yet / chưa có điểm kiểm tra nào được ký",
+            )
+        }),
+    }
+}
+
+/// The checkpoint of `size` entries as the service publishes it: with a policy, only when
+/// its quorum cosigned it (with the cosignatures).
+async fn served_at_size(state: &AppState, size: u64) -> Result<StoredCheckpoint, Problem> {
+    let not_signed = || Problem::not_found(format!("no checkpoint was signed at tree size {size}"));
+    let Some(witnessing) = &state.witnessing else {
+        return checkpoint::at_size(state.db(), size)
+            .await?
+            .ok_or_else(not_signed);
+    };
+    match store::witnessed::at_size(state.db(), witnessing.policy(), size).await? {
+        None => Err(not_signed()),
+        Some(Ok(witnessed)) => Ok(witnessed.checkpoint),
+        Some(Err(refusal)) => Err(Problem::new(
+            StatusCode::CONFLICT,
+            "checkpoint-not-witnessed",
+            "Điểm kiểm tra chưa được nhân chứng xác nhận / Checkpoint not witnessed",
+            format!(
+                "điểm kiểm tra {size} chưa được đủ số nhân chứng ký xác nhận nên không được công bố / the checkpoint of tree size {size} is not published: {refusal}; ask without `size` for the latest witnessed one"
+            ),
+        )),
+    }
+}
+
+/// `GET /api/v1/ledger/checkpoint`: the latest published note.
 pub async fn latest_checkpoint(state: &AppState) -> Result<Response, Problem> {
-    let latest = checkpoint::latest(state.db()).await?.ok_or_else(|| {
-        Problem::not_found("no checkpoint has been signed yet / chưa có điểm kiểm tra nào được ký")
-    })?;
+    let latest = served_checkpoint(state).await?;
     Ok(with_content_type(StatusCode::OK, latest.note, PLAIN))
 }
 
@@ -122,12 +166,8 @@ pub async fn proof(
 ) -> Result<Response, Problem> {
     let db = state.db();
     let signed = match query.size {
-        Some(size) => checkpoint::at_size(db, size).await?.ok_or_else(|| {
-            Problem::not_found(format!("no checkpoint was signed at tree size {size}"))
-        })?,
-        None => checkpoint::latest(db)
-            .await?
-            .ok_or_else(|| Problem::not_found("no checkpoint has been signed yet"))?,
+        Some(size) => served_at_size(state, size).await?,
+        None => served_checkpoint(state).await?,
     };
     if position >= signed.size {
         return Err(Problem::not_found(format!(

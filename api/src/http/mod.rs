@@ -16,6 +16,7 @@ pub mod reads;
 pub mod reports;
 pub mod routes;
 pub mod tiles;
+pub mod witnesses;
 
 use std::collections::HashSet;
 use std::net::SocketAddr;
@@ -33,6 +34,7 @@ use axum::routing::{MethodFilter, MethodRouter, on};
 use metrics_exporter_prometheus::PrometheusHandle;
 use store::keys::KeyRing;
 use store::{Database, Ledger};
+use witnessing::Witnessing;
 
 use auth::{Authenticated, PeopleDirectory};
 use problem::Problem;
@@ -104,6 +106,9 @@ pub struct AppState {
     /// The most projector lag (entries) at which `/readyz` says ready.
     pub max_lag: u64,
     pub last_verification: Mutex<Option<ledger::Verification>>,
+    /// With a policy (`serve --policy`): the witnessing, whose published checkpoint is the
+    /// one served.
+    pub witnessing: Option<Arc<Witnessing>>,
 }
 
 impl AppState {
@@ -120,6 +125,7 @@ impl AppState {
         ledger: Ledger,
         keys: Option<Arc<KeyRing>>,
         max_lag: u64,
+        witnessing: Option<Arc<Witnessing>>,
         progress: impl FnMut(u64),
     ) -> anyhow::Result<Arc<AppState>> {
         // The projector and the directory of people count their statements apart from the
@@ -138,6 +144,7 @@ impl AppState {
             in_flight: InFlight::default(),
             max_lag,
             last_verification: Mutex::new(None),
+            witnessing,
         }))
     }
 }
@@ -204,6 +211,10 @@ pub struct ServeOptions {
     pub poll: Duration,
     /// Sign a checkpoint when the log grew and this long has passed (with a signing key).
     pub checkpoint_every: Duration,
+    /// A tlog-policy: push each checkpoint to its witnesses and publish only the ones its
+    /// quorum cosigned. `None`: publish every signed checkpoint.
+    pub policy: Option<tlog::policy::Policy>,
+    pub witnessing: witnessing::Options,
 }
 
 impl ServeOptions {
@@ -215,6 +226,8 @@ impl ServeOptions {
             max_lag: 10_000,
             poll,
             checkpoint_every: Duration::from_secs(3600),
+            policy: None,
+            witnessing: witnessing::Options::default(),
         }
     }
 }
@@ -259,8 +272,8 @@ impl Running {
 }
 
 /// Starts the service on an open ledger: the projector follows the log, the people
-/// directory stays current, a checkpointer signs (with a signing key), and the server
-/// listens on `options.bind` until [`Running::stop`] or, with `until_signal`, ctrl-c/SIGTERM.
+/// directory stays current, a checkpointer signs (with a signing key), the witnessing pushes
+/// the checkpoints to the policy's witnesses (with a policy), and the server listens on `options.bind` until [`Running::stop`] or, with `until_signal`, ctrl-c/SIGTERM.
 ///
 /// # Errors
 /// When the address cannot be bound or the log cannot be read.
@@ -271,7 +284,23 @@ pub async fn start(
     until_signal: bool,
 ) -> anyhow::Result<Running> {
     let head = ledger.appender().head();
-    let state = AppState::new(ledger, keys.clone(), options.max_lag, |_| {}).await?;
+    // The recorder first: the witnessing sets its gauges as it starts.
+    let _ = ops::prometheus();
+    let mut witnessing_task = None;
+    let witnessing = match &options.policy {
+        Some(policy) => {
+            let (witnessing, task) = Witnessing::spawn(
+                ledger.database().counted_apart(),
+                policy.clone(),
+                options.witnessing.clone(),
+            )
+            .await?;
+            witnessing_task = Some(task);
+            Some(witnessing)
+        }
+        None => None,
+    };
+    let state = AppState::new(ledger, keys.clone(), options.max_lag, witnessing, |_| {}).await?;
     let metrics = state.metrics.clone();
     let mut background = vec![
         state.live.clone().follow(head, options.poll),
@@ -285,6 +314,7 @@ pub async fn start(
             }
         }),
     ];
+    background.extend(witnessing_task);
     if let Some(keys) = keys.filter(|k| k.origin().is_some()) {
         background.push(store::checkpoint::spawn_checkpointer(
             state.db().counted_apart(),

@@ -14,6 +14,7 @@ use super::ledger::{ConsistencyProof, Verification};
 use super::operation::{json_response, path_param, problem_response, query, schema_ref};
 use super::ops::Readiness;
 use super::problem::Problem;
+use super::witnesses::Witnesses;
 use programme::AggregateKind;
 
 use super::operation::{CommandSpec, Endpoint, Route};
@@ -330,6 +331,7 @@ pub fn document(routes: &[Route]) -> Value {
     collect::<Verification>(&mut components);
     collect::<ConsistencyProof>(&mut components);
     collect::<Readiness>(&mut components);
+    collect::<Witnesses>(&mut components);
 
     let mut paths: BTreeMap<String, Map<String, Value>> = BTreeMap::new();
     for route in routes {

@@ -93,9 +93,16 @@ pub async fn around_every_request(mut request: Request, next: Next) -> Response 
     response
 }
 
+/// Marks an error response that is meant as it is, not as a problem report (`/readyz`'s
+/// 503, whose body says what is not ready).
+#[derive(Debug, Clone, Copy)]
+pub struct NotAProblem;
+
 async fn problem_everywhere(response: Response, request_id: &str) -> Response {
     let status = response.status();
-    if !(status.is_client_error() || status.is_server_error()) {
+    if !(status.is_client_error() || status.is_server_error())
+        || response.extensions().get::<NotAProblem>().is_some()
+    {
         return response;
     }
     let is_problem = response
@@ -174,10 +181,15 @@ pub struct Readiness {
     pub projector_lag: Option<u64>,
     /// The most lag at which the service says it is ready.
     pub max_lag: u64,
+    /// With a policy (`serve --policy`): the alarms the witnesses hold; any makes the
+    /// service not ready.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub witness_alarms: Vec<super::witnesses::WitnessAlarm>,
 }
 
-/// `GET /readyz`: the database answers and the projector is less than `max_lag` entries
-/// behind the log. 200 when ready, 503 otherwise, with the figures either way.
+/// `GET /readyz`: the database answers, the projector is less than `max_lag` entries behind
+/// the log, and no witness holds an alarm. 200 when ready, 503 otherwise, with the figures
+/// either way (and each alarm: the witness and why).
 pub async fn readyz(State(state): State<Arc<AppState>>) -> Response {
     let head = store::read_head(state.db()).await.ok().map(|h| h.size);
     let projected = state.live.position();
@@ -185,7 +197,8 @@ pub async fn readyz(State(state): State<Arc<AppState>>) -> Response {
     if let Some(lag) = lag {
         metrics::gauge!("htx_projector_lag_entries").set(lag as f64);
     }
-    let ready = lag.is_some_and(|l| l <= state.max_lag);
+    let witness_alarms = super::witnesses::alarms(&state);
+    let ready = lag.is_some_and(|l| l <= state.max_lag) && witness_alarms.is_empty();
     let body = Readiness {
         ready,
         database: head.is_some(),
@@ -193,6 +206,7 @@ pub async fn readyz(State(state): State<Arc<AppState>>) -> Response {
         projected,
         projector_lag: lag,
         max_lag: state.max_lag,
+        witness_alarms,
     };
     let status = if ready {
         StatusCode::OK
@@ -206,6 +220,7 @@ pub async fn readyz(State(state): State<Arc<AppState>>) -> Response {
             header::CONTENT_TYPE,
             HeaderValue::from_static("application/json"),
         );
+        response.extensions_mut().insert(NotAProblem);
     }
     response
 }
@@ -248,7 +263,7 @@ pub const READYZ: Operation = Operation {
             .response(
                 "503",
                 json_response(
-                    "Not ready: the database does not answer or the projector lags",
+                    "Not ready: the database does not answer, the projector lags, or a witness holds an alarm",
                     schema_ref("Readiness"),
                 ),
             )

@@ -7,7 +7,7 @@ pub use programme::AggregateKind;
 
 use super::operation::Operation;
 pub use super::operation::{CommandSpec, Endpoint, ReportKind, Route, kebab};
-use super::{auth, dashboard, ledger, openapi, ops, reads, reports, tiles};
+use super::{auth, dashboard, ledger, openapi, ops, reads, reports, tiles, witnesses};
 use projections::ProjectionSet;
 
 use Role::{Admin, Approver, Auditor, Clerk, Dashboard, Finance, Inspector, Officer};
@@ -178,6 +178,12 @@ pub fn all() -> Vec<Route> {
             "/api/v1/ledger/checkpoint",
             &[Admin],
             Endpoint::Operation(&ledger::SIGN_CHECKPOINT),
+        ),
+        route(
+            Method::GET,
+            "/api/v1/ledger/witnesses",
+            &[Auditor, Inspector, Dashboard, Admin],
+            Endpoint::Operation(&witnesses::WITNESSES),
         ),
         route(
             Method::GET,

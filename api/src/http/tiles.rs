@@ -12,7 +12,6 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::on;
 use serde_json::json;
-use store::checkpoint;
 use tlog::tiles::{Tile, TileKind};
 
 use super::AppState;
@@ -37,9 +36,7 @@ fn answer(body: Vec<u8>, content_type: &'static str, cache: &'static str) -> Res
 }
 
 async fn checkpoint_note(state: &AppState) -> Result<Response, Problem> {
-    let latest = checkpoint::latest(state.db()).await?.ok_or_else(|| {
-        Problem::not_found("no checkpoint has been signed yet / chưa có điểm kiểm tra nào được ký")
-    })?;
+    let latest = super::ledger::served_checkpoint(state).await?;
     Ok(answer(
         latest.note.into_bytes(),
         "text/plain; charset=utf-8",

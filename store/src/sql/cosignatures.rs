@@ -43,6 +43,19 @@ pub async fn of_size(db: &Database, size: u64) -> Result<Vec<StoredCosignature>,
     rows.into_iter().map(from_row).collect()
 }
 
+/// The cosignature of the largest checkpoint the witness of key name `witness` cosigned.
+pub async fn latest_of(
+    db: &Database,
+    witness: &str,
+) -> Result<Option<StoredCosignature>, StoreError> {
+    let sql = format!(
+        "SELECT {COLUMNS} FROM ledger_cosignatures WHERE witness = $1 \
+         ORDER BY tree_size DESC LIMIT 1"
+    );
+    let row: Option<Row> = Statement::new(sql).bind(witness).fetch_optional(db).await?;
+    row.map(from_row).transpose()
+}
+
 /// The sizes of the checkpoints that hold at least one cosignature, largest first.
 pub async fn cosigned_sizes(db: &Database) -> Result<Vec<u64>, StoreError> {
     let rows: Vec<(i64,)> = Statement::new(

@@ -34,62 +34,89 @@ pub fn user_of(role: Role) -> String {
 
 /// Adds one person per role, each with a known token.
 pub async fn add_people(programme: &Programme) -> HashMap<Role, String> {
-    let admin = Actor::new("os:test", Role::Admin, None);
-    let date = day(2017, 9, 1);
-    let metadata = EventMetadata::new(admin.clone(), date);
     let mut tokens = HashMap::new();
     for role in Role::ALL {
-        let user = user_of(role);
-        let add = PersonAction::Add {
-            user: user.clone(),
-            full_name: format!("Người thử {}", role.as_str()),
-            role,
-            agency: None,
-        };
-        execute(
-            &programme.people,
-            &user,
-            Command::new(date, admin.clone(), add),
-            &metadata,
-        )
-        .await
-        .expect("add a person");
         let token = format!("htx_test-token-of-{}", role.as_str());
-        let issue = PersonAction::IssueToken {
-            token_hash: token_hash(&token),
-        };
-        execute(
-            &programme.people,
-            &user,
-            Command::new(date, admin.clone(), issue),
-            &metadata,
-        )
-        .await
-        .expect("issue a token");
+        add_person(programme, &user_of(role), role, &token).await;
         tokens.insert(role, token);
     }
     tokens
 }
 
-impl TestServer {
-    pub async fn start(test: TestLedger) -> TestServer {
+/// Adds the person `user` in `role` with `token` (two entries).
+pub async fn add_person(programme: &Programme, user: &str, role: Role, token: &str) {
+    let admin = Actor::new("os:test", Role::Admin, None);
+    let date = day(2017, 9, 1);
+    let metadata = EventMetadata::new(admin.clone(), date);
+    let add = PersonAction::Add {
+        user: user.to_string(),
+        full_name: format!("Người thử {}", role.as_str()),
+        role,
+        agency: None,
+    };
+    let issue = PersonAction::IssueToken {
+        token_hash: token_hash(token),
+    };
+    for action in [add, issue] {
+        execute(
+            &programme.people,
+            user,
+            Command::new(date, admin.clone(), action),
+            &metadata,
+        )
+        .await
+        .expect("add a person and issue a token");
+    }
+}
+
+/// A ledger ready to be served: its signing key (seed 7) and one person per role; what a test
+/// does to the ledger before the service starts, it does here.
+pub struct Prepared {
+    pub keys: tempfile::TempDir,
+    pub vkey: std::path::PathBuf,
+    pub ring: Arc<KeyRing>,
+    pub tokens: HashMap<Role, String>,
+    pub test: TestLedger,
+}
+
+impl Prepared {
+    pub async fn new(test: TestLedger) -> Prepared {
         let keys = tempfile::tempdir().expect("a key folder");
         let vkey = super::keys::write_key(keys.path(), 7);
         let ring = Arc::new(KeyRing::load(keys.path()).expect("the key folder loads"));
         let tokens = add_people(&Programme::new(test.ledger.clone())).await;
-        let options = ServeOptions::local(Duration::from_millis(100));
-        let running = http::start(test.ledger.clone(), Some(ring), &options, false)
+        Prepared {
+            keys,
+            vkey,
+            ring,
+            tokens,
+            test,
+        }
+    }
+
+    /// Starts the service in-process with `options`.
+    pub async fn serve(self, options: ServeOptions) -> TestServer {
+        let running = http::start(self.test.ledger.clone(), Some(self.ring), &options, false)
             .await
             .expect("the service starts");
         TestServer {
             base: format!("http://{}", running.addr),
-            tokens,
+            tokens: self.tokens,
             client: reqwest::Client::new(),
-            _keys: keys,
-            vkey,
+            _keys: self.keys,
+            vkey: self.vkey,
             running: Some(running),
-            test,
+            test: self.test,
         }
+    }
+}
+
+impl TestServer {
+    pub async fn start(test: TestLedger) -> TestServer {
+        Prepared::new(test)
+            .await
+            .serve(ServeOptions::local(Duration::from_millis(100)))
+            .await
     }
 
     pub async fn postgres() -> TestServer {

@@ -18,8 +18,14 @@ impl WitnessProcess {
     /// Starts `htx-ledger witness serve` with the key file `key`, witnessing the log of
     /// `log_vkey` (a file), its state at `state`; waits for the address it prints.
     pub fn start(key: &Path, log_vkey: &Path, state: &str) -> WitnessProcess {
+        WitnessProcess::start_at("127.0.0.1:0", key, log_vkey, state)
+    }
+
+    /// As [`WitnessProcess::start`], listening on `bind` (e.g. the address of a witness that
+    /// was stopped, to restart it where the log knows it).
+    pub fn start_at(bind: &str, key: &Path, log_vkey: &Path, state: &str) -> WitnessProcess {
         let mut child = Command::new(env!("CARGO_BIN_EXE_htx-ledger"))
-            .args(["witness", "serve", "--bind", "127.0.0.1:0", "--key"])
+            .args(["witness", "serve", "--bind", bind, "--key"])
             .arg(key)
             .arg("--log")
             .arg(log_vkey)
