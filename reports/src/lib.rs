@@ -300,6 +300,24 @@ pub struct Cosigner {
     pub cosigned_at: String,
 }
 
+/// The witnesses of a witnessed checkpoint, as a report names them.
+pub fn cosigners(witnessed: &tlog::policy::Witnessed) -> Vec<Cosigner> {
+    witnessed
+        .cosigned
+        .iter()
+        .map(|c| Cosigner {
+            witness: c.witness.clone(),
+            cosigned_at: i64::try_from(c.timestamp)
+                .ok()
+                .and_then(|t| chrono::DateTime::from_timestamp(t, 0))
+                .map_or_else(
+                    || c.timestamp.to_string(),
+                    |t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+                ),
+        })
+        .collect()
+}
+
 /// The (size, root) to compute from under `policy`, and the witnesses that cosigned it: the
 /// latest witnessed checkpoint by default; a chosen one must hold the quorum itself.
 ///
@@ -345,20 +363,7 @@ pub async fn resolve_witnessed(
             (anchor, witnessed)
         }
     };
-    let cosigners = witnessed
-        .cosigned
-        .iter()
-        .map(|c| Cosigner {
-            witness: c.witness.clone(),
-            cosigned_at: i64::try_from(c.timestamp)
-                .ok()
-                .and_then(|t| chrono::DateTime::from_timestamp(t, 0))
-                .map_or_else(
-                    || c.timestamp.to_string(),
-                    |t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
-                ),
-        })
-        .collect();
+    let cosigners = cosigners(&witnessed);
     Ok((anchor, cosigners))
 }
 

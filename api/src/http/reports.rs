@@ -1,5 +1,6 @@
 //! `GET /api/v1/reports/{settlement,periodic,plan}`: a report computed at the latest signed
-//! checkpoint, as a file (docs/reports.md). The state at a checkpoint is kept by the service
+//! checkpoint (with `serve --policy`, the latest witnessed one, naming its cosigners), as a
+//! file (docs/reports.md). The state at a checkpoint is kept by the service
 //! ([`super::reads::LiveProjections::historical_set`]), so a second download replays nothing.
 
 use axum::http::header;
@@ -55,18 +56,36 @@ pub async fn download(
     pairs: &[(String, String)],
 ) -> Result<Response, Problem> {
     let (request, format) = request(kind, pairs)?;
-    let anchor = reports::resolve(state.db(), &AnchorChoice::Latest)
-        .await
-        .map_err(|e| match e {
-            ReportError::NoCheckpoint => Problem::not_found(e.to_string()),
-            other => Problem::internal(format!("computing the report: {other}")),
-        })?;
+    // With a policy, the report is computed at the checkpoint the service publishes: the
+    // latest its quorum of witnesses cosigned, and it names them.
+    let (anchor, cosigners) = match &state.witnessing {
+        Some(witnessing) => {
+            let published = witnessing
+                .published()
+                .ok_or_else(|| Problem::not_found(ReportError::NoWitnessedCheckpoint.to_string()))?;
+            let anchor = reports::Anchor {
+                size: published.checkpoint.size,
+                root: published.checkpoint.root,
+            };
+            (anchor, reports::cosigners(&published.witnessed))
+        }
+        None => {
+            let anchor = reports::resolve(state.db(), &AnchorChoice::Latest)
+                .await
+                .map_err(|e| match e {
+                    ReportError::NoCheckpoint => Problem::not_found(e.to_string()),
+                    other => Problem::internal(format!("computing the report: {other}")),
+                })?;
+            (anchor, Vec::new())
+        }
+    };
     // The state at a checkpoint never changes: kept by the service between downloads.
     let set = match reports::filter(&request, anchor) {
         Some(filter) => state.live.historical_set(filter).await?,
         None => std::sync::Arc::new(projections::ProjectionSet::new()),
     };
-    let built = reports::build::build(&request, anchor, &set);
+    let mut built = reports::build::build(&request, anchor, &set);
+    built.checkpoint.cosigned_by = cosigners;
     let bytes =
         reports::write::write(&built, format).map_err(|e| Problem::internal(e.to_string()))?;
     let disposition = format!("attachment; filename=\"{}\"", request.file_name(format));
