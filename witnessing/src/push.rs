@@ -41,6 +41,10 @@ pub enum PushError {
     Unexpected { status: u16, detail: String },
     #[error("không liên lạc được nhân chứng / the witness cannot be reached: {0}")]
     Unreachable(String),
+    #[error(
+        "địa chỉ nhân chứng {0:?} không phải http:// / the witness URL {0:?} is not http://: this build has no TLS client; reach an https witness through a local TLS-terminating proxy"
+    )]
+    UnsupportedUrl(String),
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -51,9 +55,9 @@ impl PushError {
     pub fn alarm(&self) -> Option<AlarmKind> {
         match self {
             PushError::Inconsistent { .. } => Some(AlarmKind::Inconsistent),
-            PushError::Refused { .. } | PushError::NoCosignature { .. } => {
-                Some(AlarmKind::Misconfigured)
-            }
+            PushError::Refused { .. }
+            | PushError::NoCosignature { .. }
+            | PushError::UnsupportedUrl(_) => Some(AlarmKind::Misconfigured),
             _ => None,
         }
     }
@@ -87,6 +91,18 @@ pub(crate) async fn run(witnessing: Arc<Witnessing>, index: usize, url: String) 
             return;
         }
     };
+    if !url.starts_with("http://") {
+        let error = PushError::UnsupportedUrl(url);
+        raise(
+            &witnessing,
+            index,
+            &name,
+            AlarmKind::Misconfigured,
+            &error.to_string(),
+        );
+        witnessing.update(index, |w| w.last_error = Some(error.to_string()));
+        return;
+    }
     let endpoint = format!("{}/add-checkpoint", url.trim_end_matches('/'));
     let mut signed = witnessing.signed.subscribe();
     let mut held: Option<u64> = None;
@@ -408,6 +424,10 @@ mod tests {
         }
         assert_eq!(
             PushError::NoCosignature { key: "k".into() }.alarm(),
+            Some(AlarmKind::Misconfigured)
+        );
+        assert_eq!(
+            PushError::UnsupportedUrl("https://w.example".into()).alarm(),
             Some(AlarmKind::Misconfigured)
         );
         assert_eq!(PushError::Unreachable("refused".into()).alarm(), None);

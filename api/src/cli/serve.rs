@@ -106,6 +106,21 @@ pub async fn serve(url: &str, key_dir: Option<&Path>, args: ServeArgs) -> anyhow
         .map(KeyRing::load)
         .transpose()?
         .map(Arc::new);
+    if let (Some(policy), Some(keys)) = (&policy, &keys)
+        && !policy
+            .logs()
+            .iter()
+            .any(|log| keys.verifiers().contains(&log.key))
+    {
+        anyhow::bail!(
+            "chính sách không có khóa của sổ này / the policy names none of this log's keys ({}): witnessed checkpoints could never be published; put the log's .vkey on its `log` line",
+            keys.verifiers()
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+    }
     let ledger = Ledger::open(url, Arc::new(SystemClock))
         .await
         .with_context(|| format!("opening the ledger at {url}"))?;
