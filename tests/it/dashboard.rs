@@ -470,6 +470,15 @@ async fn the_dashboard_in_chromium_shows_the_demo_as_the_api_does() {
 
     // Integrity: run a verification, then download a proof and check it offline.
     go(&client, "integrity").await;
+    // Served without a policy: the page says the checkpoints carry the log's signature only.
+    assert_eq!(
+        script(
+            &client,
+            "return document.querySelector('[data-testid=witnessed-size]').dataset.value",
+        )
+        .await,
+        "no-policy"
+    );
     click(&client, "run-verification").await;
     let started = Instant::now();
     while script(

@@ -60,9 +60,9 @@ pub async fn download(
     // latest its quorum of witnesses cosigned, and it names them.
     let (anchor, cosigners) = match &state.witnessing {
         Some(witnessing) => {
-            let published = witnessing
-                .published()
-                .ok_or_else(|| Problem::not_found(ReportError::NoWitnessedCheckpoint.to_string()))?;
+            let published = witnessing.published().ok_or_else(|| {
+                Problem::not_found(ReportError::NoWitnessedCheckpoint.to_string())
+            })?;
             let anchor = reports::Anchor {
                 size: published.checkpoint.size,
                 root: published.checkpoint.root,

@@ -537,6 +537,37 @@ export async function integrity(ctx, root) {
     checkpointBox.append(h("p", {}, t("int.noCheckpoint")));
   }
 
+  // The witnesses (serve --policy): who cosigned the published checkpoint and when, and
+  // each witness as the log sees it, with its alarm. Without a policy the route answers 404.
+  const witnessBox = h("div", { "data-testid": "witnesses" });
+  try {
+    const w = await api.getJson("/api/v1/ledger/witnesses");
+    const cosigners = w.witnessed ? w.witnessed.cosigners : [];
+    const pending = w.latest_signed_size !== null && w.latest_signed_size !== undefined && (!w.witnessed || w.latest_signed_size > w.witnessed.size);
+    witnessBox.append(
+      w.witnessed
+        ? h("p", { class: "ok", "data-testid": "witnessed-size", "data-value": w.witnessed.size }, t("int.witnessedAt", f.number(w.witnessed.size)))
+        : h("p", { class: "bad", "data-testid": "witnessed-size", "data-value": "none" }, t("int.noWitnessed")),
+      pending ? h("p", { class: "note", "data-testid": "pending-size", "data-value": w.latest_signed_size }, t("int.pending", f.number(w.latest_signed_size))) : null,
+      table([t("int.witness"), t("int.cosignedAt")],
+        cosigners.map((c) => h("tr", { "data-testid": "cosigner", "data-value": c.witness },
+          h("td", {}, c.witness), h("td", {}, c.time ? f.dateTime(c.time) : String(c.timestamp)))),
+        { "data-testid": "cosigners" }),
+      h("h3", {}, t("int.witnesses")),
+      table([t("int.witness"), t("int.key"), t("int.held"), t("int.lastCosigned"), t("int.alarm")],
+        w.witnesses.map((v) => h("tr", { "data-testid": "witness", "data-value": v.name, "data-alarm": v.alarm ? v.alarm.kind : "" },
+          h("td", {}, v.name),
+          h("td", {}, h("code", {}, v.key)),
+          num(v.held_size, "witness-held"),
+          h("td", {}, v.cosigned_size === null || v.cosigned_size === undefined ? "—" : `${f.number(v.cosigned_size)}${v.cosigned_at ? ` (${f.dateTime(v.cosigned_at)})` : ""}`),
+          h("td", { class: v.alarm ? "bad" : "ok" }, v.alarm ? `${t(`int.alarm.${v.alarm.kind}`)}: ${v.alarm.message}` : t("int.noAlarm"))))),
+    );
+  } catch (error) {
+    if (error.status === 404) witnessBox.append(h("p", { class: "note", "data-testid": "witnessed-size", "data-value": "no-policy" }, t("int.noPolicy")));
+    else if (error.status === 403) witnessBox.append(h("p", { class: "note" }, t("forbidden")));
+    else throw error;
+  }
+
   const verificationBox = h("div", { "data-testid": "verification" });
   async function drawVerification() {
     let v = null;
@@ -608,6 +639,7 @@ export async function integrity(ctx, root) {
   root.replaceChildren(
     h("h1", {}, t("nav.integrity")),
     section("int.checkpoint", checkpointBox),
+    section("int.witnessing", witnessBox),
     section("int.verification", verificationBox, run),
     ...proofParts,
   );
