@@ -1,8 +1,15 @@
-//! What trust beyond the operator costs (issue 15): tile reads per second under 32
-//! connections, against a log of `TILE_ENTRIES` entries (default 1,000,000 × `BENCH_SCALE`)
-//! on PostgreSQL, the service in the same process as the load, as wrk on the same machine
-//! would be.
+//! What trust beyond the operator costs (issue 15), on PostgreSQL, with three witnesses in
+//! this process (each on its own loopback port, with its own SQLite state file):
 //!
+//! 1. appends per second with witnessing off and on, alternating (32 writers of a small
+//!    aggregate; the service signs a checkpoint every second, and with a policy pushes each
+//!    to the witnesses);
+//! 2. the time from a checkpoint's signing to the quorum's cosignatures being stored and the
+//!    checkpoint published, p50 and p99 over `LATENCY_ROUNDS` checkpoints;
+//! 3. tile reads per second under 32 connections, against a log of `TILE_ENTRIES` entries
+//!    (default 1,000,000 × `BENCH_SCALE`).
+//!
+//! The service runs in the same process as the load, as wrk on the same machine would be.
 //! Run with `cargo bench -p bench --bench trust`; `DATABASE_URL` as for the other benches.
 
 mod common;
@@ -12,9 +19,10 @@ use std::time::{Duration, Instant};
 
 use api::http::{self, ServeOptions};
 use common::load::{CONNECTIONS, MEASURE, WARM_UP, load};
-use common::{ScratchDb, fill, person, scale};
+use common::{ScratchDb, fill, person, scale, throughput};
 use domain::ledger::Role;
 use programme::Programme;
+use store::testing::Tally;
 use store::{Ledger, SystemClock};
 use tlog::tiles::{Tile, TileKind};
 
@@ -40,8 +48,161 @@ fn tile_paths(kind: TileKind, size: u64) -> Vec<String> {
         .collect()
 }
 
+/// Three witnesses in this process, each on its own loopback port with its own SQLite state,
+/// witnessing the log of `log_key`; and the policy: two of the three.
+async fn local_witnesses(
+    dir: &std::path::Path,
+    log_key: &tlog::note::VerifierKey,
+) -> tlog::policy::Policy {
+    let mut policy = format!("log {log_key}\n");
+    for (n, name) in ["STC", "KBNN", "KTNN"].iter().enumerate() {
+        let key = tlog::cosignature::CosignerKey::from_seed(
+            &format!("{}.bench.test/witness", name.to_lowercase()),
+            &[n as u8 + 1; 32],
+        )
+        .unwrap();
+        let state = dir.join(format!("{name}.db"));
+        let state = witness::state::WitnessState::open(&format!("sqlite://{}", state.display()))
+            .await
+            .unwrap();
+        let server = Arc::new(witness::Witness::new(
+            key.clone(),
+            vec![log_key.clone()],
+            state,
+        ));
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        tokio::spawn(async move {
+            axum::serve(listener, witness::router(server))
+                .await
+                .unwrap();
+        });
+        policy.push_str(&format!(
+            "witness {name} {} http://{addr}\n",
+            key.witness_key()
+        ));
+    }
+    policy.push_str("group two 2 STC KBNN KTNN\nquorum two\n");
+    tlog::policy::Policy::parse(&policy).unwrap()
+}
+
+fn options(policy: Option<&tlog::policy::Policy>) -> ServeOptions {
+    let mut serve = ServeOptions::local(Duration::from_millis(500));
+    serve.checkpoint_every = Duration::from_secs(1);
+    serve.policy = policy.cloned();
+    serve
+}
+
+/// Appends per second, witnessing off and on in turn, each on the same log.
+async fn appends_with_and_without_witnessing(
+    url: &str,
+    ring: &Arc<store::keys::KeyRing>,
+    policy: &tlog::policy::Policy,
+) {
+    let commands = ((40_000.0 * scale()) as u64).max(1_000);
+    println!();
+    println!("| appends, 32 writers, {commands} commands a run | witnessing | appends/s |");
+    println!("|---|---|---:|");
+    let mut totals = [0.0f64; 2];
+    for run in 0..4 {
+        let on = run % 2 == 1;
+        let ledger = Ledger::open(url, Arc::new(SystemClock)).await.unwrap();
+        let running = http::start(
+            ledger.clone(),
+            Some(ring.clone()),
+            &options(on.then_some(policy)),
+            false,
+        )
+        .await
+        .unwrap();
+        let cqrs = Arc::new(cqrs_es::CqrsFramework::new(
+            ledger.store::<Tally>(),
+            vec![],
+            (),
+        ));
+        let rate = throughput(cqrs, 32, commands, &format!("r{run}-")).await;
+        totals[usize::from(on)] += rate;
+        println!(
+            "| run {} | {} | {rate:.0} |",
+            run + 1,
+            if on { "on" } else { "off" }
+        );
+        running.stop().await.unwrap();
+        ledger.database().close().await;
+    }
+    println!("| mean | on / off | {:.3} |", totals[1] / totals[0]);
+}
+
+/// From signing a checkpoint to its publication with the quorum's cosignatures.
+async fn checkpoint_to_quorum(
+    url: &str,
+    ring: &Arc<store::keys::KeyRing>,
+    policy: &tlog::policy::Policy,
+) {
+    let rounds: usize = std::env::var("LATENCY_ROUNDS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(200);
+    let ledger = Ledger::open(url, Arc::new(SystemClock)).await.unwrap();
+    let mut serve = options(Some(policy));
+    serve.checkpoint_every = Duration::from_secs(3_600);
+    let running = http::start(ledger.clone(), Some(ring.clone()), &serve, false)
+        .await
+        .unwrap();
+    let witnessing = running.state.witnessing.clone().expect("a policy");
+    let mut published = witnessing.subscribe();
+    let mut latencies = Vec::with_capacity(rounds);
+    for _ in 0..rounds {
+        let size = store::read_head(ledger.database()).await.unwrap().size;
+        fill(&ledger, size + 10).await;
+        let signed = Instant::now();
+        let checkpoint = store::checkpoint::create(ledger.database(), ring, &SystemClock)
+            .await
+            .unwrap()
+            .checkpoint;
+        published
+            .wait_for(|p| {
+                p.as_ref()
+                    .is_some_and(|p| p.checkpoint.size >= checkpoint.size)
+            })
+            .await
+            .unwrap();
+        latencies.push(signed.elapsed());
+    }
+    latencies.sort();
+    let at = |p: f64| {
+        let i = ((latencies.len() as f64 * p).ceil() as usize).saturating_sub(1);
+        latencies[i.min(latencies.len() - 1)].as_secs_f64() * 1000.0
+    };
+    println!();
+    println!(
+        "checkpoint signed → quorum (2 of 3 local witnesses) stored and published, {rounds} checkpoints: p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms",
+        at(0.50),
+        at(0.99),
+        at(1.0)
+    );
+    running.stop().await.unwrap();
+    ledger.database().close().await;
+}
+
 #[tokio::main]
 async fn main() {
+    let witnesses = tempfile::tempdir().unwrap();
+    let log_keys = tempfile::tempdir().unwrap();
+    store::keys::generate("bench.htx-ledger.test/log", log_keys.path()).unwrap();
+    let ring = Arc::new(store::keys::KeyRing::load(log_keys.path()).unwrap());
+    let policy = local_witnesses(witnesses.path(), &ring.verifiers()[0]).await;
+    println!(
+        "load average {}",
+        std::fs::read_to_string("/proc/loadavg")
+            .unwrap_or_default()
+            .trim()
+    );
+    let appends = ScratchDb::create("bench_witnessing").await;
+    appends_with_and_without_witnessing(&appends.url, &ring, &policy).await;
+    checkpoint_to_quorum(&appends.url, &ring, &policy).await;
+    appends.drop().await;
+
     let db = ScratchDb::create("bench_trust").await;
     let target = entries();
     let ledger = Ledger::open(&db.url, Arc::new(SystemClock)).await.unwrap();
@@ -49,9 +210,6 @@ async fn main() {
     fill(&ledger, target).await;
     let programme = Programme::new(ledger.clone());
     let auditor = person(&programme, "bench.auditor", Role::Auditor).await;
-    let dir = tempfile::tempdir().unwrap();
-    store::keys::generate("bench.htx-ledger.test/log", dir.path()).unwrap();
-    let ring = Arc::new(store::keys::KeyRing::load(dir.path()).unwrap());
     let signed = store::checkpoint::create(ledger.database(), &ring, &SystemClock)
         .await
         .unwrap()
