@@ -63,7 +63,7 @@ fn run(url: &str, keys: Option<&std::path::Path>, args: &[&str]) -> String {
 }
 
 /// The digest lines `replay` prints: `table rows sha256`, whatever else it logs around them.
-fn digest_lines(out: &str) -> String {
+pub(crate) fn digest_lines(out: &str) -> String {
     out.lines()
         .filter(|line| {
             let words: Vec<&str> = line.split_whitespace().collect();

@@ -356,9 +356,15 @@ async fn a_witness_that_missed_checkpoints_is_resynced_by_its_409_and_a_restart_
         held.starts_with(&format!("{ORIGIN}\n{}\n", second.size)),
         "{held}"
     );
-    let view = published(&server, second.size).await;
-    let note = view["witnessed"]["note"].as_str().unwrap();
-    assert_eq!(cosigners(&w.policy(2), note).len(), 3);
+    // The quorum (two) publishes it; the third cosignature is added as it arrives.
+    published(&server, second.size).await;
+    eventually("all three cosignatures in the published note", || async {
+        let view = witnesses_view(&server).await;
+        let note = view["witnessed"]["note"].as_str()?.to_string();
+        (view["witnessed"]["size"] == second.size && cosigners(&w.policy(2), &note).len() == 3)
+            .then_some(())
+    })
+    .await;
 
     // Restarted with every witness gone, the service publishes what was witnessed before.
     let policy = w.policy(2);
@@ -367,7 +373,11 @@ async fn a_witness_that_missed_checkpoints_is_resynced_by_its_409_and_a_restart_
     }
     let ledger = server.test.ledger.clone();
     let ring = std::sync::Arc::new(store::keys::KeyRing::load(server._keys.path()).unwrap());
-    server.stop().await;
+    // Stopped, but its database and keys kept: the same files serve again.
+    let mut server = server;
+    if let Some(running) = server.running.take() {
+        running.stop().await.unwrap();
+    }
     let restarted = api::http::start(ledger, Some(ring), &options(policy), false)
         .await
         .unwrap();
@@ -379,6 +389,7 @@ async fn a_witness_that_missed_checkpoints_is_resynced_by_its_409_and_a_restart_
         assert_eq!(status.cosigned_size, Some(second.size), "{}", status.name);
     }
     restarted.stop().await.unwrap();
+    drop(server);
 }
 
 #[tokio::test]
