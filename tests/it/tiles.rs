@@ -270,3 +270,47 @@ async fn the_service_serves_the_exported_tiles() {
     }
     server.stop().await;
 }
+
+/// `serve --public-entries`: an operator who decided to publish the entries serves their
+/// bundles to anyone; level tiles stay as they are, and the other routes keep their roles.
+#[tokio::test]
+async fn entry_bundles_are_public_only_when_the_operator_says_so() {
+    use reqwest::Method;
+
+    use crate::support::backends::TestLedger;
+    use crate::support::server::Prepared;
+
+    let mut options = api::http::ServeOptions::local(std::time::Duration::from_millis(100));
+    options.public_entries = true;
+    let server = Prepared::new(TestLedger::sqlite().await)
+        .await
+        .serve(options)
+        .await;
+    append(&server.test, 0, 3).await;
+    server.sign_checkpoint().await;
+    let size = store::read_head(server.test.ledger.database())
+        .await
+        .unwrap()
+        .size;
+    let bundle = format!(
+        "/tlog/{}",
+        tlog::tiles::tiles_of(size)
+            .into_iter()
+            .find(|t| matches!(t.kind, tlog::tiles::TileKind::Entries))
+            .unwrap()
+            .path()
+    );
+    let response = server
+        .request(Method::GET, None, &bundle)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200, "{bundle}");
+    let entries = server
+        .request(Method::GET, None, "/api/v1/ledger/entries")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(entries.status(), 401, "the other routes keep their roles");
+    server.stop().await;
+}

@@ -116,6 +116,11 @@ pub enum Command {
         /// quorum cosigned are published (docs/trust.md).
         #[arg(long)]
         policy: Option<PathBuf>,
+        /// Serve the tiles' entry bundles (/tlog/tile/entries/…) to anyone, without a token:
+        /// only for a log whose entries (which name people) the operator decided to publish.
+        /// By default they need a role that may read entries (auditor, inspector, mirror).
+        #[arg(long)]
+        public_entries: bool,
         /// With --policy: a witness that has not cosigned for this many seconds while a
         /// checkpoint waits raises the alarm (/readyz answers 503).
         #[arg(long, default_value_t = 30, requires = "policy")]
@@ -508,6 +513,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<Outcome> {
             max_lag,
             checkpoint_every,
             policy,
+            public_entries,
             witness_alarm_after,
             witness_timeout,
         } => {
@@ -518,6 +524,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<Outcome> {
                 max_lag,
                 checkpoint_every: std::time::Duration::from_secs(checkpoint_every.max(1)),
                 policy,
+                public_entries,
                 witnessing: witnessing::Options {
                     unreachable_alarm: std::time::Duration::from_secs(witness_alarm_after),
                     timeout: std::time::Duration::from_secs(witness_timeout.max(1)),

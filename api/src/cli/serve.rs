@@ -28,6 +28,8 @@ pub struct ServeArgs {
     pub checkpoint_every: Duration,
     /// `--policy`: witness the checkpoints and publish only witnessed ones.
     pub policy: Option<PathBuf>,
+    /// `--public-entries`: the tiles' entry bundles served to anyone.
+    pub public_entries: bool,
     pub witnessing: witnessing::Options,
 }
 
@@ -138,6 +140,7 @@ pub async fn serve(url: &str, key_dir: Option<&Path>, args: ServeArgs) -> anyhow
         poll: Duration::from_millis(500),
         checkpoint_every: args.checkpoint_every,
         policy,
+        public_entries: args.public_entries,
         witnessing: args.witnessing,
     };
     eprintln!("htx-ledger: reading the projections…");

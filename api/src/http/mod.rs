@@ -179,12 +179,14 @@ fn endpoint(route: &Route) -> MethodRouter<Arc<AppState>> {
     }
 }
 
-/// The service's router: every route of [`routes::all`], each behind the roles it admits.
-pub fn router(state: Arc<AppState>) -> Router {
+/// The service's router: every route of [`routes::all`], each behind the roles it admits;
+/// with `public_entries`, the tiles' entry bundles too are served to anyone.
+pub fn router(state: Arc<AppState>, public_entries: bool) -> Router {
     let mut router: Router<Arc<AppState>> = Router::new();
     for route in routes::all() {
         let mut method_router = endpoint(&route);
-        if !route.roles.is_empty() {
+        let made_public = public_entries && route.path == tiles::ENTRY_BUNDLE_PATH;
+        if !route.roles.is_empty() && !made_public {
             method_router = method_router.route_layer(middleware::from_fn_with_state(
                 (state.clone(), route.roles),
                 auth::require_roles,
@@ -214,6 +216,10 @@ pub struct ServeOptions {
     /// A tlog-policy: push each checkpoint to its witnesses and publish only the ones its
     /// quorum cosigned. `None`: publish every signed checkpoint.
     pub policy: Option<tlog::policy::Policy>,
+    /// Serve the tiles' entry bundles (`/tlog/tile/entries/…`) to anyone, not only to the
+    /// roles that may read entries: for a log whose entries the operator has decided to
+    /// publish.
+    pub public_entries: bool,
     pub witnessing: witnessing::Options,
 }
 
@@ -227,6 +233,7 @@ impl ServeOptions {
             poll,
             checkpoint_every: Duration::from_secs(3600),
             policy: None,
+            public_entries: false,
             witnessing: witnessing::Options::default(),
         }
     }
@@ -328,7 +335,7 @@ pub async fn start(
     }
     let listener = tokio::net::TcpListener::bind(options.bind).await?;
     let addr = listener.local_addr()?;
-    let app = router(state.clone());
+    let app = router(state.clone(), options.public_entries);
     let (shutdown, stopped) = tokio::sync::oneshot::channel::<()>();
     let task = tokio::spawn(async move {
         axum::serve(listener, app)

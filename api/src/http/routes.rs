@@ -211,7 +211,7 @@ pub fn all() -> Vec<Route> {
         ),
         route(
             Method::GET,
-            "/tlog/tile/entries/{*path}",
+            tiles::ENTRY_BUNDLE_PATH,
             &[Auditor, Inspector],
             Endpoint::Operation(&tiles::ENTRY_BUNDLE),
         ),

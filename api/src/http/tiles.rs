@@ -116,6 +116,10 @@ pub const LEVEL_TILE: Operation = Operation {
 };
 
 /// `GET /tlog/tile/entries/{*path}`: an entry bundle.
+/// The route of the entry bundles: the one tile route that needs a role (unless
+/// `serve --public-entries`).
+pub const ENTRY_BUNDLE_PATH: &str = "/tlog/tile/entries/{*path}";
+
 pub const ENTRY_BUNDLE: Operation = Operation {
     handler: |filter| {
         on(
