@@ -129,7 +129,7 @@ fn read_vkeys(paths: &[PathBuf]) -> anyhow::Result<Vec<VerifierKey>> {
 }
 
 /// Reads a tlog-policy file.
-fn read_policy(path: &Path) -> anyhow::Result<Policy> {
+pub(super) fn read_policy(path: &Path) -> anyhow::Result<Policy> {
     let text =
         std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
     Policy::parse(&text).with_context(|| format!("{} is not a tlog-policy", path.display()))

@@ -10,7 +10,7 @@ pub use super::operation::{CommandSpec, Endpoint, ReportKind, Route, kebab};
 use super::{auth, dashboard, ledger, openapi, ops, reads, reports, tiles};
 use projections::ProjectionSet;
 
-use Role::{Admin, Approver, Auditor, Clerk, Dashboard, Finance, Inspector, Officer};
+use Role::{Admin, Approver, Auditor, Clerk, Dashboard, Finance, Inspector, Mirror, Officer};
 
 /// Every role: routes any signed-in person may use.
 pub const EVERYONE: &[Role] = &Role::ALL;
@@ -206,7 +206,7 @@ pub fn all() -> Vec<Route> {
         route(
             Method::GET,
             "/tlog/tile/entries/{*path}",
-            &[Auditor, Inspector],
+            &[Auditor, Inspector, Mirror],
             Endpoint::Operation(&tiles::ENTRY_BUNDLE),
         ),
         route(
