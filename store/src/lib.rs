@@ -45,7 +45,7 @@ pub use sql::log::{
 pub use sql::projection::{
     Cell, ColumnKind, ProjectionSnapshot, TableShape, projection_checkpoint, read_rows,
 };
-pub use sql::rows::{Head, LogRow};
+pub use sql::rows::{Head, LogRow, NewRow, NodeRow};
 pub use sql::service;
 pub use sql::write::WriteTx;
 

@@ -43,6 +43,15 @@ pub(crate) async fn frontier_in(
 ) -> Result<Option<Frontier>, StoreError> {
     let wanted = Frontier::subtrees_for(size);
     let found = tx.read_subtrees(&wanted).await?;
+    restore(size, &wanted, &found)
+}
+
+/// The frontier of `size` from the `found` hashes of its `wanted` subtrees, if all are there.
+fn restore(
+    size: u64,
+    wanted: &[Subtree],
+    found: &std::collections::HashMap<Subtree, Hash>,
+) -> Result<Option<Frontier>, StoreError> {
     let Some(hashes) = wanted
         .iter()
         .map(|s| found.get(s).copied())
@@ -53,6 +62,17 @@ pub(crate) async fn frontier_in(
     Frontier::restore(size, hashes)
         .map(Some)
         .map_err(|e| StoreError::Corrupt(format!("tree frontier: {e}")))
+}
+
+/// The frontier of the stored tree at `size` (the right edge a copy of the log grows from),
+/// or `None` when some of it is not stored.
+///
+/// # Errors
+/// When the database cannot be read, or the stored hashes do not make a frontier.
+pub async fn frontier(db: &Database, size: u64) -> Result<Option<Frontier>, StoreError> {
+    let wanted = Frontier::subtrees_for(size);
+    let found = read_subtrees(db, &wanted).await?;
+    restore(size, &wanted, &found)
 }
 
 impl Database {

@@ -10,6 +10,7 @@ mod http_commands;
 mod http_statements;
 mod idempotency_record;
 mod ledger_core;
+mod mirror;
 mod people;
 mod programme_cleanup;
 mod programme_payments;

@@ -13,19 +13,9 @@ use tlog::tiles::{Tile, decode_bundle};
 use crate::support::backends::{TestLedger, test_clock};
 use crate::support::cli::htx_ledger;
 use crate::support::keys::ring;
-use store::testing::{metadata, record};
 
 async fn append(ledger: &TestLedger, from: u64, count: u64) {
-    let cqrs = ledger.tallies();
-    for i in from..from + count {
-        cqrs.execute_with_metadata(
-            &format!("57006000{:02}", i % 7),
-            record(1_000 * (i as i64 + 1), "Hỗ trợ đào tạo"),
-            metadata(i),
-        )
-        .await
-        .unwrap();
-    }
+    ledger.append_tallies("57006000", 7, from, count).await;
 }
 
 /// Tiles read from the exported folder, as another tool would.

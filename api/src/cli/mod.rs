@@ -7,6 +7,7 @@
 
 mod demo;
 mod ledger;
+mod mirror;
 mod people;
 mod progress;
 mod projections;
@@ -215,6 +216,33 @@ pub enum Command {
         #[command(subcommand)]
         command: ReportCommand,
     },
+    /// Keep an auditor's own verified copy of the log in this ledger (--database-url): fetch
+    /// its C2SP tlog-tiles, check the checkpoint against the policy and against what is held
+    /// (a fork is kept as evidence), verify every entry and the signed root, then store.
+    Mirror {
+        /// The tile prefix: the service's http://host/tlog/ or a static server of
+        /// `export --tiles`.
+        #[arg(long, value_name = "URL")]
+        from: String,
+        /// A C2SP tlog-policy file: the log's key, the witnesses and the quorum a checkpoint
+        /// must hold to be copied.
+        #[arg(long, value_name = "FILE")]
+        policy: PathBuf,
+        /// The bearer token of a person with role mirror (or auditor, inspector), for the
+        /// service's entry bundles.
+        #[arg(long, env = "HTX_LEDGER_MIRROR_TOKEN", hide_env_values = true)]
+        token: Option<String>,
+        /// Where a fork's evidence is written (default: `mirror-evidence` beside the SQLite
+        /// file, else in the working folder).
+        #[arg(long, value_name = "DIR")]
+        evidence: Option<PathBuf>,
+        /// Keep following the log: a round every --interval seconds, until interrupted.
+        #[arg(long)]
+        follow: bool,
+        /// Seconds between rounds with --follow.
+        #[arg(long, default_value_t = 30, requires = "follow")]
+        interval: u64,
+    },
     /// Check an audit bundle offline: no database, no network.
     VerifyBundle {
         /// The bundle's folder.
@@ -252,7 +280,7 @@ pub enum UserCommand {
     Add {
         /// The user name (lowercase letters, digits, '.', '-', '_').
         name: String,
-        /// clerk, officer, approver, finance, auditor, inspector, dashboard or admin.
+        /// clerk, officer, approver, finance, auditor, inspector, dashboard, mirror or admin.
         #[arg(long)]
         role: String,
         /// The agency's code, for agency staff.
@@ -486,6 +514,24 @@ pub async fn run(cli: Cli) -> anyhow::Result<Outcome> {
             tlog::verify_bundle(&dir, &vkey, policy.as_deref())
         }
         Command::Report { command } => run_report(url, command).await,
+        Command::Mirror {
+            from,
+            policy,
+            token,
+            evidence,
+            follow,
+            interval,
+        } => {
+            let args = mirror::MirrorArgs {
+                from: &from,
+                policy: &policy,
+                token,
+                evidence: evidence.as_deref(),
+                follow,
+                interval: std::time::Duration::from_secs(interval.max(1)),
+            };
+            mirror::mirror(url, args).await
+        }
         Command::Replay {
             as_of_position,
             as_of_date,

@@ -10,7 +10,7 @@ pub use super::operation::{CommandSpec, Endpoint, ReportKind, Route, kebab};
 use super::{auth, dashboard, ledger, openapi, ops, reads, reports, tiles, witnesses};
 use projections::ProjectionSet;
 
-use Role::{Admin, Approver, Auditor, Clerk, Dashboard, Finance, Inspector, Officer};
+use Role::{Admin, Approver, Auditor, Clerk, Dashboard, Finance, Inspector, Mirror, Officer};
 
 /// Every role: routes any signed-in person may use.
 pub const EVERYONE: &[Role] = &Role::ALL;
@@ -212,7 +212,7 @@ pub fn all() -> Vec<Route> {
         route(
             Method::GET,
             tiles::ENTRY_BUNDLE_PATH,
-            &[Auditor, Inspector],
+            &[Auditor, Inspector, Mirror],
             Endpoint::Operation(&tiles::ENTRY_BUNDLE),
         ),
         route(

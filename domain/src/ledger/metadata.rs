@@ -33,12 +33,15 @@ pub enum Role {
     Inspector,
     /// Dashboards: read projections.
     Dashboard,
+    /// An auditor's mirror (bản sao của kiểm toán): reads the entry bundles to keep a
+    /// verified copy of the whole log (`htx-ledger mirror`).
+    Mirror,
     /// Administrator: people, keys, checkpoints.
     Admin,
 }
 
 impl Role {
-    pub const ALL: [Role; 8] = [
+    pub const ALL: [Role; 9] = [
         Role::Clerk,
         Role::Officer,
         Role::Approver,
@@ -46,6 +49,7 @@ impl Role {
         Role::Auditor,
         Role::Inspector,
         Role::Dashboard,
+        Role::Mirror,
         Role::Admin,
     ];
 
@@ -58,6 +62,7 @@ impl Role {
             Role::Auditor => "auditor",
             Role::Inspector => "inspector",
             Role::Dashboard => "dashboard",
+            Role::Mirror => "mirror",
             Role::Admin => "admin",
         }
     }

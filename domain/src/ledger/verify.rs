@@ -176,6 +176,16 @@ impl Prepared {
             header: EntryHeader::parse_canonical(row.bytes),
         }
     }
+
+    /// The row's recomputed leaf hash.
+    pub fn leaf_hash(&self) -> LeafHash {
+        self.leaf_hash
+    }
+
+    /// The row's header, when the entry parsed (else [`ChainVerifier::push_prepared`] says why).
+    pub fn header(&self) -> Option<&EntryHeader> {
+        self.header.as_ref().ok()
+    }
 }
 
 /// Verifies a log one entry at a time, in position order.
@@ -204,6 +214,26 @@ impl ChainVerifier {
             prev_hash,
             sequences: HashMap::new(),
             resumed: next_position > 0,
+        }
+    }
+
+    /// Continues verification at `next_position` (linking to `prev_hash`), knowing every
+    /// aggregate's last sequence below it: unlike [`ChainVerifier::resume`], the next entry of
+    /// an aggregate must follow its last sequence exactly, and an aggregate not listed must start
+    /// at 1. For a copy of the log that holds every entry below `next_position`.
+    pub fn resume_with_sequences(
+        next_position: u64,
+        prev_hash: LeafHash,
+        last_sequences: impl IntoIterator<Item = (String, String, u64)>,
+    ) -> Self {
+        ChainVerifier {
+            next_position,
+            prev_hash,
+            sequences: last_sequences
+                .into_iter()
+                .map(|(t, i, last)| ((t, i), last))
+                .collect(),
+            resumed: false,
         }
     }
 

@@ -74,6 +74,21 @@ impl TestLedger {
         }
     }
 
+    /// Appends `count` tally entries (requests `from..from + count`) over `aggregates`
+    /// aggregates named `<prefix>NN`.
+    pub async fn append_tallies(&self, prefix: &str, aggregates: u64, from: u64, count: u64) {
+        let cqrs = self.tallies();
+        for i in from..from + count {
+            cqrs.execute_with_metadata(
+                &format!("{prefix}{:02}", i % aggregates),
+                store::testing::record(1_000 * (i as i64 + 1), "Hỗ trợ đào tạo"),
+                store::testing::metadata(i),
+            )
+            .await
+            .unwrap();
+        }
+    }
+
     pub fn tallies(&self) -> CqrsFramework<Tally, LedgerStore<Tally>> {
         CqrsFramework::new(self.ledger.store::<Tally>(), vec![], ())
     }

@@ -1,0 +1,114 @@
+//! The mirror's catch-up: a log of 1,000,000 entries (`BENCH_SCALE` multiplies it) on the
+//! PostgreSQL of `DATABASE_URL`, signed and exported with `export --tiles`' code, served by a
+//! plain static file handler on 127.0.0.1, and mirrored (`mirror::mirror_once`: fetch, verify
+//! every entry, the chain and the signed root, store) into an empty SQLite file and an empty
+//! PostgreSQL database, in turn. Prints entries/s verified and stored. Run with
+//! `cargo bench -p bench --bench mirror`; `BENCH_SCALE=0.05` for a 50,000-entry run.
+
+mod common;
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Instant;
+
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::routing::get;
+use store::keys::KeyRing;
+use store::{Database, Ledger, SystemClock, checkpoint};
+use tlog::note::SigningKey;
+use tlog::policy::Policy;
+
+use common::{ScratchDb, fill};
+
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
+/// A static file server: the folder's files, nothing else (no project code in the answer).
+async fn serve_files(dir: PathBuf) -> std::net::SocketAddr {
+    async fn file(
+        State(dir): State<Arc<PathBuf>>,
+        Path(path): Path<String>,
+    ) -> Result<Vec<u8>, StatusCode> {
+        if path.split('/').any(|part| part == "..") {
+            return Err(StatusCode::NOT_FOUND);
+        }
+        tokio::fs::read(dir.join(path))
+            .await
+            .map_err(|_| StatusCode::NOT_FOUND)
+    }
+    let app = axum::Router::new()
+        .route("/{*path}", get(file))
+        .with_state(Arc::new(dir));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    addr
+}
+
+#[tokio::main]
+async fn main() {
+    let target = ((1_000_000.0 * common::scale()) as u64).max(1);
+    let log_db = ScratchDb::create("htx_bench_mirror_log").await;
+    let ledger = Ledger::open(&log_db.url, Arc::new(SystemClock))
+        .await
+        .unwrap();
+    let started = Instant::now();
+    fill(&ledger, target).await;
+    let fill_rate = target as f64 / started.elapsed().as_secs_f64();
+    let key = SigningKey::from_seed("bench.example/htx-ledger", &[5; 32]).unwrap();
+    let vkey = key.verifier_key();
+    let keys = KeyRing::of(vec![key], vec![]);
+    checkpoint::create(ledger.database(), &keys, &SystemClock)
+        .await
+        .unwrap();
+    let tiles = tempfile::tempdir().unwrap();
+    let started = Instant::now();
+    let written = store::tiles::export_tiles(ledger.database(), tiles.path(), |_, _| {})
+        .await
+        .unwrap();
+    let export_secs = started.elapsed().as_secs_f64();
+    ledger.database().close().await;
+    let addr = serve_files(tiles.path().to_path_buf()).await;
+    let source = mirror::Source::new(&format!("http://{addr}/"), None).unwrap();
+    let policy = Policy::parse(&format!("log {vkey}\nquorum none\n")).unwrap();
+
+    let mut rows = vec![
+        format!(
+            "| filling the log: {target} entries in 500-event appends, entries/s | {fill_rate:.0} |"
+        ),
+        format!(
+            "| export --tiles: {} tiles, seconds | {export_secs:.1} |",
+            written.tiles
+        ),
+    ];
+    let scratch = tempfile::tempdir().unwrap();
+    let sqlite = format!(
+        "sqlite://{}",
+        scratch.path().join("mirror.sqlite3").display()
+    );
+    let pg = ScratchDb::create("htx_bench_mirror_copy").await;
+    for (backend, url) in [("SQLite", sqlite.as_str()), ("PostgreSQL", pg.url.as_str())] {
+        let db = Database::open(url).await.unwrap();
+        let started = Instant::now();
+        let round = mirror::mirror_once(&db, &source, &policy, scratch.path(), |_| {})
+            .await
+            .unwrap();
+        let secs = started.elapsed().as_secs_f64();
+        assert!(
+            matches!(round, mirror::Round::Grown { to, .. } if to == target),
+            "{round:?}"
+        );
+        rows.push(format!(
+            "| mirror catch-up into {backend}: {target} entries fetched, verified and stored, entries/s | {:.0} |",
+            target as f64 / secs
+        ));
+        db.close().await;
+    }
+    pg.drop().await;
+    log_db.drop().await;
+    println!("| measure | value |\n|---|---|");
+    for row in rows {
+        println!("{row}");
+    }
+}

@@ -1,0 +1,442 @@
+//! One round of the mirror: the log's checkpoint, checked and, when it is new, the entries up
+//! to it, verified and stored (see the crate's documentation for the order of the checks).
+
+use std::collections::{BTreeSet, HashMap};
+use std::path::Path;
+
+use chrono::Utc;
+use domain::ledger::{ChainVerifier, LeafHash, Prepared, StoredRow};
+use futures::StreamExt;
+use store::{Database, Head, NewRow, NodeRow, StoredCheckpoint, WriteTx};
+use tlog::Hash;
+use tlog::cosignature::Cosigned;
+use tlog::merkle::{self, Frontier, Subtree};
+use tlog::note::{Checkpoint, NoteError, open_checkpoint};
+use tlog::policy::{Policy, PolicyRefusal};
+use tlog::tiles::{self, HEIGHT, Tile, TileKind, WIDTH};
+
+use crate::error::{Fork, MirrorError};
+use crate::evidence::{self, ForkEvidence};
+use crate::source::Source;
+
+/// Entry bundles (with their level-0 tiles) fetched and checked ahead of the one being stored.
+pub const IN_FLIGHT: usize = 8;
+/// Entries written per batch of statements.
+const BATCH: usize = 8_192;
+
+/// What a round did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Round {
+    /// The mirror already holds the log's checkpoint.
+    UpToDate { size: u64 },
+    /// The log serves an older checkpoint, which the mirror's tree agrees with.
+    Behind { served: u64, held: u64 },
+    /// Entries `from..to` were verified and stored with the checkpoint of size `to`.
+    Grown {
+        from: u64,
+        to: u64,
+        cosigned: Vec<Cosigned>,
+    },
+}
+
+/// How far a catch-up is: entries verified and stored so far, of `total` to copy.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Progress {
+    pub done: u64,
+    pub total: u64,
+}
+
+/// Runs one round against `source`, writing into `db`: see the crate's documentation.
+/// A fork's evidence is written under `evidence_dir`.
+///
+/// # Errors
+/// [`MirrorError`]; none of them leaves anything written in `db`.
+pub async fn mirror_once(
+    db: &Database,
+    source: &Source,
+    policy: &Policy,
+    evidence_dir: &Path,
+    mut progress: impl FnMut(Progress),
+) -> Result<Round, MirrorError> {
+    let note = source.checkpoint().await?;
+    let fetched = signed_by_log(policy, &note)?;
+    let head = store::read_head(db).await?;
+    let frontier = store::tree::frontier(db, head.size).await?.ok_or_else(|| {
+        MirrorError::HeldIncoherent(format!(
+            "the stored tree lacks nodes below {} entries",
+            head.size
+        ))
+    })?;
+    let held_root = frontier.root();
+    let held = store::checkpoint::latest(db).await?;
+    if let Some(held) = &held
+        && (held.size != head.size || held.root != held_root)
+    {
+        return Err(MirrorError::HeldIncoherent(format!(
+            "its latest checkpoint (size {}) is not its tree (size {})",
+            held.size, head.size
+        )));
+    }
+    let fork = |reason: String| -> MirrorError {
+        let evidence = ForkEvidence {
+            source: source.prefix(),
+            held_size: head.size,
+            held_root,
+            held_note: held.as_ref().map(|h| h.note.as_str()),
+            fetched_size: fetched.size,
+            fetched_root: fetched.root,
+            fetched_note: &note,
+            reason: &reason,
+        };
+        match evidence::write(evidence_dir, &evidence) {
+            Ok(folder) => MirrorError::Fork(Box::new(Fork {
+                held_size: head.size,
+                held_root,
+                held_note: held.as_ref().map(|h| h.note.clone()),
+                fetched_size: fetched.size,
+                fetched_root: fetched.root,
+                fetched_note: note.clone(),
+                reason,
+                evidence: folder,
+            })),
+            Err(error) => MirrorError::Io(error),
+        }
+    };
+    match fetched.size.cmp(&head.size) {
+        std::cmp::Ordering::Less => {
+            let own = store::tree::root(db, fetched.size).await?;
+            if own != fetched.root {
+                return Err(fork(format!(
+                    "the mirror's tree at size {} has root {}, the log signed {}",
+                    fetched.size,
+                    own.to_base64(),
+                    fetched.root.to_base64()
+                )));
+            }
+            return Ok(Round::Behind {
+                served: fetched.size,
+                held: head.size,
+            });
+        }
+        std::cmp::Ordering::Equal => {
+            if fetched.root != held_root {
+                return Err(fork(format!(
+                    "two roots at size {}: held {}, fetched {}",
+                    head.size,
+                    held_root.to_base64(),
+                    fetched.root.to_base64()
+                )));
+            }
+            return Ok(Round::UpToDate { size: head.size });
+        }
+        std::cmp::Ordering::Greater => {}
+    }
+    if head.size > 0
+        && let Some(reason) = inconsistency(source, head.size, held_root, &fetched).await?
+    {
+        return Err(fork(reason));
+    }
+    // Consistency first: a log-signed inconsistent checkpoint is evidence with or without a
+    // quorum. Only a witnessed checkpoint is copied.
+    let witnessed = policy.check(&note).map_err(|refusal| match refusal {
+        PolicyRefusal::NotSignedByLog(e) => MirrorError::NotSignedByLog(e),
+        refusal => MirrorError::NoQuorum {
+            size: fetched.size,
+            refusal,
+        },
+    })?;
+    copy(
+        db,
+        source,
+        head,
+        frontier,
+        &fetched,
+        note.clone(),
+        &mut progress,
+    )
+    .await?;
+    Ok(Round::Grown {
+        from: head.size,
+        to: fetched.size,
+        cosigned: witnessed.cosigned,
+    })
+}
+
+/// The checkpoint `note` states, if a log of the policy signed it.
+fn signed_by_log(policy: &Policy, note: &str) -> Result<Checkpoint, MirrorError> {
+    let mut last = NoteError::NoKnownSignature {
+        signers: "(the policy lists no log)".into(),
+    };
+    for log in policy.logs() {
+        match open_checkpoint(note, std::slice::from_ref(&log.key), Some(log.key.name())) {
+            Ok(opened) => return Ok(opened.checkpoint),
+            Err(error) => last = error,
+        }
+    }
+    Err(MirrorError::NotSignedByLog(last))
+}
+
+/// Why the fetched checkpoint does not extend the held tree (`held` entries, root
+/// `held_root`), or `None` when it does. The consistency proof is read from the level tiles,
+/// which must first give the signed root: only then are they the log's own statement, and a
+/// proof that fails is a fork rather than a bad server.
+async fn inconsistency(
+    source: &Source,
+    held: u64,
+    held_root: Hash,
+    fetched: &Checkpoint,
+) -> Result<Option<String>, MirrorError> {
+    let size = fetched.size;
+    let proof_plan = merkle::consistency_plan(held, size)
+        .map_err(|e| MirrorError::HeldIncoherent(e.to_string()))?;
+    let root_plan = merkle::root_plan(size);
+    let mut wanted = proof_plan.subtrees();
+    wanted.extend(root_plan.subtrees());
+    let hashes = subtree_hashes(source, size, &wanted).await?;
+    let missing = |_| MirrorError::TilesDisagree { size };
+    let tiles_root = root_plan.resolve(&hashes).map_err(missing)?[0];
+    if tiles_root != fetched.root {
+        return Err(MirrorError::TilesDisagree { size });
+    }
+    let proof = proof_plan.resolve(&hashes).map_err(missing)?;
+    Ok(
+        merkle::verify_consistency(held, size, &proof, &held_root, &fetched.root)
+            .err()
+            .map(|e| {
+                format!(
+                    "the log's own tiles give no consistency proof from size {held} to {size}: {e}"
+                )
+            }),
+    )
+}
+
+/// The hashes of `wanted` perfect subtrees of the tree of `size` leaves, from its level
+/// tiles: a subtree of height `h` is folded from 2^(h mod 8) hashes of tile level ⌊h/8⌋.
+async fn subtree_hashes(
+    source: &Source,
+    size: u64,
+    wanted: &[Subtree],
+) -> Result<HashMap<Subtree, Hash>, MirrorError> {
+    let span = |s: &Subtree| {
+        let level = s.level / HEIGHT as u8;
+        let rest = u32::from(s.level % HEIGHT as u8);
+        (level, s.index << rest, (s.index + 1) << rest)
+    };
+    let mut needed = BTreeSet::new();
+    for subtree in wanted {
+        let (level, first, end) = span(subtree);
+        for index in first / WIDTH..=(end - 1) / WIDTH {
+            let tile = tiles::tile_at(TileKind::Level(level), index, size)
+                .ok_or(MirrorError::TilesDisagree { size })?;
+            needed.insert(tile);
+        }
+    }
+    let fetched = futures::future::try_join_all(needed.iter().map(|&tile| async move {
+        let bytes = source.tile(tile).await?;
+        Ok::<_, MirrorError>((tile, decode_level(tile, &bytes)?))
+    }))
+    .await?;
+    let by_tile: HashMap<(u8, u64), Vec<Hash>> = fetched
+        .into_iter()
+        .map(|(tile, hashes)| ((tile.level(), tile.index), hashes))
+        .collect();
+    let mut found = HashMap::new();
+    for subtree in wanted {
+        let (level, first, end) = span(subtree);
+        let mut hashes = Vec::with_capacity((end - first) as usize);
+        for at in first..end {
+            let hash = by_tile
+                .get(&(level, at / WIDTH))
+                .and_then(|tile| tile.get((at % WIDTH) as usize))
+                .ok_or(MirrorError::TilesDisagree { size })?;
+            hashes.push(*hash);
+        }
+        while hashes.len() > 1 {
+            hashes = hashes
+                .chunks_exact(2)
+                .map(|pair| merkle::node_hash(&pair[0], &pair[1]))
+                .collect();
+        }
+        found.insert(*subtree, hashes[0]);
+    }
+    Ok(found)
+}
+
+fn decode_level(tile: Tile, bytes: &[u8]) -> Result<Vec<Hash>, MirrorError> {
+    let hashes = tiles::decode_tile(bytes).map_err(|e| MirrorError::BadTile {
+        path: tile.path(),
+        reason: e.to_string(),
+    })?;
+    if hashes.len() != usize::from(tile.width) {
+        return Err(MirrorError::BadTile {
+            path: tile.path(),
+            reason: format!("{} hashes where {} belong", hashes.len(), tile.width),
+        });
+    }
+    Ok(hashes)
+}
+
+/// An entry of a bundle, hashed and parsed, its leaf hash checked against the level-0 tile.
+struct Checked {
+    row: NewRow,
+    prepared: Prepared,
+}
+
+/// Fetches entry bundle `index` and its level-0 tile at `size`, and checks, on a blocking
+/// thread, every entry from position `from` on against the tile.
+async fn fetch_bundle(
+    source: Source,
+    index: u64,
+    from: u64,
+    size: u64,
+) -> Result<Vec<Checked>, MirrorError> {
+    let missing = MirrorError::TilesDisagree { size };
+    let bundle = tiles::tile_at(TileKind::Entries, index, size).ok_or(missing)?;
+    let level = Tile {
+        kind: TileKind::Level(0),
+        ..bundle
+    };
+    let (entries, hashes) = futures::try_join!(source.tile(bundle), source.tile(level))?;
+    tokio::task::spawn_blocking(move || check_bundle(bundle, &entries, level, &hashes, from))
+        .await
+        .map_err(|e| MirrorError::Io(std::io::Error::other(e)))?
+}
+
+fn check_bundle(
+    bundle: Tile,
+    entries: &[u8],
+    level: Tile,
+    hashes: &[u8],
+    from: u64,
+) -> Result<Vec<Checked>, MirrorError> {
+    let hashes = decode_level(level, hashes)?;
+    let entries = tiles::decode_bundle(entries).map_err(|e| MirrorError::BadTile {
+        path: bundle.path(),
+        reason: e.to_string(),
+    })?;
+    if entries.len() != usize::from(bundle.width) {
+        return Err(MirrorError::BadTile {
+            path: bundle.path(),
+            reason: format!("{} entries where {} belong", entries.len(), bundle.width),
+        });
+    }
+    let start = bundle.index * WIDTH;
+    let mut checked = Vec::with_capacity(entries.len());
+    for (i, (bytes, hash)) in entries.iter().zip(&hashes).enumerate() {
+        let position = start + i as u64;
+        if position < from {
+            continue;
+        }
+        let row = StoredRow {
+            position,
+            bytes,
+            stored_leaf_hash: None,
+            columns: None,
+        };
+        let prepared = Prepared::of(&row);
+        let leaf_hash = prepared.leaf_hash();
+        if !leaf_hash.ct_eq(&LeafHash::from_bytes(*hash.as_bytes())) {
+            return Err(MirrorError::EntryMismatch { position });
+        }
+        // A header that does not parse is reported by the chain check, at its position.
+        let (aggregate_type, aggregate_id, sequence) = prepared
+            .header()
+            .map(|h| (h.aggregate_type.clone(), h.aggregate_id.clone(), h.sequence))
+            .unwrap_or_default();
+        checked.push(Checked {
+            row: NewRow {
+                position,
+                aggregate_type,
+                aggregate_id,
+                sequence,
+                bytes: bytes.to_vec(),
+                leaf_hash,
+            },
+            prepared,
+        });
+    }
+    Ok(checked)
+}
+
+/// Copies entries `head.size..fetched.size` in one transaction: each bundle checked as it
+/// arrives, the chain continued from `head`, the tree grown from `frontier`; committed with
+/// the new head and the checkpoint's note only when the tree's root is the signed one.
+async fn copy(
+    db: &Database,
+    source: &Source,
+    head: Head,
+    mut frontier: Frontier,
+    fetched: &Checkpoint,
+    note: String,
+    progress: &mut impl FnMut(Progress),
+) -> Result<(), MirrorError> {
+    let (from, to) = (head.size, fetched.size);
+    let total = to - from;
+    let mut tx = WriteTx::begin(db).await?;
+    if tx.lock_head().await? != head {
+        return Err(MirrorError::Concurrent);
+    }
+    let mut verifier = if from == 0 {
+        ChainVerifier::new()
+    } else {
+        ChainVerifier::resume_with_sequences(from, head.hash, tx.all_last_sequences().await?)
+    };
+    let mut bundles = futures::stream::iter(from / WIDTH..to.div_ceil(WIDTH))
+        .map(|index| tokio::spawn(fetch_bundle(source.clone(), index, from, to)))
+        .buffered(IN_FLIGHT);
+    let mut rows: Vec<NewRow> = Vec::with_capacity(BATCH + WIDTH as usize);
+    let mut nodes: Vec<NodeRow> = Vec::with_capacity(BATCH / 2);
+    let mut done = 0u64;
+    while let Some(joined) = bundles.next().await {
+        let checked = joined.map_err(|e| MirrorError::Io(std::io::Error::other(e)))??;
+        for Checked { row, prepared } in checked {
+            let stored = StoredRow {
+                position: row.position,
+                bytes: &row.bytes,
+                stored_leaf_hash: None,
+                columns: None,
+            };
+            verifier
+                .push_prepared(stored, prepared)
+                .map_err(MirrorError::Chain)?;
+            frontier.push(store::tree::leaf(&row.leaf_hash), |subtree, hash| {
+                nodes.push(NodeRow { subtree, hash });
+            });
+            rows.push(row);
+        }
+        if rows.len() >= BATCH {
+            write(&mut tx, &rows, &nodes).await?;
+            done += rows.len() as u64;
+            rows.clear();
+            nodes.clear();
+            progress(Progress { done, total });
+        }
+    }
+    write(&mut tx, &rows, &nodes).await?;
+    done += rows.len() as u64;
+    if frontier.size() != to || frontier.root() != fetched.root {
+        return Err(MirrorError::RootMismatch { size: to });
+    }
+    let chain = verifier.finish(None).map_err(MirrorError::Chain)?;
+    tx.set_head(Head {
+        size: to,
+        hash: chain.head,
+    })
+    .await?;
+    let checkpoint = StoredCheckpoint {
+        size: to,
+        root: fetched.root,
+        note,
+        signed_at: Utc::now(),
+    };
+    if !tx.insert_checkpoint_if_newest(&checkpoint).await? {
+        return Err(MirrorError::Concurrent);
+    }
+    tx.commit().await?;
+    progress(Progress { done, total });
+    Ok(())
+}
+
+async fn write(tx: &mut WriteTx, rows: &[NewRow], nodes: &[NodeRow]) -> Result<(), MirrorError> {
+    Ok(tx.insert_bulk(rows, nodes).await?)
+}
