@@ -42,6 +42,11 @@ async fn serve_files(dir: PathBuf) -> std::net::SocketAddr {
         .with_state(Arc::new(dir));
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
+    // Each answer is written as headers, then body: without TCP_NODELAY the body waits for
+    // the client's delayed acknowledgement of the headers (40 ms on Linux).
+    let listener = axum::serve::ListenerExt::tap_io(listener, |tcp| {
+        let _ = tcp.set_nodelay(true);
+    });
     tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
     addr
 }
