@@ -69,7 +69,7 @@ async fn main() {
         .unwrap();
     let tiles = tempfile::tempdir().unwrap();
     let started = Instant::now();
-    let written = store::tiles::export_tiles(ledger.database(), tiles.path(), |_, _| {})
+    let written = store::tiles::export_tiles(ledger.database(), tiles.path(), None, |_, _| {})
         .await
         .unwrap();
     let export_secs = started.elapsed().as_secs_f64();

@@ -62,9 +62,10 @@ pub struct TilesWritten {
     pub tiles: usize,
 }
 
-/// Writes the log as tiles under `dir`, at the latest signed checkpoint: every tile of that
-/// size, the partial tiles of every earlier checkpoint's size, and last, `checkpoint` (its
-/// signed note). Tiles are immutable: a file already there is kept if its bytes are the
+/// Writes the log as tiles under `dir`, at the latest signed checkpoint (with a `policy`, the
+/// latest its quorum cosigned): every tile of that size, the partial tiles of every earlier
+/// checkpoint's size, and last, `checkpoint` (its signed note, followed by the cosignatures
+/// stored for it, so that a mirror can check the quorum). Tiles are immutable: a file already there is kept if its bytes are the
 /// same, and the export stops if they differ (the copy was of another history). `progress`
 /// hears (done, total) after each tile.
 ///
@@ -74,14 +75,28 @@ pub struct TilesWritten {
 pub async fn export_tiles(
     db: &Database,
     dir: &Path,
+    policy: Option<&tlog::policy::Policy>,
     mut progress: impl FnMut(usize, usize),
 ) -> Result<TilesWritten, StoreError> {
     let signed = checkpoints::all(db).await?;
-    let latest = signed.last().cloned().ok_or_else(|| {
-        StoreError::NotInLog("the log has no signed checkpoint to export tiles at".into())
-    })?;
+    let latest = match policy {
+        None => signed.last().cloned().ok_or_else(|| {
+            StoreError::NotInLog("the log has no signed checkpoint to export tiles at".into())
+        })?,
+        Some(policy) => {
+            crate::witnessed::latest(db, policy)
+                .await?
+                .ok_or_else(|| {
+                    StoreError::NotInLog(
+                        "no checkpoint holds the policy's quorum of witnesses yet: nothing to export tiles at".into(),
+                    )
+                })?
+                .checkpoint
+        }
+    };
+    let latest = crate::witnessed::cosigned(db, latest).await?;
     let mut wanted: BTreeSet<Tile> = tiles::tiles_of(latest.size).into_iter().collect();
-    for checkpoint in &signed {
+    for checkpoint in signed.iter().filter(|c| c.size <= latest.size) {
         wanted.extend(tiles::partial_tiles(checkpoint.size));
     }
     let total = wanted.len();

@@ -22,6 +22,7 @@ mod reports;
 mod support;
 mod tamper;
 mod tiles;
+mod trust;
 mod verifiable_log;
 mod witness;
 mod witnessed_ledger;

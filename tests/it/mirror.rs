@@ -5,9 +5,7 @@
 //! quorum, storing nothing; and, on a fork (history rewritten and re-signed by the log's
 //! owner), exits 1 with both signed notes as evidence and its own database unchanged.
 
-use std::net::TcpListener;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
 
 use domain::ledger::{LeafHash, Role, to_canonical_vec};
 use serde_json::Value;
@@ -20,61 +18,10 @@ use crate::support::backends::{TestLedger, test_clock};
 use crate::support::cli::htx_ledger;
 use crate::support::keys::{ORIGIN, ring, signing_key, write_key};
 use crate::support::server::TestServer;
+use crate::support::static_files::StaticServer;
 
 async fn append(ledger: &TestLedger, from: u64, count: u64) {
     ledger.append_tallies("57006100", 5, from, count).await;
-}
-
-/// Python's `http.server` serving `dir` on 127.0.0.1: a static file server that knows
-/// nothing of the project. Stopped (its own process, by its id) when dropped.
-struct StaticServer {
-    child: Child,
-    port: u16,
-}
-
-impl StaticServer {
-    fn start(dir: &Path) -> StaticServer {
-        let port = TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
-        let mut child = Command::new("python3")
-            .args([
-                "-m",
-                "http.server",
-                &port.to_string(),
-                "--bind",
-                "127.0.0.1",
-            ])
-            .arg("--directory")
-            .arg(dir)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("python3 -m http.server starts");
-        // Ready once it accepts a connection.
-        for _ in 0..200 {
-            if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
-                return StaticServer { child, port };
-            }
-            std::thread::sleep(std::time::Duration::from_millis(50));
-        }
-        let _ = child.kill();
-        let _ = child.wait();
-        panic!("the static server on port {port} never answered");
-    }
-
-    fn url(&self) -> String {
-        format!("http://127.0.0.1:{}/", self.port)
-    }
-}
-
-impl Drop for StaticServer {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
 }
 
 /// A policy file naming the log key of `seed` and `extra` lines (witnesses, quorum).

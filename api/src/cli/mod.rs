@@ -70,8 +70,8 @@ pub enum Command {
         tiles: Option<PathBuf>,
         /// With --bundle: the tlog-policy the log's checkpoints are witnessed under, copied
         /// into the bundle as policy.txt (the auditor still checks with a copy obtained
-        /// independently).
-        #[arg(long, requires = "bundle")]
+        /// independently). With --tiles: export at the latest checkpoint its quorum cosigned.
+        #[arg(long, conflicts_with = "out")]
         policy: Option<PathBuf>,
     },
     /// Rebuild a log from an export into an empty ledger; refuses a file that does not verify.
@@ -452,8 +452,10 @@ pub async fn run(cli: Cli) -> anyhow::Result<Outcome> {
             ..
         } => tlog::export_bundle(url, key_dir, &dir, policy.as_deref()).await,
         Command::Export {
-            tiles: Some(dir), ..
-        } => tlog::export_tiles(url, &dir).await,
+            tiles: Some(dir),
+            policy,
+            ..
+        } => tlog::export_tiles(url, &dir, policy.as_deref()).await,
         Command::Export { .. } => anyhow::bail!("pass --out FILE, --bundle DIR or --tiles DIR"),
         Command::Import { file } => ledger::import(url, &file).await,
         Command::Demo { seed, scale, until } => {

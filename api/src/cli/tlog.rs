@@ -455,10 +455,11 @@ fn print_finding(found: &Finding) {
     }
 }
 
-pub async fn export_tiles(url: &str, dir: &Path) -> anyhow::Result<Outcome> {
+pub async fn export_tiles(url: &str, dir: &Path, policy: Option<&Path>) -> anyhow::Result<Outcome> {
+    let policy = policy.map(read_policy).transpose()?;
     let db = open(url).await?;
     let bar = progress::entries(0, "writing tiles");
-    let written = store::tiles::export_tiles(&db, dir, |done, total| {
+    let written = store::tiles::export_tiles(&db, dir, policy.as_ref(), |done, total| {
         bar.set_length(total as u64);
         bar.set_position(done as u64);
     })

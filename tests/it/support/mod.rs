@@ -8,4 +8,5 @@ pub mod owner;
 pub mod pg;
 pub mod programme;
 pub mod server;
+pub mod static_files;
 pub mod witness;
