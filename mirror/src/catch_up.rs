@@ -14,15 +14,20 @@ use tlog::merkle::{self, Frontier, Subtree};
 use tlog::note::{Checkpoint, NoteError, open_checkpoint};
 use tlog::policy::{Policy, PolicyRefusal};
 use tlog::tiles::{self, HEIGHT, Tile, TileKind, WIDTH};
+use tokio::sync::mpsc;
 
 use crate::error::{Fork, MirrorError};
 use crate::evidence::{self, ForkEvidence};
 use crate::source::Source;
 
-/// Entry bundles (with their level-0 tiles) fetched and checked ahead of the one being stored.
-pub const IN_FLIGHT: usize = 8;
+/// Entry bundles (with their level-0 tiles) being fetched at once.
+pub const IN_FLIGHT: usize = 16;
+/// Checked bundles queued ahead of the chain check.
+const QUEUED: usize = 64;
 /// Entries written per batch of statements.
 const BATCH: usize = 8_192;
+/// Batches grown and queued ahead of the writes.
+const BATCHES_QUEUED: usize = 2;
 
 /// What a round did.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -358,14 +363,17 @@ fn check_bundle(
     Ok(checked)
 }
 
-/// Copies entries `head.size..fetched.size` in one transaction: each bundle checked as it
-/// arrives, the chain continued from `head`, the tree grown from `frontier`; committed with
-/// the new head and the checkpoint's note only when the tree's root is the signed one.
+/// Copies entries `head.size..fetched.size` in one transaction, in three stages that overlap:
+/// a task fetches the bundles ([`IN_FLIGHT`] at a time) and checks each against its level-0
+/// tile on a blocking thread; a blocking thread continues the chain from `head` and grows the
+/// tree from `frontier`, cutting the rows into batches; this task writes the batches. Only
+/// when every entry is in and the tree's root is the signed one are the new head and the
+/// checkpoint's note written and the transaction committed; any failure drops it unwritten.
 async fn copy(
     db: &Database,
     source: &Source,
     head: Head,
-    mut frontier: Frontier,
+    frontier: Frontier,
     fetched: &Checkpoint,
     note: String,
     progress: &mut impl FnMut(Progress),
@@ -376,44 +384,32 @@ async fn copy(
     if tx.lock_head().await? != head {
         return Err(MirrorError::Concurrent);
     }
-    let mut verifier = if from == 0 {
+    let verifier = if from == 0 {
         ChainVerifier::new()
     } else {
         ChainVerifier::resume_with_sequences(from, head.hash, tx.all_last_sequences().await?)
     };
-    let mut bundles = futures::stream::iter(from / WIDTH..to.div_ceil(WIDTH))
-        .map(|index| tokio::spawn(fetch_bundle(source.clone(), index, from, to)))
-        .buffered(IN_FLIGHT);
-    let mut rows: Vec<NewRow> = Vec::with_capacity(BATCH + WIDTH as usize);
-    let mut nodes: Vec<NodeRow> = Vec::with_capacity(BATCH / 2);
+    let (checked_tx, checked_rx) = mpsc::channel(QUEUED);
+    let _fetcher = Abort(tokio::spawn(fetch_all(
+        source.clone(),
+        from,
+        to,
+        checked_tx,
+    )));
+    let (batch_tx, mut batch_rx) = mpsc::channel(BATCHES_QUEUED);
+    let mut grower = Abort(tokio::task::spawn_blocking(move || {
+        grow(checked_rx, verifier, frontier, &batch_tx)
+    }));
     let mut done = 0u64;
-    while let Some(joined) = bundles.next().await {
-        let checked = joined.map_err(|e| MirrorError::Io(std::io::Error::other(e)))??;
-        for Checked { row, prepared } in checked {
-            let stored = StoredRow {
-                position: row.position,
-                bytes: &row.bytes,
-                stored_leaf_hash: None,
-                columns: None,
-            };
-            verifier
-                .push_prepared(stored, prepared)
-                .map_err(MirrorError::Chain)?;
-            frontier.push(store::tree::leaf(&row.leaf_hash), |subtree, hash| {
-                nodes.push(NodeRow { subtree, hash });
-            });
-            rows.push(row);
-        }
-        if rows.len() >= BATCH {
-            write(&mut tx, &rows, &nodes).await?;
-            done += rows.len() as u64;
-            rows.clear();
-            nodes.clear();
-            progress(Progress { done, total });
-        }
+    while let Some(batch) = batch_rx.recv().await {
+        write(&mut tx, &batch).await?;
+        done += batch.rows.len() as u64;
+        progress(Progress { done, total });
     }
-    write(&mut tx, &rows, &nodes).await?;
-    done += rows.len() as u64;
+    // The batches ended: the grower is done, with its error or the whole tree.
+    let (verifier, frontier) = (&mut grower.0)
+        .await
+        .map_err(|e| MirrorError::Io(std::io::Error::other(e)))??;
     if frontier.size() != to || frontier.root() != fetched.root {
         return Err(MirrorError::RootMismatch { size: to });
     }
@@ -437,6 +433,85 @@ async fn copy(
     Ok(())
 }
 
-async fn write(tx: &mut WriteTx, rows: &[NewRow], nodes: &[NodeRow]) -> Result<(), MirrorError> {
-    Ok(tx.insert_bulk(rows, nodes).await?)
+/// A task stopped when the copy ends, however it ends.
+struct Abort<T>(tokio::task::JoinHandle<T>);
+
+impl<T> Drop for Abort<T> {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
+/// Fetches and checks bundles `from / WIDTH..` of the tree of `to` entries, [`IN_FLIGHT`]
+/// at a time, and queues them in order; stops at the first failure (queued too) or when
+/// nobody listens any more.
+async fn fetch_all(
+    source: Source,
+    from: u64,
+    to: u64,
+    out: mpsc::Sender<Result<Vec<Checked>, MirrorError>>,
+) {
+    let mut bundles = futures::stream::iter(from / WIDTH..to.div_ceil(WIDTH))
+        .map(|index| fetch_bundle(source.clone(), index, from, to))
+        .buffered(IN_FLIGHT);
+    while let Some(checked) = bundles.next().await {
+        let failed = checked.is_err();
+        if out.send(checked).await.is_err() || failed {
+            return;
+        }
+    }
+}
+
+/// Rows to write and the tree nodes they complete.
+struct Batch {
+    rows: Vec<NewRow>,
+    nodes: Vec<NodeRow>,
+}
+
+/// Continues the chain and grows the tree with every checked bundle, in order, and hands
+/// the rows on in batches of about [`BATCH`]; returns the verifier and the tree at the end
+/// (a blocking thread's work).
+fn grow(
+    mut checked: mpsc::Receiver<Result<Vec<Checked>, MirrorError>>,
+    mut verifier: ChainVerifier,
+    mut frontier: Frontier,
+    out: &mpsc::Sender<Batch>,
+) -> Result<(ChainVerifier, Frontier), MirrorError> {
+    let empty = || Batch {
+        rows: Vec::with_capacity(BATCH + WIDTH as usize),
+        nodes: Vec::with_capacity(BATCH / 2),
+    };
+    let mut batch = empty();
+    // The writer has stopped, with its own error: nothing more to do.
+    let stopped = || MirrorError::Io(std::io::Error::other("the mirror's writer stopped"));
+    while let Some(bundle) = checked.blocking_recv() {
+        for Checked { row, prepared } in bundle? {
+            let stored = StoredRow {
+                position: row.position,
+                bytes: &row.bytes,
+                stored_leaf_hash: None,
+                columns: None,
+            };
+            verifier
+                .push_prepared(stored, prepared)
+                .map_err(MirrorError::Chain)?;
+            let nodes = &mut batch.nodes;
+            frontier.push(store::tree::leaf(&row.leaf_hash), |subtree, hash| {
+                nodes.push(NodeRow { subtree, hash });
+            });
+            batch.rows.push(row);
+        }
+        if batch.rows.len() >= BATCH {
+            out.blocking_send(std::mem::replace(&mut batch, empty()))
+                .map_err(|_| stopped())?;
+        }
+    }
+    if !batch.rows.is_empty() {
+        out.blocking_send(batch).map_err(|_| stopped())?;
+    }
+    Ok((verifier, frontier))
+}
+
+async fn write(tx: &mut WriteTx, batch: &Batch) -> Result<(), MirrorError> {
+    Ok(tx.insert_bulk(&batch.rows, &batch.nodes).await?)
 }
