@@ -11,7 +11,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use api::http::{self, ServeOptions};
-use common::load::{CONNECTIONS, MEASURE, WARM_UP, load};
+use common::load::{CONNECTIONS, load, print_header};
 use common::{ScratchDb, person, scale};
 use domain::ledger::Role;
 use programme::Programme;
@@ -70,17 +70,7 @@ async fn main() {
         "{} active cooperatives",
         codes.len()
     );
-    println!(
-        "{CONNECTIONS} connections, {} s warm-up then {} s measured per mix; load average {}",
-        WARM_UP.as_secs(),
-        MEASURE.as_secs(),
-        std::fs::read_to_string("/proc/loadavg")
-            .unwrap_or_default()
-            .trim()
-    );
-    println!();
-    println!("| mix | requests/s | p50 ms | p99 ms | requests | errors |");
-    println!("|---|---:|---:|---:|---:|---:|");
+    print_header("mix");
 
     let reads = [
         "/api/v1/projections/registry/registry?limit=20",

@@ -18,7 +18,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use api::http::{self, ServeOptions};
-use common::load::{CONNECTIONS, MEASURE, WARM_UP, load};
+use common::load::{load, print_header};
 use common::{ScratchDb, fill, person, scale, throughput};
 use domain::ledger::Role;
 use programme::Programme;
@@ -282,17 +282,7 @@ async fn main() {
         .await
         .unwrap();
     let base = format!("http://{}", running.addr);
-    println!(
-        "{CONNECTIONS} connections, {} s warm-up then {} s measured per mix; load average {}",
-        WARM_UP.as_secs(),
-        MEASURE.as_secs(),
-        std::fs::read_to_string("/proc/loadavg")
-            .unwrap_or_default()
-            .trim()
-    );
-    println!();
-    println!("| tile reads | requests/s | p50 ms | p99 ms | requests | errors |");
-    println!("|---|---:|---:|---:|---:|---:|");
+    print_header("tile reads");
     let level0 = Arc::new(tile_paths(TileKind::Level(0), signed.size));
     let level1 = Arc::new(tile_paths(TileKind::Level(1), signed.size));
     let bundles = Arc::new(tile_paths(TileKind::Entries, signed.size));

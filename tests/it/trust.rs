@@ -248,13 +248,9 @@ async fn add_checkpoint(client: &reqwest::Client, witness: &str, body: String) -
     (response.status().as_u16(), response.text().await.unwrap())
 }
 
-fn log_signing_key(keys: &Path) -> SigningKey {
-    let file = std::fs::read_dir(keys)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .find(|p| p.extension().is_some_and(|x| x == "key"))
-        .unwrap();
-    SigningKey::parse_private_key(std::fs::read_to_string(file).unwrap().trim_end()).unwrap()
+fn log_signing_key(private_key: &Path) -> SigningKey {
+    let text = std::fs::read_to_string(private_key).unwrap();
+    SigningKey::parse_private_key(text.trim_end()).unwrap()
 }
 
 /// The leaves of the log's first `size` entries, as its tree hashes them.
@@ -276,24 +272,7 @@ async fn witnesses_and_a_mirror_catch_what_the_operator_cannot_hide() {
     let folder = tempfile::tempdir().unwrap();
     let dir = folder.path().to_path_buf();
     let keys = dir.join("keys");
-    let (code, output) = htx_ledger(
-        "sqlite::memory:",
-        None,
-        &[
-            "key",
-            "generate",
-            "--origin",
-            ORIGIN,
-            "--out",
-            keys.to_str().unwrap(),
-        ],
-    );
-    assert_eq!(code, 0, "{output}");
-    let log_vkey = std::fs::read_dir(&keys)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .find(|p| p.extension().is_some_and(|x| x == "vkey"))
-        .unwrap();
+    let (log_private_key, log_vkey) = crate::support::keys::generate_log_key(&keys, ORIGIN);
 
     // Three institutions, each with its own key and state file.
     let mut witnesses: Vec<Witness> = NAMES
@@ -397,7 +376,7 @@ async fn witnesses_and_a_mirror_catch_what_the_operator_cannot_hide() {
 
     // 4. KBNN restarted from its state file: it holds what it cosigned and refuses to go back.
     witnesses[1].start(&log_vkey);
-    let signing = log_signing_key(&keys);
+    let signing = log_signing_key(&log_private_key);
     let leaves = leaves_of(&log.db.url, first).await;
     let back = crate::support::witness::add_checkpoint(&signing, 0, &leaves);
     let (status, body) = add_checkpoint(&log.client, &witnesses[1].url(), back).await;

@@ -105,3 +105,19 @@ pub async fn load(base: &str, token: &str, mut make: impl FnMut(usize) -> Next) 
         latencies: all,
     }
 }
+
+/// Prints how the load runs, the machine's load average, and the head of a table whose first
+/// column is `first`.
+pub fn print_header(first: &str) {
+    println!(
+        "{CONNECTIONS} connections, {} s warm-up then {} s measured per mix; load average {}",
+        WARM_UP.as_secs(),
+        MEASURE.as_secs(),
+        std::fs::read_to_string("/proc/loadavg")
+            .unwrap_or_default()
+            .trim()
+    );
+    println!();
+    println!("| {first} | requests/s | p50 ms | p99 ms | requests | errors |");
+    println!("|---|---:|---:|---:|---:|---:|");
+}

@@ -32,3 +32,23 @@ pub fn write_key(dir: &Path, seed: u8) -> std::path::PathBuf {
     std::fs::write(&vkey, format!("{}\n", key.verifier_key())).unwrap();
     vkey
 }
+
+/// Generates a log key with the CLI, as an operator would, in `dir`: returns (private key
+/// file, verifier key file).
+pub fn generate_log_key(dir: &Path, origin: &str) -> (std::path::PathBuf, std::path::PathBuf) {
+    let out = dir.to_str().expect("a UTF-8 path");
+    let (code, output) = super::cli::htx_ledger(
+        "sqlite::memory:",
+        None,
+        &["key", "generate", "--origin", origin, "--out", out],
+    );
+    assert_eq!(code, 0, "{output}");
+    let with_extension = |extension: &str| {
+        std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .find(|p| p.extension().is_some_and(|e| e == extension))
+            .unwrap_or_else(|| panic!("a .{extension} file in {}", dir.display()))
+    };
+    (with_extension("key"), with_extension("vkey"))
+}
