@@ -203,7 +203,11 @@ async fn two_of_three_publish_one_stopped_still_does_and_two_stopped_hold_back_a
             .unwrap()
             .iter()
             .all(|w| w["cosigned_size"] == first);
-        (all && view["witnessed"]["size"] == first).then_some(view)
+        // The published note gains each cosignature just after the witness's status does.
+        let published = view["witnessed"]["cosigners"]
+            .as_array()
+            .map_or(0, Vec::len);
+        (all && view["witnessed"]["size"] == first && published == 3).then_some(view)
     })
     .await;
     assert_eq!(view["latest_signed_size"], first);
