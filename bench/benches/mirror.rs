@@ -3,7 +3,8 @@
 //! plain static file handler on 127.0.0.1, and mirrored (`mirror::mirror_once`: fetch, verify
 //! every entry, the chain and the signed root, store) into an empty SQLite file and an empty
 //! PostgreSQL database, in turn. Prints entries/s verified and stored. Run with
-//! `cargo bench -p bench --bench mirror`; `BENCH_SCALE=0.05` for a 50,000-entry run.
+//! `cargo bench -p bench --bench mirror`; `BENCH_SCALE=0.05` for a 50,000-entry run,
+//! `MIRROR_INTO=sqlite` (or `postgres`) for one backend only.
 
 mod common;
 
@@ -93,7 +94,15 @@ async fn main() {
         scratch.path().join("mirror.sqlite3").display()
     );
     let pg = ScratchDb::create("htx_bench_mirror_copy").await;
+    // MIRROR_INTO=sqlite or postgres: only that one (for a profile of one backend's copy).
+    let only = std::env::var("MIRROR_INTO").ok();
     for (backend, url) in [("SQLite", sqlite.as_str()), ("PostgreSQL", pg.url.as_str())] {
+        if only
+            .as_deref()
+            .is_some_and(|only| !backend.eq_ignore_ascii_case(only))
+        {
+            continue;
+        }
         let db = Database::open(url).await.unwrap();
         let started = Instant::now();
         let round = mirror::mirror_once(&db, &source, &policy, scratch.path(), |_| {})

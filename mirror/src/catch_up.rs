@@ -7,7 +7,7 @@ use std::path::Path;
 use chrono::Utc;
 use domain::ledger::{ChainVerifier, LeafHash, Prepared, StoredRow};
 use futures::StreamExt;
-use store::{Database, Head, NewRow, NodeRow, StoredCheckpoint, WriteTx};
+use store::{BulkCopy, Database, Head, NewRow, NodeRow, StoredCheckpoint};
 use tlog::Hash;
 use tlog::cosignature::Cosigned;
 use tlog::merkle::{self, Frontier, Subtree};
@@ -380,7 +380,7 @@ async fn copy(
 ) -> Result<(), MirrorError> {
     let (from, to) = (head.size, fetched.size);
     let total = to - from;
-    let mut tx = WriteTx::begin(db).await?;
+    let mut tx = BulkCopy::begin(db).await?;
     if tx.lock_head().await? != head {
         return Err(MirrorError::Concurrent);
     }
@@ -401,9 +401,9 @@ async fn copy(
         grow(checked_rx, verifier, frontier, &batch_tx)
     }));
     let mut done = 0u64;
-    while let Some(batch) = batch_rx.recv().await {
-        write(&mut tx, &batch).await?;
-        done += batch.rows.len() as u64;
+    while let Some(Batch { rows, nodes }) = batch_rx.recv().await {
+        done += rows.len() as u64;
+        tx.insert(rows, nodes).await?;
         progress(Progress { done, total });
     }
     // The batches ended: the grower is done, with its error or the whole tree.
@@ -414,21 +414,19 @@ async fn copy(
         return Err(MirrorError::RootMismatch { size: to });
     }
     let chain = verifier.finish(None).map_err(MirrorError::Chain)?;
-    tx.set_head(Head {
-        size: to,
-        hash: chain.head,
-    })
-    .await?;
     let checkpoint = StoredCheckpoint {
         size: to,
         root: fetched.root,
         note,
         signed_at: Utc::now(),
     };
-    if !tx.insert_checkpoint_if_newest(&checkpoint).await? {
+    let head = Head {
+        size: to,
+        hash: chain.head,
+    };
+    if !tx.finish(head, &checkpoint).await? {
         return Err(MirrorError::Concurrent);
     }
-    tx.commit().await?;
     progress(Progress { done, total });
     Ok(())
 }
@@ -510,8 +508,4 @@ fn grow(
         out.blocking_send(batch).map_err(|_| stopped())?;
     }
     Ok((verifier, frontier))
-}
-
-async fn write(tx: &mut WriteTx, batch: &Batch) -> Result<(), MirrorError> {
-    Ok(tx.insert_bulk(&batch.rows, &batch.nodes).await?)
 }

@@ -50,6 +50,11 @@ impl StatementCounter {
         self.0.fetch_add(1, Ordering::Relaxed);
     }
 
+    /// Counts `n` statements sent (the rows of a bulk copy, one statement each).
+    pub(crate) fn sent_many(&self, n: u64) {
+        self.0.fetch_add(n, Ordering::Relaxed);
+    }
+
     fn get(&self) -> u64 {
         self.0.load(Ordering::Relaxed)
     }

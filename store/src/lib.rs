@@ -38,6 +38,7 @@ pub use event_store::{
     LEAF_HASH_KEY, LedgerContext, LedgerStore, POSITION_KEY, RECORDED_AT_KEY, to_aggregate_error,
 };
 pub use lookups::{LedgerLookups, ProgrammeStores};
+pub use sql::bulk::BulkCopy;
 pub use sql::checkpoints::StoredCheckpoint;
 pub use sql::log::{
     AggregateFilter, LogFilter, collect_entries, read_entries, read_head, read_log, stream_log,

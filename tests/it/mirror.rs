@@ -17,6 +17,7 @@ use tlog::note::Checkpoint;
 use crate::support::backends::{TestLedger, test_clock};
 use crate::support::cli::htx_ledger;
 use crate::support::keys::{ORIGIN, ring, signing_key, write_key};
+use crate::support::pg::TestDb;
 use crate::support::server::TestServer;
 use crate::support::static_files::StaticServer;
 
@@ -187,6 +188,24 @@ async fn a_mirror_of_exported_tiles_on_a_static_server_gives_the_logs_digests_an
     assert_eq!(report(&copy, "copy.json"), report(&log, "log.json"));
     let (code, text) = htx_ledger(&copy, Some(&keys), &["verify"]);
     assert_eq!(code, 0, "{text}");
+
+    // The same into PostgreSQL (the copy goes as binary COPY there).
+    let pg = TestDb::create().await;
+    let (code, text) = mirror(&pg.url, &server.url(), &policy, &[]);
+    assert_eq!(code, 0, "{text}");
+    assert_eq!(replay_digests(&pg.url), replay_digests(&log));
+    assert_eq!(report(&pg.url, "pg.json"), report(&log, "log.json"));
+    let (code, text) = htx_ledger(&pg.url, Some(&keys), &["verify"]);
+    assert_eq!(code, 0, "{text}");
+    let notes = |(size, all): (u64, Vec<StoredCheckpoint>)| {
+        (
+            size,
+            all.into_iter()
+                .map(|c| (c.size, c.root, c.note))
+                .collect::<Vec<_>>(),
+        )
+    };
+    assert_eq!(notes(held(&pg.url).await), notes(held(&copy).await));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -31,6 +31,11 @@ fn from_row((size, root, note, signed_at): Row) -> Result<StoredCheckpoint, Stor
 
 const COLUMNS: &str = "tree_size, root, note, signed_at";
 
+/// Stores a checkpoint (`$1` size, `$2` root, `$3` note, `$4` time) unless one of the same or
+/// a larger tree is stored already: one row written, or none.
+pub(crate) const INSERT_CHECKPOINT_IF_NEWEST: &str = "INSERT INTO ledger_checkpoints (tree_size, root, note, signed_at) \
+     SELECT $1, $2, $3, $4 WHERE NOT EXISTS (SELECT 1 FROM ledger_checkpoints WHERE tree_size >= $1)";
+
 /// Every stored checkpoint, smallest tree first.
 pub async fn all(db: &Database) -> Result<Vec<StoredCheckpoint>, StoreError> {
     let sql = format!("SELECT {COLUMNS} FROM ledger_checkpoints ORDER BY tree_size");
@@ -62,16 +67,13 @@ impl WriteTx {
         &mut self,
         checkpoint: &StoredCheckpoint,
     ) -> Result<bool, StoreError> {
-        let done = Statement::new(
-            "INSERT INTO ledger_checkpoints (tree_size, root, note, signed_at) \
-             SELECT $1, $2, $3, $4 WHERE NOT EXISTS (SELECT 1 FROM ledger_checkpoints WHERE tree_size >= $1)",
-        )
-        .bind_u64(checkpoint.size)
-        .bind(&checkpoint.root.as_bytes()[..])
-        .bind(checkpoint.note.as_str())
-        .bind(checkpoint.signed_at)
-        .execute(self)
-        .await?;
+        let done = Statement::new(INSERT_CHECKPOINT_IF_NEWEST)
+            .bind_u64(checkpoint.size)
+            .bind(&checkpoint.root.as_bytes()[..])
+            .bind(checkpoint.note.as_str())
+            .bind(checkpoint.signed_at)
+            .execute(self)
+            .await?;
         Ok(done == 1)
     }
 }

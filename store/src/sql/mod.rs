@@ -8,11 +8,15 @@
 //! - [`rows`]: the rows of the log, the head and the tree;
 //! - [`log`]: the head, and the entries a [`log::LogFilter`] selects;
 //! - [`write`]: the write transaction and the appender's one-statement write;
+//! - [`bulk`]: the mirror's copy of a verified log (SQLite through a connection of its own);
+//! - [`copy_binary`]: PostgreSQL's binary `COPY` rows;
 //! - [`tree`], [`checkpoints`], [`cosignatures`], [`projection`], [`service`]: the tree's
 //!   nodes, the signed checkpoints and their witnesses' cosignatures, the projection tables,
 //!   and what the HTTP service remembers.
 
+pub mod bulk;
 pub mod checkpoints;
+pub(crate) mod copy_binary;
 pub mod cosignatures;
 pub mod log;
 pub mod projection;

@@ -5,6 +5,7 @@
 
 use sqlx::Row;
 
+use super::copy_binary::CopyOut;
 use super::statement::{BackendRow, PgArray, Statement, Transaction, Value, to_u64};
 use super::write::WriteTx;
 use crate::database::{Backend, Database};
@@ -49,37 +50,19 @@ const PG_ROWS_PER_STATEMENT: usize = 20_000;
 /// Bytes sent to COPY at a time.
 const COPY_BUFFER: usize = 1 << 20;
 
-/// The start of COPY's binary format: the signature, then no flags and no header extension.
-const COPY_BINARY_HEADER: &[u8] = b"PGCOPY\n\xff\r\n\0\0\0\0\0\0\0\0\0";
-/// The end of COPY's binary format: a field count of -1.
-const COPY_BINARY_TRAILER: [u8; 2] = (-1i16).to_be_bytes();
-
-/// One row in COPY's binary format: its field count, then each field as its length (-1 for
-/// NULL) and its bytes, in the columns' types: `bigint` as 8 bytes big-endian, `boolean` as one
-/// byte, `text` as its UTF-8 bytes. Nothing is escaped or parsed on either side, as the text
-/// format would (the projection tables have these three column types only).
-fn copy_binary_row(out: &mut Vec<u8>, row: &[Cell]) -> Result<(), StoreError> {
-    let too_long =
-        |what: &str| StoreError::Refused(format!("a projection row has too many {what} for COPY"));
-    let fields = i16::try_from(row.len()).map_err(|_| too_long("columns"))?;
-    out.extend_from_slice(&fields.to_be_bytes());
+/// One row in COPY's binary format, in the columns' types.
+fn copy_binary_row(out: &mut CopyOut, row: &[Cell]) -> Result<(), StoreError> {
+    let fields = i16::try_from(row.len()).map_err(|_| {
+        StoreError::Refused("a projection row has too many columns for COPY".into())
+    })?;
+    out.row(fields);
     for cell in row {
         match cell {
-            Cell::Null => out.extend_from_slice(&(-1i32).to_be_bytes()),
-            Cell::Int(v) => {
-                out.extend_from_slice(&8i32.to_be_bytes());
-                out.extend_from_slice(&v.to_be_bytes());
-            }
-            Cell::Bool(v) => {
-                out.extend_from_slice(&1i32.to_be_bytes());
-                out.push(u8::from(*v));
-            }
-            Cell::Text(text) => {
-                let length = i32::try_from(text.len()).map_err(|_| too_long("bytes in a cell"))?;
-                out.extend_from_slice(&length.to_be_bytes());
-                out.extend_from_slice(text.as_bytes());
-            }
-        }
+            Cell::Null => out.null(),
+            Cell::Int(v) => out.int(*v),
+            Cell::Bool(v) => out.bool(*v),
+            Cell::Text(text) => out.text(text)?,
+        };
     }
     Ok(())
 }
@@ -304,20 +287,17 @@ impl WriteTx {
                     names.join(", ")
                 );
                 let mut copy = tx.copy_in_raw(&statement).await?;
-                let mut buffer = Vec::with_capacity(COPY_BUFFER);
-                buffer.extend_from_slice(COPY_BINARY_HEADER);
+                let mut out = CopyOut::new();
                 for row in rows {
-                    if let Err(e) = copy_binary_row(&mut buffer, &row) {
+                    if let Err(e) = copy_binary_row(&mut out, &row) {
                         copy.abort(e.to_string()).await?;
                         return Err(e);
                     }
-                    if buffer.len() >= COPY_BUFFER {
-                        copy.send(std::mem::take(&mut buffer)).await?;
-                        buffer.reserve(COPY_BUFFER);
+                    if out.len() >= COPY_BUFFER {
+                        copy.send(out.take()).await?;
                     }
                 }
-                buffer.extend_from_slice(&COPY_BINARY_TRAILER);
-                copy.send(buffer).await?;
+                copy.send(out.finish()).await?;
                 copy.finish().await?;
             }
             return Ok(());
@@ -495,10 +475,10 @@ mod tests {
     use super::*;
 
     #[test]
-    fn copy_binary_rows_are_lengths_and_bytes() {
-        let mut out = Vec::new();
+    fn copy_binary_rows_are_the_cells_in_their_column_types() {
+        let mut via_cells = CopyOut::new();
         copy_binary_row(
-            &mut out,
+            &mut via_cells,
             &[
                 Cell::Text("a\tb ấp".into()),
                 Cell::Null,
@@ -508,19 +488,16 @@ mod tests {
             ],
         )
         .unwrap();
-        let mut expected = vec![0, 5];
-        expected.extend([0, 0, 0, 8]);
-        expected.extend("a\tb ấp".as_bytes());
-        expected.extend([0xff, 0xff, 0xff, 0xff]);
-        expected.extend([0, 0, 0, 8]);
-        expected.extend((-42i64).to_be_bytes());
-        expected.extend([0, 0, 0, 1, 1]);
-        expected.extend([0, 0, 0, 0]);
-        assert_eq!(out, expected);
-        assert_eq!(
-            COPY_BINARY_HEADER.len(),
-            19,
-            "11-byte signature, flags, extension"
-        );
+        let mut direct = CopyOut::new();
+        direct
+            .row(5)
+            .text("a\tb ấp")
+            .unwrap()
+            .null()
+            .int(-42)
+            .bool(true)
+            .text("")
+            .unwrap();
+        assert_eq!(via_cells.finish(), direct.finish());
     }
 }

@@ -13,9 +13,15 @@ use super::service::{self, IdempotencyRecord};
 use super::statement::{
     Connection, PgArray, Statement, Target, Transaction, Value, to_i64, to_u64,
 };
-use crate::database::Backend;
 use crate::database::{Database, Pool};
 use crate::error::StoreError;
+
+/// Every aggregate with its last sequence.
+pub(crate) const ALL_LAST_SEQUENCES: &str = "SELECT aggregate_type, aggregate_id, MAX(sequence) \
+     FROM ledger_entries GROUP BY aggregate_type, aggregate_id";
+
+/// Moves the head to `$1` entries, `$2` the last one's leaf hash.
+pub(crate) const SET_HEAD: &str = "UPDATE ledger_head SET size = $1, head_hash = $2 WHERE id = 1";
 
 /// Rows per multi-row INSERT: 6 parameters each, well under SQLite's and PostgreSQL's limits.
 const INSERT_CHUNK: usize = 1_000;
@@ -72,12 +78,8 @@ impl WriteTx {
 
     /// Every aggregate with its last sequence: one scan of the `(type, id, sequence)` index.
     pub async fn all_last_sequences(&mut self) -> Result<Vec<(String, String, u64)>, StoreError> {
-        let rows: Vec<(String, String, i64)> = Statement::new(
-            "SELECT aggregate_type, aggregate_id, MAX(sequence) FROM ledger_entries \
-             GROUP BY aggregate_type, aggregate_id",
-        )
-        .fetch_all(self)
-        .await?;
+        let rows: Vec<(String, String, i64)> =
+            Statement::new(ALL_LAST_SEQUENCES).fetch_all(self).await?;
         rows.into_iter()
             .map(|(t, i, last)| Ok((t, i, to_u64(last, "sequence")?)))
             .collect()
@@ -104,109 +106,9 @@ impl WriteTx {
         Ok(())
     }
 
-    /// Writes many entries and the tree nodes they complete, each in one statement per
-    /// backend, whatever their number: PostgreSQL `INSERT … SELECT unnest` of arrays, SQLite
-    /// `INSERT … SELECT` from `json_each` of one JSON text (hex for the bytes). For copying a
-    /// verified log (the mirror), where the multi-row INSERTs of [`WriteTx::insert`] cost more
-    /// than the checks.
-    pub async fn insert_bulk(
-        &mut self,
-        rows: &[NewRow],
-        nodes: &[NodeRow],
-    ) -> Result<(), StoreError> {
-        if self.0.backend() == Backend::Postgres {
-            let ints = |values: Vec<u64>| -> Result<Value<'_>, StoreError> {
-                Ok(PgArray::Ints(values.into_iter().map(to_i64).collect::<Result<_, _>>()?).into())
-            };
-            if !rows.is_empty() {
-                Statement::new(
-                    "INSERT INTO ledger_entries (position, aggregate_type, aggregate_id, sequence, entry, leaf_hash) \
-                     SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::bigint[], $5::bytea[], $6::bytea[])",
-                )
-                .bind(ints(rows.iter().map(|r| r.position).collect())?)
-                .bind(PgArray::Texts(rows.iter().map(|r| r.aggregate_type.as_str()).collect()))
-                .bind(PgArray::Texts(rows.iter().map(|r| r.aggregate_id.as_str()).collect()))
-                .bind(ints(rows.iter().map(|r| r.sequence).collect())?)
-                .bind(PgArray::Bytes(rows.iter().map(|r| r.bytes.as_slice()).collect()))
-                .bind(PgArray::Bytes(rows.iter().map(|r| &r.leaf_hash.as_bytes()[..]).collect()))
-                .execute(&mut *self)
-                .await?;
-            }
-            if !nodes.is_empty() {
-                Statement::new(
-                    "INSERT INTO ledger_tree_nodes (level, node_index, hash) \
-                     SELECT * FROM unnest($1::smallint[], $2::bigint[], $3::bytea[])",
-                )
-                .bind(PgArray::SmallInts(
-                    nodes.iter().map(|n| i16::from(n.subtree.level)).collect(),
-                ))
-                .bind(ints(nodes.iter().map(|n| n.subtree.index).collect())?)
-                .bind(PgArray::Bytes(
-                    nodes.iter().map(|n| &n.hash.as_bytes()[..]).collect(),
-                ))
-                .execute(&mut *self)
-                .await?;
-            }
-            return Ok(());
-        }
-        if !rows.is_empty() {
-            let mut json =
-                String::with_capacity(rows.iter().map(|r| 2 * r.bytes.len() + 160).sum());
-            json.push('[');
-            for (i, row) in rows.iter().enumerate() {
-                if i > 0 {
-                    json.push(',');
-                }
-                // Aggregate types and ids are canonical JSON strings already (from the entry).
-                json.push_str(&format!(
-                    "[{},{},{},{},\"{}\",\"{}\"]",
-                    row.position,
-                    serde_json::Value::from(row.aggregate_type.as_str()),
-                    serde_json::Value::from(row.aggregate_id.as_str()),
-                    row.sequence,
-                    hex::encode(&row.bytes),
-                    row.leaf_hash.to_hex()
-                ));
-            }
-            json.push(']');
-            Statement::new(
-                "INSERT INTO ledger_entries (position, aggregate_type, aggregate_id, sequence, entry, leaf_hash) \
-                 SELECT value ->> 0, value ->> 1, value ->> 2, value ->> 3, unhex(value ->> 4), unhex(value ->> 5) \
-                 FROM json_each($1)",
-            )
-            .bind(json)
-            .execute(&mut *self)
-            .await?;
-        }
-        if !nodes.is_empty() {
-            let mut json = String::with_capacity(nodes.len() * 100);
-            json.push('[');
-            for (i, node) in nodes.iter().enumerate() {
-                if i > 0 {
-                    json.push(',');
-                }
-                json.push_str(&format!(
-                    "[{},{},\"{}\"]",
-                    node.subtree.level,
-                    node.subtree.index,
-                    node.hash.to_hex()
-                ));
-            }
-            json.push(']');
-            Statement::new(
-                "INSERT INTO ledger_tree_nodes (level, node_index, hash) \
-                 SELECT value ->> 0, value ->> 1, unhex(value ->> 2) FROM json_each($1)",
-            )
-            .bind(json)
-            .execute(&mut *self)
-            .await?;
-        }
-        Ok(())
-    }
-
     /// Moves the head.
     pub async fn set_head(&mut self, head: Head) -> Result<(), StoreError> {
-        Statement::new("UPDATE ledger_head SET size = $1, head_hash = $2 WHERE id = 1")
+        Statement::new(SET_HEAD)
             .bind_u64(head.size)
             .bind(&head.hash.as_bytes()[..])
             .execute(self)

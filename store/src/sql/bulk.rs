@@ -1,0 +1,544 @@
+//! Copying a verified log into this database (the mirror): one transaction that takes many
+//! entries and tree nodes as fast as the backend stores rows, then moves the head and stores
+//! the checkpoint, or writes nothing.
+//!
+//! Genuinely different on the two backends:
+//!
+//! - **PostgreSQL**: a [`WriteTx`], each batch sent as two binary `COPY`s (entries, nodes):
+//!   nothing is escaped, quoted or parsed on either side.
+//! - **SQLite**: a connection of its own on the same file (rusqlite), used on a blocking
+//!   thread, running one prepared `INSERT` a row. sqlx-sqlite hands every statement to its
+//!   worker thread and waits for the answer, so a row a statement through it is a thread
+//!   round trip a row; and one statement of many rows must bring them as text (JSON, hex) for
+//!   SQLite to take apart again. Both cost more than verifying the rows. The connection's
+//!   settings are the pool's own (WAL, `synchronous = FULL`, the busy timeout, foreign keys).
+//!   A database in memory has no file to open that connection on: the copy refuses it.
+//!
+//! The head, the last sequences and the checkpoint use the same SQL text as the
+//! [`WriteTx`] (the constants below), so the two paths cannot drift apart.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use chrono::SecondsFormat;
+
+use super::checkpoints::{INSERT_CHECKPOINT_IF_NEWEST, StoredCheckpoint};
+use super::copy_binary::{self, CopyOut};
+use super::log::{READ_HEAD, head_of};
+use super::rows::{Head, NewRow, NodeRow};
+use super::statement::{to_i64, to_u64};
+use super::write::{ALL_LAST_SEQUENCES, SET_HEAD, WriteTx};
+use crate::database::{Database, Pool, StatementCounter};
+use crate::error::StoreError;
+
+const INSERT_ENTRY: &str = "INSERT INTO ledger_entries \
+    (position, aggregate_type, aggregate_id, sequence, entry, leaf_hash) \
+    VALUES ($1, $2, $3, $4, $5, $6)";
+const INSERT_NODE: &str =
+    "INSERT INTO ledger_tree_nodes (level, node_index, hash) VALUES ($1, $2, $3)";
+
+/// SQLite's page cache for the copy's connection, in KiB (`cache_size` negative): 64 MiB
+/// rather than the default 2, so that the hot pages of the `(aggregate_type, aggregate_id,
+/// sequence)` index stay in memory while the transaction grows. (Measured: from 2 MiB to
+/// 256 MiB the copy of 200,000 entries takes the same time within the noise; the pages
+/// have to reach the WAL either way.)
+const SQLITE_CACHE_KIB: i64 = 64 * 1024;
+
+/// An open copy transaction: see the module's documentation.
+pub struct BulkCopy {
+    inner: Inner,
+}
+
+enum Inner {
+    /// PostgreSQL.
+    Tx(WriteTx),
+    /// The connection, taken while a batch is written on a blocking thread.
+    Sqlite {
+        connection: Option<rusqlite::Connection>,
+        counter: StatementCounter,
+    },
+}
+
+impl BulkCopy {
+    /// Begins the copy, taking the write lock (PostgreSQL: [`WriteTx::begin`]; SQLite:
+    /// `BEGIN IMMEDIATE` on the copy's own connection).
+    ///
+    /// # Errors
+    /// When the database cannot be opened or locked.
+    pub async fn begin(db: &Database) -> Result<BulkCopy, StoreError> {
+        let path = match db.pool() {
+            Pool::Sqlite(pool) => pool.connect_options().get_filename().to_path_buf(),
+            Pool::Postgres(_) => {
+                return Ok(BulkCopy {
+                    inner: Inner::Tx(WriteTx::begin(db).await?),
+                });
+            }
+        };
+        if is_in_memory(&path) {
+            return Err(StoreError::Refused(
+                "a copy of a log needs a database file: an SQLite database in memory has none to open the copy's connection on".into(),
+            ));
+        }
+        let counter = db.counter().clone();
+        counter.sent();
+        let connection = blocking(move || open_sqlite(path)).await?;
+        Ok(BulkCopy {
+            inner: Inner::Sqlite {
+                connection: Some(connection),
+                counter,
+            },
+        })
+    }
+
+    /// Reads the head (PostgreSQL: and locks its row until the end).
+    pub async fn lock_head(&mut self) -> Result<Head, StoreError> {
+        match &mut self.inner {
+            Inner::Tx(tx) => tx.lock_head().await,
+            Inner::Sqlite {
+                connection,
+                counter,
+            } => {
+                counter.sent();
+                let row = live(connection)?
+                    .query_row(READ_HEAD, [], |row| Ok((row.get(0)?, row.get(1)?)))
+                    .map_err(sqlite)?;
+                head_of(row)
+            }
+        }
+    }
+
+    /// Every aggregate with its last sequence.
+    pub async fn all_last_sequences(&mut self) -> Result<Vec<(String, String, u64)>, StoreError> {
+        match &mut self.inner {
+            Inner::Tx(tx) => tx.all_last_sequences().await,
+            Inner::Sqlite {
+                connection,
+                counter,
+            } => {
+                counter.sent();
+                let connection = live(connection)?;
+                let mut statement = connection.prepare(ALL_LAST_SEQUENCES).map_err(sqlite)?;
+                let rows = statement
+                    .query_map([], |row| {
+                        Ok((
+                            row.get::<_, String>(0)?,
+                            row.get::<_, String>(1)?,
+                            row.get(2)?,
+                        ))
+                    })
+                    .map_err(sqlite)?;
+                let mut last = Vec::new();
+                for row in rows {
+                    let (aggregate_type, aggregate_id, sequence) = row.map_err(sqlite)?;
+                    last.push((aggregate_type, aggregate_id, to_u64(sequence, "sequence")?));
+                }
+                Ok(last)
+            }
+        }
+    }
+
+    /// Writes entries and the tree nodes they complete. Takes the batch, as SQLite's is
+    /// written on a blocking thread.
+    pub async fn insert(
+        &mut self,
+        rows: Vec<NewRow>,
+        nodes: Vec<NodeRow>,
+    ) -> Result<(), StoreError> {
+        match &mut self.inner {
+            Inner::Tx(tx) => copy_to_postgres(tx, &rows, &nodes).await,
+            Inner::Sqlite {
+                connection,
+                counter,
+            } => {
+                let taken = connection.take().ok_or_else(|| {
+                    StoreError::Refused("an earlier batch of the copy failed".into())
+                })?;
+                let statements = (rows.len() + nodes.len()) as u64;
+                let taken = blocking(move || {
+                    insert_into_sqlite(&taken, &rows, &nodes)?;
+                    Ok(taken)
+                })
+                .await?;
+                counter.sent_many(statements);
+                *connection = Some(taken);
+                Ok(())
+            }
+        }
+    }
+
+    /// Moves the head, stores `checkpoint` unless one of the same or a larger tree is stored
+    /// already, and commits. Returns `false`, with nothing written, when a checkpoint was in
+    /// the way.
+    pub async fn finish(
+        self,
+        head: Head,
+        checkpoint: &StoredCheckpoint,
+    ) -> Result<bool, StoreError> {
+        match self.inner {
+            Inner::Tx(mut tx) => {
+                tx.set_head(head).await?;
+                if !tx.insert_checkpoint_if_newest(checkpoint).await? {
+                    return Ok(false);
+                }
+                tx.commit().await?;
+                Ok(true)
+            }
+            Inner::Sqlite {
+                connection,
+                counter,
+            } => {
+                let connection = connection.ok_or_else(|| {
+                    StoreError::Refused("an earlier batch of the copy failed".into())
+                })?;
+                let checkpoint = checkpoint.clone();
+                // The head, the checkpoint, the commit.
+                counter.sent_many(3);
+                blocking(move || finish_sqlite(&connection, head, &checkpoint)).await
+            }
+        }
+    }
+}
+
+/// Whether the pool's "file" is a database in memory: `:memory:`, a `mode=memory` URI, or
+/// the name sqlx-sqlite gives `sqlite::memory:` (`file:sqlx-in-memory-N`).
+fn is_in_memory(path: &std::path::Path) -> bool {
+    let name = path.to_string_lossy();
+    name.is_empty()
+        || name == ":memory:"
+        || name.contains("mode=memory")
+        || name.starts_with("file:sqlx-in-memory-")
+}
+
+async fn blocking<T: Send + 'static>(
+    work: impl FnOnce() -> Result<T, StoreError> + Send + 'static,
+) -> Result<T, StoreError> {
+    tokio::task::spawn_blocking(work)
+        .await
+        .map_err(|e| StoreError::Io(std::io::Error::other(e)))?
+}
+
+fn sqlite(error: rusqlite::Error) -> StoreError {
+    StoreError::Sqlite(error)
+}
+
+fn live(
+    connection: &mut Option<rusqlite::Connection>,
+) -> Result<&rusqlite::Connection, StoreError> {
+    connection
+        .as_ref()
+        .ok_or_else(|| StoreError::Refused("an earlier batch of the copy failed".into()))
+}
+
+fn open_sqlite(path: PathBuf) -> Result<rusqlite::Connection, StoreError> {
+    use rusqlite::OpenFlags;
+    let connection = rusqlite::Connection::open_with_flags(
+        &path,
+        OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )
+    .map_err(|e| {
+        StoreError::Refused(format!(
+            "the copy cannot open the SQLite file {}: {e}",
+            path.display()
+        ))
+    })?;
+    connection
+        .busy_timeout(Duration::from_secs(30))
+        .map_err(sqlite)?;
+    // The pool's settings (database::sqlite_options); WAL is the file's own already.
+    connection
+        .execute_batch(&format!(
+            "PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; PRAGMA cache_size = -{SQLITE_CACHE_KIB}; BEGIN IMMEDIATE"
+        ))
+        .map_err(sqlite)?;
+    Ok(connection)
+}
+
+fn insert_into_sqlite(
+    connection: &rusqlite::Connection,
+    rows: &[NewRow],
+    nodes: &[NodeRow],
+) -> Result<(), StoreError> {
+    let mut insert = connection.prepare_cached(INSERT_ENTRY).map_err(sqlite)?;
+    for row in rows {
+        insert
+            .execute((
+                to_i64(row.position)?,
+                row.aggregate_type.as_str(),
+                row.aggregate_id.as_str(),
+                to_i64(row.sequence)?,
+                row.bytes.as_slice(),
+                &row.leaf_hash.as_bytes()[..],
+            ))
+            .map_err(sqlite)?;
+    }
+    let mut insert = connection.prepare_cached(INSERT_NODE).map_err(sqlite)?;
+    for node in nodes {
+        insert
+            .execute((
+                i64::from(node.subtree.level),
+                to_i64(node.subtree.index)?,
+                &node.hash.as_bytes()[..],
+            ))
+            .map_err(sqlite)?;
+    }
+    Ok(())
+}
+
+fn finish_sqlite(
+    connection: &rusqlite::Connection,
+    head: Head,
+    checkpoint: &StoredCheckpoint,
+) -> Result<bool, StoreError> {
+    connection
+        .execute(SET_HEAD, (to_i64(head.size)?, &head.hash.as_bytes()[..]))
+        .map_err(sqlite)?;
+    // As sqlx-sqlite writes a time (its `Encode` of `DateTime`), so both read it back alike.
+    let signed_at = checkpoint
+        .signed_at
+        .to_rfc3339_opts(SecondsFormat::AutoSi, false);
+    let stored = connection
+        .execute(
+            INSERT_CHECKPOINT_IF_NEWEST,
+            (
+                to_i64(checkpoint.size)?,
+                &checkpoint.root.as_bytes()[..],
+                checkpoint.note.as_str(),
+                signed_at,
+            ),
+        )
+        .map_err(sqlite)?;
+    if stored != 1 {
+        // Dropping the connection rolls the transaction back.
+        return Ok(false);
+    }
+    connection.execute_batch("COMMIT").map_err(sqlite)?;
+    Ok(true)
+}
+
+/// The batch as two binary `COPY`s: entries, then nodes.
+async fn copy_to_postgres(
+    tx: &mut WriteTx,
+    rows: &[NewRow],
+    nodes: &[NodeRow],
+) -> Result<(), StoreError> {
+    if !rows.is_empty() {
+        let mut out = CopyOut::new();
+        for row in rows {
+            out.row(6)
+                .int(to_i64(row.position)?)
+                .text(&row.aggregate_type)?
+                .text(&row.aggregate_id)?
+                .int(to_i64(row.sequence)?)
+                .bytes(&row.bytes)?
+                .bytes(row.leaf_hash.as_bytes())?;
+        }
+        copy_binary::send(
+            &mut tx.0,
+            "COPY ledger_entries (position, aggregate_type, aggregate_id, sequence, entry, leaf_hash) FROM STDIN WITH (FORMAT binary)",
+            out,
+        )
+        .await?;
+    }
+    if !nodes.is_empty() {
+        let mut out = CopyOut::new();
+        for node in nodes {
+            out.row(3)
+                .small_int(i16::from(node.subtree.level))
+                .int(to_i64(node.subtree.index)?)
+                .bytes(node.hash.as_bytes())?;
+        }
+        copy_binary::send(
+            &mut tx.0,
+            "COPY ledger_tree_nodes (level, node_index, hash) FROM STDIN WITH (FORMAT binary)",
+            out,
+        )
+        .await?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use chrono::{TimeZone, Utc};
+    use futures::TryStreamExt;
+    use tlog::merkle::Frontier;
+
+    use super::*;
+    use crate::{AppendRequest, Ledger, LogFilter, NewEvent, SystemClock, read_head, read_log};
+
+    /// A log of three aggregates, 30 entries, and its rows and tree nodes as the mirror
+    /// would hand them over.
+    async fn source(dir: &std::path::Path) -> (Ledger, Vec<NewRow>, Vec<NodeRow>) {
+        let url = format!("sqlite://{}", dir.join("log.sqlite3").display());
+        let ledger = Ledger::open(&url, Arc::new(SystemClock)).await.unwrap();
+        use domain::ledger::{Actor, EventMetadata, Role};
+        let clerk = Actor::new("nguyễn.thị.hoà", Role::Clerk, Some("PTCKH-205"));
+        let date = chrono::NaiveDate::from_ymd_opt(2017, 9, 1).unwrap();
+        let metadata = serde_json::to_value(EventMetadata::new(clerk, date)).unwrap();
+        for aggregate in 0..3 {
+            let events = (0..10)
+                .map(|i| NewEvent {
+                    event_type: "TallyRecorded".into(),
+                    event_version: "1".into(),
+                    payload: serde_json::json!({"Recorded": {"amount": i, "note": "Hỗ trợ đào tạo"}}),
+                })
+                .collect();
+            ledger
+                .appender()
+                .append(AppendRequest {
+                    aggregate_type: "Tally".into(),
+                    aggregate_id: format!("htx-{aggregate}"),
+                    expected_sequence: 0,
+                    events,
+                    metadata: metadata.clone(),
+                    remember: None,
+                })
+                .await
+                .unwrap();
+        }
+        let logged: Vec<_> = read_log(ledger.database(), LogFilter::default())
+            .try_collect()
+            .await
+            .unwrap();
+        let mut frontier = Frontier::new();
+        let mut nodes = Vec::new();
+        let rows = logged
+            .into_iter()
+            .map(|row| {
+                let leaf_hash = domain::ledger::LeafHash::from_slice(&row.leaf_hash).unwrap();
+                frontier.push(crate::tree::leaf(&leaf_hash), |subtree, hash| {
+                    nodes.push(NodeRow { subtree, hash });
+                });
+                NewRow {
+                    position: row.position as u64,
+                    aggregate_type: row.aggregate_type,
+                    aggregate_id: row.aggregate_id,
+                    sequence: row.sequence as u64,
+                    bytes: row.bytes,
+                    leaf_hash,
+                }
+            })
+            .collect();
+        (ledger, rows, nodes)
+    }
+
+    #[tokio::test]
+    async fn a_copy_into_a_sqlite_file_reads_back_as_the_log_it_copied() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("copy.sqlite3").display());
+        let (ledger, rows, nodes) = source(dir.path()).await;
+        let head = read_head(ledger.database()).await.unwrap();
+        let root = crate::tree::root(ledger.database(), head.size)
+            .await
+            .unwrap();
+        let checkpoint = StoredCheckpoint {
+            size: head.size,
+            root,
+            note: "a signed note\n".into(),
+            signed_at: Utc.with_ymd_and_hms(2020, 12, 31, 9, 30, 15).unwrap()
+                + chrono::Duration::microseconds(250),
+        };
+        let copy = Database::open(&url).await.unwrap();
+        let before = copy.statements();
+        let mut bulk = BulkCopy::begin(&copy).await.unwrap();
+        assert_eq!(bulk.lock_head().await.unwrap().size, 0);
+        assert!(bulk.all_last_sequences().await.unwrap().is_empty());
+        // Two batches, as the mirror sends them.
+        let (first, second) = rows.split_at(12);
+        let cut = nodes
+            .iter()
+            .position(|n| n.subtree.index >= 6)
+            .unwrap_or(nodes.len());
+        bulk.insert(first.to_vec(), nodes[..cut].to_vec())
+            .await
+            .unwrap();
+        bulk.insert(second.to_vec(), nodes[cut..].to_vec())
+            .await
+            .unwrap();
+        assert!(bulk.finish(head, &checkpoint).await.unwrap());
+        assert!(
+            copy.statements() > before + rows.len() as u64,
+            "every row is counted"
+        );
+
+        assert_eq!(read_head(&copy).await.unwrap(), head);
+        assert_eq!(crate::tree::root(&copy, head.size).await.unwrap(), root);
+        assert_eq!(
+            crate::checkpoint::latest(&copy).await.unwrap(),
+            Some(checkpoint.clone()),
+            "the checkpoint, its time included, reads back as written"
+        );
+        let columns = |db: Database| async move {
+            let rows: Vec<_> = read_log(&db, LogFilter::default())
+                .map_ok(|r| {
+                    (
+                        r.position,
+                        r.aggregate_type,
+                        r.aggregate_id,
+                        r.sequence,
+                        r.bytes,
+                        r.leaf_hash,
+                    )
+                })
+                .try_collect()
+                .await
+                .unwrap();
+            rows
+        };
+        assert_eq!(
+            columns(copy.clone()).await,
+            columns(ledger.database().clone()).await
+        );
+        let mut again = BulkCopy::begin(&copy).await.unwrap();
+        assert_eq!(again.lock_head().await.unwrap(), head);
+        let mut last = again.all_last_sequences().await.unwrap();
+        last.sort();
+        assert_eq!(
+            last,
+            (0..3)
+                .map(|a| ("Tally".to_string(), format!("htx-{a}"), 10))
+                .collect::<Vec<_>>()
+        );
+        // A checkpoint of the same size is in the way: nothing of this copy is written.
+        let more = NewRow {
+            position: head.size,
+            aggregate_id: "htx-9".into(),
+            sequence: 1,
+            ..rows[0].clone()
+        };
+        again.insert(vec![more], vec![]).await.unwrap();
+        assert!(
+            !again
+                .finish(
+                    Head {
+                        size: head.size + 1,
+                        hash: head.hash
+                    },
+                    &checkpoint
+                )
+                .await
+                .unwrap()
+        );
+        assert_eq!(read_head(&copy).await.unwrap(), head);
+        let (entries,): (i64,) =
+            super::super::statement::Statement::new("SELECT COUNT(*) FROM ledger_entries")
+                .fetch_one(&copy)
+                .await
+                .unwrap();
+        assert_eq!(entries as u64, head.size);
+        copy.close().await;
+    }
+
+    #[tokio::test]
+    async fn a_copy_into_a_sqlite_database_in_memory_is_refused() {
+        let pool = sqlx::SqlitePool::connect("sqlite::memory:").await.unwrap();
+        let db = Database::from_pool(Pool::Sqlite(pool));
+        let refused = BulkCopy::begin(&db).await.err().unwrap();
+        assert!(
+            refused.to_string().contains("needs a database file"),
+            "{refused}"
+        );
+    }
+}
