@@ -187,13 +187,17 @@ impl Backend {
     }
 }
 
+/// How long an SQLite connection waits for another's write lock before it gives up (the
+/// pool's, and the mirror's copy connection, `sql::bulk`).
+pub(crate) const SQLITE_BUSY_TIMEOUT: Duration = Duration::from_secs(30);
+
 fn sqlite_options(url: &str) -> Result<SqliteConnectOptions, StoreError> {
     Ok(SqliteConnectOptions::from_str(url)?
         .create_if_missing(true)
         .journal_mode(SqliteJournalMode::Wal)
         // FULL: a committed entry survives a power cut, not only a crash of this process.
         .synchronous(SqliteSynchronous::Full)
-        .busy_timeout(Duration::from_secs(30))
+        .busy_timeout(SQLITE_BUSY_TIMEOUT)
         .foreign_keys(true))
 }
 

@@ -18,7 +18,6 @@
 //! [`WriteTx`] (the constants below), so the two paths cannot drift apart.
 
 use std::path::PathBuf;
-use std::time::Duration;
 
 use chrono::SecondsFormat;
 
@@ -28,7 +27,7 @@ use super::log::{READ_HEAD, head_of};
 use super::rows::{Head, NewRow, NodeRow};
 use super::statement::{to_i64, to_u64};
 use super::write::{ALL_LAST_SEQUENCES, SET_HEAD, WriteTx};
-use crate::database::{Database, Pool, StatementCounter};
+use crate::database::{Database, Pool, SQLITE_BUSY_TIMEOUT, StatementCounter};
 use crate::error::StoreError;
 
 const INSERT_ENTRY: &str = "INSERT INTO ledger_entries \
@@ -99,9 +98,11 @@ impl BulkCopy {
                 counter,
             } => {
                 counter.sent();
-                let row = live(connection)?
-                    .query_row(READ_HEAD, [], |row| Ok((row.get(0)?, row.get(1)?)))
-                    .map_err(sqlite)?;
+                let row =
+                    connection
+                        .as_ref()
+                        .ok_or_else(gone)?
+                        .query_row(READ_HEAD, [], |row| Ok((row.get(0)?, row.get(1)?)))?;
                 head_of(row)
             }
         }
@@ -116,20 +117,18 @@ impl BulkCopy {
                 counter,
             } => {
                 counter.sent();
-                let connection = live(connection)?;
-                let mut statement = connection.prepare(ALL_LAST_SEQUENCES).map_err(sqlite)?;
-                let rows = statement
-                    .query_map([], |row| {
-                        Ok((
-                            row.get::<_, String>(0)?,
-                            row.get::<_, String>(1)?,
-                            row.get(2)?,
-                        ))
-                    })
-                    .map_err(sqlite)?;
+                let connection = connection.as_ref().ok_or_else(gone)?;
+                let mut statement = connection.prepare(ALL_LAST_SEQUENCES)?;
+                let rows = statement.query_map([], |row| {
+                    Ok((
+                        row.get::<_, String>(0)?,
+                        row.get::<_, String>(1)?,
+                        row.get(2)?,
+                    ))
+                })?;
                 let mut last = Vec::new();
                 for row in rows {
-                    let (aggregate_type, aggregate_id, sequence) = row.map_err(sqlite)?;
+                    let (aggregate_type, aggregate_id, sequence) = row?;
                     last.push((aggregate_type, aggregate_id, to_u64(sequence, "sequence")?));
                 }
                 Ok(last)
@@ -150,9 +149,7 @@ impl BulkCopy {
                 connection,
                 counter,
             } => {
-                let taken = connection.take().ok_or_else(|| {
-                    StoreError::Refused("an earlier batch of the copy failed".into())
-                })?;
+                let taken = connection.take().ok_or_else(gone)?;
                 let statements = (rows.len() + nodes.len()) as u64;
                 let taken = blocking(move || {
                     insert_into_sqlite(&taken, &rows, &nodes)?;
@@ -187,9 +184,7 @@ impl BulkCopy {
                 connection,
                 counter,
             } => {
-                let connection = connection.ok_or_else(|| {
-                    StoreError::Refused("an earlier batch of the copy failed".into())
-                })?;
+                let connection = connection.ok_or_else(gone)?;
                 let checkpoint = checkpoint.clone();
                 // The head, the checkpoint, the commit.
                 counter.sent_many(3);
@@ -217,16 +212,9 @@ async fn blocking<T: Send + 'static>(
         .map_err(|e| StoreError::Io(std::io::Error::other(e)))?
 }
 
-fn sqlite(error: rusqlite::Error) -> StoreError {
-    StoreError::Sqlite(error)
-}
-
-fn live(
-    connection: &mut Option<rusqlite::Connection>,
-) -> Result<&rusqlite::Connection, StoreError> {
-    connection
-        .as_ref()
-        .ok_or_else(|| StoreError::Refused("an earlier batch of the copy failed".into()))
+/// The copy's connection is gone with a batch that failed (its transaction rolled back).
+fn gone() -> StoreError {
+    StoreError::Refused("an earlier batch of the copy failed".into())
 }
 
 fn open_sqlite(path: PathBuf) -> Result<rusqlite::Connection, StoreError> {
@@ -241,15 +229,12 @@ fn open_sqlite(path: PathBuf) -> Result<rusqlite::Connection, StoreError> {
             path.display()
         ))
     })?;
-    connection
-        .busy_timeout(Duration::from_secs(30))
-        .map_err(sqlite)?;
+    connection.busy_timeout(SQLITE_BUSY_TIMEOUT)?;
     // The pool's settings (database::sqlite_options); WAL is the file's own already.
     connection
         .execute_batch(&format!(
             "PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; PRAGMA cache_size = -{SQLITE_CACHE_KIB}; BEGIN IMMEDIATE"
-        ))
-        .map_err(sqlite)?;
+        ))?;
     Ok(connection)
 }
 
@@ -258,28 +243,24 @@ fn insert_into_sqlite(
     rows: &[NewRow],
     nodes: &[NodeRow],
 ) -> Result<(), StoreError> {
-    let mut insert = connection.prepare_cached(INSERT_ENTRY).map_err(sqlite)?;
+    let mut insert = connection.prepare_cached(INSERT_ENTRY)?;
     for row in rows {
-        insert
-            .execute((
-                to_i64(row.position)?,
-                row.aggregate_type.as_str(),
-                row.aggregate_id.as_str(),
-                to_i64(row.sequence)?,
-                row.bytes.as_slice(),
-                &row.leaf_hash.as_bytes()[..],
-            ))
-            .map_err(sqlite)?;
+        insert.execute((
+            to_i64(row.position)?,
+            row.aggregate_type.as_str(),
+            row.aggregate_id.as_str(),
+            to_i64(row.sequence)?,
+            row.bytes.as_slice(),
+            &row.leaf_hash.as_bytes()[..],
+        ))?;
     }
-    let mut insert = connection.prepare_cached(INSERT_NODE).map_err(sqlite)?;
+    let mut insert = connection.prepare_cached(INSERT_NODE)?;
     for node in nodes {
-        insert
-            .execute((
-                i64::from(node.subtree.level),
-                to_i64(node.subtree.index)?,
-                &node.hash.as_bytes()[..],
-            ))
-            .map_err(sqlite)?;
+        insert.execute((
+            i64::from(node.subtree.level),
+            to_i64(node.subtree.index)?,
+            &node.hash.as_bytes()[..],
+        ))?;
     }
     Ok(())
 }
@@ -289,29 +270,25 @@ fn finish_sqlite(
     head: Head,
     checkpoint: &StoredCheckpoint,
 ) -> Result<bool, StoreError> {
-    connection
-        .execute(SET_HEAD, (to_i64(head.size)?, &head.hash.as_bytes()[..]))
-        .map_err(sqlite)?;
+    connection.execute(SET_HEAD, (to_i64(head.size)?, &head.hash.as_bytes()[..]))?;
     // As sqlx-sqlite writes a time (its `Encode` of `DateTime`), so both read it back alike.
     let signed_at = checkpoint
         .signed_at
         .to_rfc3339_opts(SecondsFormat::AutoSi, false);
-    let stored = connection
-        .execute(
-            INSERT_CHECKPOINT_IF_NEWEST,
-            (
-                to_i64(checkpoint.size)?,
-                &checkpoint.root.as_bytes()[..],
-                checkpoint.note.as_str(),
-                signed_at,
-            ),
-        )
-        .map_err(sqlite)?;
+    let stored = connection.execute(
+        INSERT_CHECKPOINT_IF_NEWEST,
+        (
+            to_i64(checkpoint.size)?,
+            &checkpoint.root.as_bytes()[..],
+            checkpoint.note.as_str(),
+            signed_at,
+        ),
+    )?;
     if stored != 1 {
         // Dropping the connection rolls the transaction back.
         return Ok(false);
     }
-    connection.execute_batch("COMMIT").map_err(sqlite)?;
+    connection.execute_batch("COMMIT")?;
     Ok(true)
 }
 

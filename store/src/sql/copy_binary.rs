@@ -25,9 +25,14 @@ pub(crate) struct CopyOut {
 impl CopyOut {
     /// An empty copy: only the header.
     pub(crate) fn new() -> CopyOut {
-        CopyOut {
-            buffer: HEADER.to_vec(),
-        }
+        CopyOut::with_capacity(0)
+    }
+
+    /// An empty copy with room for `bytes` (kept when [`CopyOut::take`] hands bytes on).
+    pub(crate) fn with_capacity(bytes: usize) -> CopyOut {
+        let mut buffer = Vec::with_capacity(bytes.max(HEADER.len()));
+        buffer.extend_from_slice(HEADER);
+        CopyOut { buffer }
     }
 
     /// Starts a row of `fields` fields.
@@ -88,9 +93,10 @@ impl CopyOut {
         self.buffer.len()
     }
 
-    /// The bytes written so far, to send while more rows are written.
+    /// The bytes written so far, to send while more rows are written; the room stays.
     pub(crate) fn take(&mut self) -> Vec<u8> {
-        std::mem::take(&mut self.buffer)
+        let room = self.buffer.capacity();
+        std::mem::replace(&mut self.buffer, Vec::with_capacity(room))
     }
 
     /// The rest of the bytes, with the trailer.

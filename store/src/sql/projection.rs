@@ -287,7 +287,7 @@ impl WriteTx {
                     names.join(", ")
                 );
                 let mut copy = tx.copy_in_raw(&statement).await?;
-                let mut out = CopyOut::new();
+                let mut out = CopyOut::with_capacity(COPY_BUFFER);
                 for row in rows {
                     if let Err(e) = copy_binary_row(&mut out, &row) {
                         copy.abort(e.to_string()).await?;
