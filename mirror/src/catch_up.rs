@@ -28,6 +28,8 @@ const QUEUED: usize = 64;
 const BATCH: usize = 8_192;
 /// Batches grown and queued ahead of the writes.
 const BATCHES_QUEUED: usize = 2;
+/// Entries committed per step of the copy, at least (a step ends with a batch): see [`copy`].
+pub const STEP: u64 = 32_768;
 
 /// What a round did.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -55,7 +57,8 @@ pub struct Progress {
 /// A fork's evidence is written under `evidence_dir`.
 ///
 /// # Errors
-/// [`MirrorError`]; none of them leaves anything written in `db`.
+/// [`MirrorError`]; one that stops the copy half-way keeps the steps it committed, every
+/// entry of them verified ([`MirrorError::Stopped`]), and nothing else.
 pub async fn mirror_once(
     db: &Database,
     source: &Source,
@@ -74,14 +77,22 @@ pub async fn mirror_once(
     })?;
     let held_root = frontier.root();
     let held = store::checkpoint::latest(db).await?;
-    if let Some(held) = &held
-        && (held.size != head.size || held.root != held_root)
-    {
-        return Err(MirrorError::HeldIncoherent(format!(
-            "its latest checkpoint (size {}) is not its tree (size {})",
-            held.size, head.size
-        )));
+    // A round that stopped during its copy kept verified steps past the latest checkpoint:
+    // the checkpoint is then its tree's at a smaller size.
+    if let Some(held) = &held {
+        let coherent = match held.size.cmp(&head.size) {
+            std::cmp::Ordering::Equal => held.root == held_root,
+            std::cmp::Ordering::Less => store::tree::root(db, held.size).await? == held.root,
+            std::cmp::Ordering::Greater => false,
+        };
+        if !coherent {
+            return Err(MirrorError::HeldIncoherent(format!(
+                "its latest checkpoint (size {}) is not its tree's (size {})",
+                held.size, head.size
+            )));
+        }
     }
+    let checkpointed = held.as_ref().map_or(0, |held| held.size);
     let fork = |reason: String| -> MirrorError {
         let evidence = ForkEvidence {
             source: source.prefix(),
@@ -132,14 +143,19 @@ pub async fn mirror_once(
                     fetched.root.to_base64()
                 )));
             }
-            return Ok(Round::UpToDate { size: head.size });
+            if checkpointed == head.size {
+                return Ok(Round::UpToDate { size: head.size });
+            }
+            // The entries are held, the checkpoint over them not yet: stored below, once
+            // its quorum holds, with no entry to copy.
         }
-        std::cmp::Ordering::Greater => {}
-    }
-    if head.size > 0
-        && let Some(reason) = inconsistency(source, head.size, held_root, &fetched).await?
-    {
-        return Err(fork(reason));
+        std::cmp::Ordering::Greater => {
+            if head.size > 0
+                && let Some(reason) = inconsistency(source, head.size, held_root, &fetched).await?
+            {
+                return Err(fork(reason));
+            }
+        }
     }
     // Consistency first: a log-signed inconsistent checkpoint is evidence with or without a
     // quorum. Only a witnessed checkpoint is copied.
@@ -363,12 +379,18 @@ fn check_bundle(
     Ok(checked)
 }
 
-/// Copies entries `head.size..fetched.size` in one transaction, in three stages that overlap:
-/// a task fetches the bundles ([`IN_FLIGHT`] at a time) and checks each against its level-0
-/// tile on a blocking thread; a blocking thread continues the chain from `head` and grows the
-/// tree from `frontier`, cutting the rows into batches; this task writes the batches. Only
-/// when every entry is in and the tree's root is the signed one are the new head and the
-/// checkpoint's note written and the transaction committed; any failure drops it unwritten.
+/// Copies entries `head.size..fetched.size` in three stages that overlap: a task fetches the
+/// bundles ([`IN_FLIGHT`] at a time) and checks each against its level-0 tile on a blocking
+/// thread; a blocking thread continues the chain from `head` and grows the tree from
+/// `frontier`, cutting the rows into batches; this task writes the batches.
+///
+/// It commits in steps of about [`STEP`] entries, each only once its entries are verified
+/// against the signed root: they hash to their level-0 tiles, continue the chain, and the
+/// tree they grow (its root at the step's end) is consistent with the signed root by a proof
+/// read from the level tiles, themselves checked to give that root. The last step writes the
+/// head and the checkpoint's note too, once the whole tree's root is the signed one. A
+/// failure drops the step under way and keeps the ones committed
+/// ([`MirrorError::Stopped`]).
 async fn copy(
     db: &Database,
     source: &Source,
@@ -401,19 +423,62 @@ async fn copy(
         grow(checked_rx, verifier, frontier, &batch_tx)
     }));
     let mut done = 0u64;
-    while let Some(Batch { rows, nodes }) = batch_rx.recv().await {
+    let mut committed = from;
+    let stopped = |committed: u64, cause: MirrorError| {
+        if committed > from {
+            MirrorError::Stopped {
+                from,
+                held: committed,
+                cause: Box::new(cause),
+            }
+        } else {
+            cause
+        }
+    };
+    while let Some(Batch {
+        rows,
+        nodes,
+        end,
+        root,
+    }) = batch_rx.recv().await
+    {
         done += rows.len() as u64;
-        tx.insert(rows, nodes).await?;
+        if end.size - committed >= STEP && end.size < to {
+            let (inserted, consistent) = tokio::join!(
+                tx.insert(rows, nodes),
+                inconsistency(source, end.size, root, fetched)
+            );
+            inserted.map_err(|e| stopped(committed, e.into()))?;
+            if consistent.map_err(|e| stopped(committed, e))?.is_some() {
+                return Err(stopped(committed, MirrorError::RootMismatch { size: to }));
+            }
+            if !tx
+                .commit_step(end)
+                .await
+                .map_err(|e| stopped(committed, e.into()))?
+            {
+                return Err(stopped(end.size, MirrorError::Concurrent));
+            }
+            committed = end.size;
+        } else {
+            tx.insert(rows, nodes)
+                .await
+                .map_err(|e| stopped(committed, e.into()))?;
+        }
         progress(Progress { done, total });
     }
     // The batches ended: the grower is done, with its error or the whole tree.
     let (verifier, frontier) = (&mut grower.0)
         .await
-        .map_err(|e| MirrorError::Io(std::io::Error::other(e)))??;
+        .map_err(|e| MirrorError::Io(std::io::Error::other(e)))
+        .and_then(|grown| grown)
+        .map_err(|e| stopped(committed, e))?;
     if frontier.size() != to || frontier.root() != fetched.root {
-        return Err(MirrorError::RootMismatch { size: to });
+        return Err(stopped(committed, MirrorError::RootMismatch { size: to }));
     }
-    let chain = verifier.finish(None).map_err(MirrorError::Chain)?;
+    let chain = verifier
+        .finish(None)
+        .map_err(|e| stopped(committed, MirrorError::Chain(e)))?;
     let checkpoint = StoredCheckpoint {
         size: to,
         root: fetched.root,
@@ -424,8 +489,12 @@ async fn copy(
         size: to,
         hash: chain.head,
     };
-    if !tx.finish(head, &checkpoint).await? {
-        return Err(MirrorError::Concurrent);
+    if !tx
+        .finish(head, &checkpoint)
+        .await
+        .map_err(|e| stopped(committed, e.into()))?
+    {
+        return Err(stopped(committed, MirrorError::Concurrent));
     }
     progress(Progress { done, total });
     Ok(())
@@ -460,10 +529,13 @@ async fn fetch_all(
     }
 }
 
-/// Rows to write and the tree nodes they complete.
+/// Rows to write and the tree nodes they complete; the head after them and the tree's root
+/// there.
 struct Batch {
     rows: Vec<NewRow>,
     nodes: Vec<NodeRow>,
+    end: Head,
+    root: Hash,
 }
 
 /// Continues the chain and grows the tree with every checked bundle, in order, and hands
@@ -475,11 +547,26 @@ fn grow(
     mut frontier: Frontier,
     out: &mpsc::Sender<Batch>,
 ) -> Result<(ChainVerifier, Frontier), MirrorError> {
-    let empty = || Batch {
-        rows: Vec::with_capacity(BATCH + WIDTH as usize),
-        nodes: Vec::with_capacity(BATCH / 2),
+    let empty = || {
+        (
+            Vec::with_capacity(BATCH + WIDTH as usize),
+            Vec::with_capacity(BATCH / 2),
+        )
     };
-    let mut batch = empty();
+    let (mut rows, mut nodes): (Vec<NewRow>, Vec<NodeRow>) = empty();
+    // The batch's rows and nodes, with the head and root they end at.
+    let cut = |rows: Vec<NewRow>, nodes: Vec<NodeRow>, frontier: &Frontier| {
+        let end = rows.last().map(|row| Head {
+            size: row.position + 1,
+            hash: row.leaf_hash,
+        });
+        end.map(|end| Batch {
+            rows,
+            nodes,
+            end,
+            root: frontier.root(),
+        })
+    };
     // The writer has stopped, with its own error: nothing more to do.
     let stopped = || MirrorError::Io(std::io::Error::other("the mirror's writer stopped"));
     while let Some(bundle) = checked.blocking_recv() {
@@ -493,18 +580,21 @@ fn grow(
             verifier
                 .push_prepared(stored, prepared)
                 .map_err(MirrorError::Chain)?;
-            let nodes = &mut batch.nodes;
             frontier.push(store::tree::leaf(&row.leaf_hash), |subtree, hash| {
                 nodes.push(NodeRow { subtree, hash });
             });
-            batch.rows.push(row);
+            rows.push(row);
         }
-        if batch.rows.len() >= BATCH {
-            out.blocking_send(std::mem::replace(&mut batch, empty()))
-                .map_err(|_| stopped())?;
+        if rows.len() >= BATCH {
+            let (next_rows, next_nodes) = empty();
+            let full = std::mem::replace(&mut rows, next_rows);
+            let full_nodes = std::mem::replace(&mut nodes, next_nodes);
+            if let Some(batch) = cut(full, full_nodes, &frontier) {
+                out.blocking_send(batch).map_err(|_| stopped())?;
+            }
         }
     }
-    if !batch.rows.is_empty() {
+    if let Some(batch) = cut(rows, nodes, &frontier) {
         out.blocking_send(batch).map_err(|_| stopped())?;
     }
     Ok((verifier, frontier))

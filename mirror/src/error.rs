@@ -1,5 +1,7 @@
-//! Why a round of the mirror stopped. Every message is in Vietnamese and English. Nothing is
-//! written to the mirror's ledger in any of these cases.
+//! Why a round of the mirror stopped. Every message is in Vietnamese and English. Nothing
+//! unverified is ever written: a round that stops before its copy began wrote nothing, one
+//! that stops during it keeps the steps it had verified and committed ([`MirrorError::Stopped`]
+//! says how many entries the mirror holds), and the next round resumes from there.
 
 use std::path::PathBuf;
 
@@ -62,19 +64,17 @@ pub enum MirrorError {
     #[error("ô {path} sai / the tile {path} is malformed: {reason}")]
     BadTile { path: String, reason: String },
     #[error(
-        "các ô (tiles) không cho gốc đã ký ở cỡ {size}: máy chủ phục vụ ô sai; không lưu gì / the tiles do not give the signed root at size {size}: the server serves wrong tiles; nothing stored"
+        "các ô (tiles) không cho gốc đã ký ở cỡ {size}: máy chủ phục vụ ô sai / the tiles do not give the signed root at size {size}: the server serves wrong tiles"
     )]
     TilesDisagree { size: u64 },
     #[error(
-        "mục {position} không khớp mã băm lá của ô cấp 0 / entry {position} does not hash to the level-0 tile's leaf hash; nothing stored"
+        "mục {position} không khớp mã băm lá của ô cấp 0 / entry {position} does not hash to the level-0 tile's leaf hash"
     )]
     EntryMismatch { position: u64 },
-    #[error(
-        "chuỗi mục không hợp lệ; không lưu gì / the entries do not verify; nothing stored: {0}"
-    )]
+    #[error("chuỗi mục không hợp lệ / the entries do not verify: {0}")]
     Chain(VerifyError),
     #[error(
-        "các mục tải về không cho gốc đã ký ở cỡ {size}; không lưu gì / the fetched entries do not give the signed root at size {size}; nothing stored"
+        "các mục tải về không cho gốc đã ký ở cỡ {size} / the fetched entries do not give the signed root at size {size}"
     )]
     RootMismatch { size: u64 },
     #[error(
@@ -82,19 +82,39 @@ pub enum MirrorError {
     )]
     HeldIncoherent(String),
     #[error(
-        "cơ sở dữ liệu của bản sao đã thay đổi trong lúc chép (một tiến trình khác?) / the mirror's database changed while copying (another mirror running?); nothing stored"
+        "cơ sở dữ liệu của bản sao đã thay đổi trong lúc chép (một tiến trình khác?) / the mirror's database changed while copying (another mirror running?)"
     )]
     Concurrent,
+    /// The copy stopped after some of its steps were committed: `held` entries (`from` before
+    /// the round), every one verified against the signed root, the chain and the tiles.
+    #[error(
+        "{cause}; {}",
+        kept(*from, *held)
+    )]
+    Stopped {
+        from: u64,
+        held: u64,
+        cause: Box<MirrorError>,
+    },
     #[error(transparent)]
     Store(#[from] StoreError),
     #[error("lỗi ghi tệp / I/O error: {0}")]
     Io(#[from] std::io::Error),
 }
 
+fn kept(from: u64, held: u64) -> String {
+    format!(
+        "bản sao giữ {held} mục đầu (trước vòng này: {from}), đã kiểm chứng với gốc đã ký; vòng sau chép tiếp từ đó / the mirror keeps its first {held} entries ({from} before this round), verified against the signed root; the next round goes on from there"
+    )
+}
+
 impl MirrorError {
     /// Whether the log, its server or its checkpoint was found wanting (the command's exit 1),
     /// rather than the command being unable to run (exit 2).
     pub fn is_refusal(&self) -> bool {
+        if let MirrorError::Stopped { cause, .. } = self {
+            return cause.is_refusal();
+        }
         matches!(
             self,
             MirrorError::NotSignedByLog(_)
@@ -115,6 +135,7 @@ impl MirrorError {
             | MirrorError::NoQuorum { .. }
             | MirrorError::Concurrent => true,
             MirrorError::Http { status, .. } => *status == 404 || *status >= 500,
+            MirrorError::Stopped { cause, .. } => cause.is_transient(),
             _ => false,
         }
     }

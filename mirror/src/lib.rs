@@ -15,10 +15,15 @@
 //! 4. the entry bundles of the new range are fetched a few at a time ([`source`]); every
 //!    entry must hash to the level-0 tile's leaf hash, continue the chain from the mirror's
 //!    head (positions, links, every aggregate's sequence) and grow the mirror's tree to the
-//!    signed root. Entries, tree nodes, head and the cosigned checkpoint are written in one
-//!    transaction, committed only once the root matched.
+//!    signed root. They are committed in steps ([`catch_up::STEP`] entries), each only once
+//!    the tree it ends is shown consistent with the signed root by a proof from the level
+//!    tiles; the last step, once the whole tree's root is the signed one, with the cosigned
+//!    checkpoint.
 //!
-//! A mirror resumes from its own head. It does not (yet) cosign as a C2SP tlog-mirror.
+//! A mirror resumes from its own head: a round that stopped during its copy keeps the steps
+//! it committed ([`MirrorError::Stopped`]), entries past its latest checkpoint, as a log holds
+//! entries past its latest checkpoint between two signings. It does not (yet) cosign as a
+//! C2SP tlog-mirror.
 
 pub mod catch_up;
 pub mod error;

@@ -31,7 +31,9 @@ pub use appender::{
     AppendRequest, Appended, Appender, NewEvent, Remember, Respond, TreeUpkeep, Written,
 };
 pub use clock::{Clock, SteppingClock, SystemClock};
-pub use database::{APP_ROLE, Backend, DEFAULT_DATABASE_URL, Database, Pool};
+pub use database::{
+    APP_ROLE, Backend, DEFAULT_DATABASE_URL, Database, Pool, SQLITE_COPY_PAGE_SIZE,
+};
 pub use directory::Directory;
 pub use error::StoreError;
 pub use event_store::{

@@ -439,3 +439,140 @@ async fn a_rewritten_history_signed_by_the_log_is_a_fork_kept_as_evidence_and_th
     assert!(text.contains("two roots at size 10"), "{text}");
     assert_eq!(held(&copy).await, held_before);
 }
+
+/// Entries up to `count` in appends of 500 events to aggregates of their own (one durable
+/// commit each: a log past a step of the mirror's copy in a second or two).
+async fn fill(ledger: &store::Ledger, count: u64) {
+    use domain::ledger::{Actor, EventMetadata};
+    let clerk = Actor::new("nguyễn.thị.hoà", Role::Clerk, Some("PTCKH-205"));
+    let date = chrono::NaiveDate::from_ymd_opt(2018, 3, 1).unwrap();
+    let metadata = serde_json::to_value(EventMetadata::new(clerk, date)).unwrap();
+    let mut size = store::read_head(ledger.database()).await.unwrap().size;
+    while size < count {
+        let n = (count - size).min(500);
+        let events = (0..n)
+            .map(|i| store::NewEvent {
+                event_type: "TallyRecorded".into(),
+                event_version: "1".into(),
+                payload: serde_json::json!({"Recorded": {"amount": i, "note": "Hỗ trợ đào tạo"}}),
+            })
+            .collect();
+        ledger
+            .appender()
+            .append(store::AppendRequest {
+                aggregate_type: "Tally".into(),
+                aggregate_id: format!("57006100-{size}"),
+                expected_sequence: 0,
+                events,
+                metadata: metadata.clone(),
+                remember: None,
+            })
+            .await
+            .unwrap();
+        size += n;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_copy_stopped_by_a_bad_bundle_keeps_its_verified_steps_and_the_next_round_goes_on() {
+    use tlog::tiles::{TileKind, WIDTH, tile_at};
+    let steps = mirror::catch_up::STEP;
+    let work = tempfile::tempdir().unwrap();
+    let keys = work.path().join("keys");
+    write_key(&keys, 3);
+    let log = sqlite_url(work.path(), "log.sqlite3");
+    let size = steps + steps / 4;
+    // Two copies of the log as tiles: at one step's size, and later at `size`.
+    let export = |name: &str| {
+        let (code, text) = htx_ledger(&log, Some(&keys), &["checkpoint"]);
+        assert_eq!(code, 0, "{text}");
+        let tiles = work.path().join(name);
+        let (code, text) = htx_ledger(&log, None, &["export", "--tiles", tiles.to_str().unwrap()]);
+        assert_eq!(code, 0, "{text}");
+        tiles
+    };
+    let ledger = store::Ledger::open(&log, std::sync::Arc::new(store::SystemClock))
+        .await
+        .unwrap();
+    fill(&ledger, steps).await;
+    let at_one_step = export("tiles-at-one-step");
+    fill(&ledger, size).await;
+    ledger.database().close().await;
+    let tiles = export("tiles");
+    // A bundle past the first step, its first entry changed (its length kept).
+    let bad = steps / WIDTH + 8;
+    let bundle = tiles.join(tile_at(TileKind::Entries, bad, size).unwrap().path());
+    let good = std::fs::read(&bundle).unwrap();
+    let mut changed = good.clone();
+    changed[2 + 40] ^= 0x01;
+    std::fs::write(&bundle, &changed).unwrap();
+    let server = StaticServer::start(&tiles);
+    let policy = policy(work.path(), 3, "quorum none\n");
+    let pg = TestDb::create().await;
+    let sqlite = sqlite_url(work.path(), "mirror.sqlite3");
+    for copy in [sqlite.as_str(), pg.url.as_str()] {
+        let (code, text) = mirror(copy, &server.url(), &policy, &[]);
+        assert_eq!(code, 1, "{text}");
+        assert!(
+            text.contains(&format!("entry {} does not hash", bad * WIDTH))
+                && text.contains(&format!("the mirror keeps its first {steps} entries")),
+            "{text}"
+        );
+        let (held_size, checkpoints) = held(copy).await;
+        assert_eq!(
+            held_size, steps,
+            "the verified step is kept, nothing after it"
+        );
+        assert!(
+            checkpoints.is_empty(),
+            "no checkpoint over a part of the log"
+        );
+        let (code, text) = htx_ledger(copy, Some(&keys), &["verify"]);
+        assert_eq!(code, 0, "what the mirror kept verifies: {text}");
+    }
+    // The log's checkpoint at the step's size: the mirror holds its entries already and
+    // stores only the checkpoint.
+    let earlier = StaticServer::start(&at_one_step);
+    for copy in [sqlite.as_str(), pg.url.as_str()] {
+        let (code, text) = mirror(copy, &earlier.url(), &policy, &[]);
+        assert_eq!(code, 0, "{text}");
+        assert!(
+            text.contains(&format!("mirrored entries {steps}..{steps} (0 entries")),
+            "{text}"
+        );
+        let (held_size, checkpoints) = held(copy).await;
+        assert_eq!(held_size, steps);
+        assert_eq!(
+            checkpoints.iter().map(|c| c.size).collect::<Vec<_>>(),
+            [steps]
+        );
+        let (code, text) = mirror(copy, &earlier.url(), &policy, &[]);
+        assert_eq!(code, 0, "{text}");
+        assert!(text.contains("up to date"), "{text}");
+    }
+    std::fs::write(&bundle, &good).unwrap();
+    for copy in [sqlite.as_str(), pg.url.as_str()] {
+        let (code, text) = mirror(copy, &server.url(), &policy, &[]);
+        assert_eq!(code, 0, "{text}");
+        assert!(
+            text.contains(&format!("mirrored entries {steps}..{size}")),
+            "{text}"
+        );
+        assert_eq!(replay_digests(copy), replay_digests(&log));
+        let (held_size, checkpoints) = held(copy).await;
+        let (log_size, log_checkpoints) = held(&log).await;
+        assert_eq!(held_size, log_size);
+        assert_eq!(
+            checkpoints
+                .iter()
+                .map(|c| (c.size, c.root))
+                .collect::<Vec<_>>(),
+            log_checkpoints
+                .iter()
+                .map(|c| (c.size, c.root))
+                .collect::<Vec<_>>()
+        );
+        let (code, text) = htx_ledger(copy, Some(&keys), &["verify"]);
+        assert_eq!(code, 0, "{text}");
+    }
+}

@@ -40,6 +40,10 @@ pub async fn mirror(url: &str, args: MirrorArgs<'_>) -> anyhow::Result<Outcome> 
     let evidence = args
         .evidence
         .map_or_else(|| default_evidence(url), Path::to_path_buf);
+    // A new SQLite file for the copy is made with large pages (store's docs say why).
+    Database::create_for_copies(url)
+        .await
+        .with_context(|| format!("making the mirror's ledger at {url}"))?;
     let db = Database::open(url)
         .await
         .with_context(|| format!("opening the mirror's ledger at {url}"))?;

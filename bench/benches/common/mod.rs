@@ -68,6 +68,19 @@ impl ScratchDb {
             .unwrap()
     }
 
+    /// The database's tables vacuumed and analysed, then a checkpoint: what autovacuum and
+    /// the checkpointer would otherwise do after a fill, during the runs timed next.
+    pub async fn settle(&mut self) {
+        let mut own = PgConnectOptions::from_str(&self.url)
+            .unwrap()
+            .connect()
+            .await
+            .unwrap();
+        own.execute("VACUUM (ANALYZE)").await.unwrap();
+        own.close().await.unwrap();
+        self.checkpoint().await;
+    }
+
     /// Writes every dirty page out now (`CHECKPOINT`), so that the write-ahead log of one
     /// measured step is not flushed during the next.
     pub async fn checkpoint(&mut self) {

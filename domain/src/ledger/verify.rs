@@ -5,6 +5,7 @@
 //! returned with the position where it was found; verification never panics.
 
 use std::collections::HashMap;
+use std::collections::hash_map::Entry as Slot;
 use std::fmt;
 
 use super::entry::{EntryError, EntryHeader, LeafHash};
@@ -299,20 +300,29 @@ impl ChainVerifier {
         {
             return fail(problem);
         }
-        let key = (entry.aggregate_type, entry.aggregate_id);
-        let last = match self.sequences.get(&key) {
-            Some(&last) => last,
-            None if self.resumed => entry.sequence.saturating_sub(1),
-            None => 0,
+        // One lookup of the aggregate's last sequence, kept for the update.
+        let slot = self
+            .sequences
+            .entry((entry.aggregate_type, entry.aggregate_id));
+        let last = match &slot {
+            Slot::Occupied(last) => *last.get(),
+            Slot::Vacant(_) if self.resumed => entry.sequence.saturating_sub(1),
+            Slot::Vacant(_) => 0,
         };
         if entry.sequence != last + 1 {
+            let (aggregate_type, aggregate_id) = slot.key();
             return fail(Problem::SequenceOutOfOrder {
-                aggregate: format!("{}/{}", key.0, key.1),
+                aggregate: format!("{aggregate_type}/{aggregate_id}"),
                 expected: last + 1,
                 found: entry.sequence,
             });
         }
-        self.sequences.insert(key, entry.sequence);
+        match slot {
+            Slot::Occupied(mut last) => *last.get_mut() = entry.sequence,
+            Slot::Vacant(first) => {
+                first.insert(entry.sequence);
+            }
+        }
         self.prev_hash = computed;
         self.next_position += 1;
         Ok(computed)

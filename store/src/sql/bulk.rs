@@ -1,6 +1,9 @@
-//! Copying a verified log into this database (the mirror): one transaction that takes many
-//! entries and tree nodes as fast as the backend stores rows, then moves the head and stores
-//! the checkpoint, or writes nothing.
+//! Copying a verified log into this database (the mirror): transactions that take many
+//! entries and tree nodes as fast as the backend stores rows. The copy commits in steps
+//! ([`BulkCopy::commit_step`]: the head moves to the end of the step; the caller has verified
+//! every entry of it against the signed root first) and ends with [`BulkCopy::finish`], which
+//! moves the head and stores the checkpoint in the last step's transaction. A copy dropped
+//! before its end keeps its committed steps and nothing of the step under way.
 //!
 //! Genuinely different on the two backends:
 //!
@@ -11,13 +14,19 @@
 //!   worker thread and waits for the answer, so a row a statement through it is a thread
 //!   round trip a row; and one statement of many rows must bring them as text (JSON, hex) for
 //!   SQLite to take apart again. Both cost more than verifying the rows. The connection's
-//!   settings are the pool's own (WAL, `synchronous = FULL`, the busy timeout, foreign keys).
-//!   A database in memory has no file to open that connection on: the copy refuses it.
+//!   settings are the pool's own (WAL, the busy timeout, foreign keys), with two changes for
+//!   the steps: they commit with `synchronous = NORMAL` (the WAL is not flushed at their
+//!   commit; a crash may lose them, never tear them), the last one with `FULL`, which flushes
+//!   every step before it too; and the WAL is copied into the database file (checkpointed) not
+//!   by the committing connection but by a second connection on a thread of its own, step by
+//!   step while the next step is written ([`Checkpointer`]). One transaction of a million
+//!   entries spent a third of its time in that checkpoint at its commit, on the copy's path.
+//!   A database in memory has no file to open these connections on: the copy refuses it.
 //!
 //! The head, the last sequences and the checkpoint use the same SQL text as the
 //! [`WriteTx`] (the constants below), so the two paths cannot drift apart.
 
-use std::path::PathBuf;
+use std::path::Path;
 
 use chrono::SecondsFormat;
 
@@ -25,9 +34,9 @@ use super::checkpoints::{INSERT_CHECKPOINT_IF_NEWEST, StoredCheckpoint};
 use super::copy_binary::{self, CopyOut};
 use super::log::{READ_HEAD, head_of};
 use super::rows::{Head, NewRow, NodeRow};
-use super::statement::{to_i64, to_u64};
+use super::statement::{Statement, to_i64, to_u64};
 use super::write::{ALL_LAST_SEQUENCES, SET_HEAD, WriteTx};
-use crate::database::{Database, Pool, SQLITE_BUSY_TIMEOUT, StatementCounter};
+use crate::database::{Database, Pool, SQLITE_BUSY_TIMEOUT, StatementCounter, is_in_memory};
 use crate::error::StoreError;
 
 const INSERT_ENTRY: &str = "INSERT INTO ledger_entries \
@@ -43,18 +52,20 @@ const INSERT_NODE: &str =
 /// have to reach the WAL either way.)
 const SQLITE_CACHE_KIB: i64 = 64 * 1024;
 
-/// An open copy transaction: see the module's documentation.
+/// An open copy: see the module's documentation.
 pub struct BulkCopy {
     inner: Inner,
 }
 
 enum Inner {
-    /// PostgreSQL.
-    Tx(WriteTx),
+    /// PostgreSQL: the step's transaction (taken while a step is committed), and the database
+    /// to begin the next one on.
+    Tx { tx: Option<WriteTx>, db: Database },
     /// The connection, taken while a batch is written on a blocking thread.
     Sqlite {
         connection: Option<rusqlite::Connection>,
         counter: StatementCounter,
+        checkpointer: Checkpointer,
     },
 }
 
@@ -69,7 +80,10 @@ impl BulkCopy {
             Pool::Sqlite(pool) => pool.connect_options().get_filename().to_path_buf(),
             Pool::Postgres(_) => {
                 return Ok(BulkCopy {
-                    inner: Inner::Tx(WriteTx::begin(db).await?),
+                    inner: Inner::Tx {
+                        tx: Some(WriteTx::begin(db).await?),
+                        db: db.clone(),
+                    },
                 });
             }
         };
@@ -80,11 +94,20 @@ impl BulkCopy {
         }
         let counter = db.counter().clone();
         counter.sent();
-        let connection = blocking(move || open_sqlite(path)).await?;
+        let (connection, checkpointer) = blocking(move || {
+            let checkpointer = Checkpointer::start(open_sqlite(&path)?);
+            let connection = open_sqlite(&path)?;
+            connection.execute_batch(&format!(
+                "PRAGMA synchronous = NORMAL; PRAGMA wal_autocheckpoint = 0; PRAGMA cache_size = -{SQLITE_CACHE_KIB}; BEGIN IMMEDIATE"
+            ))?;
+            Ok((connection, checkpointer))
+        })
+        .await?;
         Ok(BulkCopy {
             inner: Inner::Sqlite {
                 connection: Some(connection),
                 counter,
+                checkpointer,
             },
         })
     }
@@ -92,10 +115,11 @@ impl BulkCopy {
     /// Reads the head (PostgreSQL: and locks its row until the end).
     pub async fn lock_head(&mut self) -> Result<Head, StoreError> {
         match &mut self.inner {
-            Inner::Tx(tx) => tx.lock_head().await,
+            Inner::Tx { tx, .. } => tx.as_mut().ok_or_else(gone)?.lock_head().await,
             Inner::Sqlite {
                 connection,
                 counter,
+                ..
             } => {
                 counter.sent();
                 let row =
@@ -111,10 +135,11 @@ impl BulkCopy {
     /// Every aggregate with its last sequence.
     pub async fn all_last_sequences(&mut self) -> Result<Vec<(String, String, u64)>, StoreError> {
         match &mut self.inner {
-            Inner::Tx(tx) => tx.all_last_sequences().await,
+            Inner::Tx { tx, .. } => tx.as_mut().ok_or_else(gone)?.all_last_sequences().await,
             Inner::Sqlite {
                 connection,
                 counter,
+                ..
             } => {
                 counter.sent();
                 let connection = connection.as_ref().ok_or_else(gone)?;
@@ -144,10 +169,13 @@ impl BulkCopy {
         nodes: Vec<NodeRow>,
     ) -> Result<(), StoreError> {
         match &mut self.inner {
-            Inner::Tx(tx) => copy_to_postgres(tx, &rows, &nodes).await,
+            Inner::Tx { tx, .. } => {
+                copy_to_postgres(tx.as_mut().ok_or_else(gone)?, &rows, &nodes).await
+            }
             Inner::Sqlite {
                 connection,
                 counter,
+                ..
             } => {
                 let taken = connection.take().ok_or_else(gone)?;
                 let statements = (rows.len() + nodes.len()) as u64;
@@ -163,16 +191,68 @@ impl BulkCopy {
         }
     }
 
+    /// Ends a step: moves the head to `head` (the end of what was inserted, every entry of it
+    /// verified), commits without waiting for the commit to be flushed (SQLite's
+    /// `synchronous = NORMAL`, PostgreSQL's `synchronous_commit = off`: the durable last
+    /// commit flushes the steps before it), and begins the next step's transaction. Returns `false` when
+    /// another writer moved the head between the two (the copy must stop: its committed steps
+    /// stay).
+    ///
+    /// # Errors
+    /// When the commit or the next begin fails; the copy is then gone, its committed steps
+    /// kept.
+    pub async fn commit_step(&mut self, head: Head) -> Result<bool, StoreError> {
+        match &mut self.inner {
+            Inner::Tx { tx, db } => {
+                let mut done = tx.take().ok_or_else(gone)?;
+                done.set_head(head).await?;
+                // As SQLite's steps: not flushed at their commit (a crash may lose them,
+                // never tear them); the last commit, synchronous, flushes the WAL up to it.
+                Statement::new("SET LOCAL synchronous_commit TO OFF")
+                    .execute(done.0.target())
+                    .await?;
+                done.commit().await?;
+                let mut next = WriteTx::begin(db).await?;
+                let now = next.lock_head().await?;
+                *tx = Some(next);
+                Ok(now == head)
+            }
+            Inner::Sqlite {
+                connection,
+                counter,
+                checkpointer,
+            } => {
+                let taken = connection.take().ok_or_else(gone)?;
+                // The head, the commit, the begin, the head read again.
+                counter.sent_many(4);
+                let (taken, now) = blocking(move || {
+                    taken.execute(SET_HEAD, (to_i64(head.size)?, &head.hash.as_bytes()[..]))?;
+                    taken.execute_batch("COMMIT; BEGIN IMMEDIATE")?;
+                    let now =
+                        taken.query_row(READ_HEAD, [], |row| Ok((row.get(0)?, row.get(1)?)))?;
+                    Ok((taken, head_of(now)?))
+                })
+                .await?;
+                *connection = Some(taken);
+                checkpointer.step();
+                Ok(now == head)
+            }
+        }
+    }
+
     /// Moves the head, stores `checkpoint` unless one of the same or a larger tree is stored
-    /// already, and commits. Returns `false`, with nothing written, when a checkpoint was in
-    /// the way.
+    /// already, and commits, durably (this flushes the steps before too). Returns `false`
+    /// when a checkpoint was in the way: nothing of the last step is written (SQLite: unless
+    /// another writer stored it between the step's commit and the checkpoint's, when the
+    /// step stays, as a step does).
     pub async fn finish(
         self,
         head: Head,
         checkpoint: &StoredCheckpoint,
     ) -> Result<bool, StoreError> {
         match self.inner {
-            Inner::Tx(mut tx) => {
+            Inner::Tx { tx, .. } => {
+                let mut tx = tx.ok_or_else(gone)?;
                 tx.set_head(head).await?;
                 if !tx.insert_checkpoint_if_newest(checkpoint).await? {
                     return Ok(false);
@@ -183,25 +263,84 @@ impl BulkCopy {
             Inner::Sqlite {
                 connection,
                 counter,
+                checkpointer,
             } => {
                 let connection = connection.ok_or_else(gone)?;
                 let checkpoint = checkpoint.clone();
-                // The head, the checkpoint, the commit.
-                counter.sent_many(3);
-                blocking(move || finish_sqlite(&connection, head, &checkpoint)).await
+                // The head, the look for a checkpoint in the way, two commits, the checkpoint.
+                counter.sent_many(5);
+                blocking(move || {
+                    let stored = finish_sqlite(&connection, head, &checkpoint)?;
+                    if stored {
+                        // The rest of the WAL into the file, once the steps' checkpoints are
+                        // done, and the WAL emptied.
+                        checkpointer.finish();
+                        checkpoint_rest(&connection);
+                    }
+                    Ok(stored)
+                })
+                .await
             }
         }
     }
 }
 
-/// Whether the pool's "file" is a database in memory: `:memory:`, a `mode=memory` URI, or
-/// the name sqlx-sqlite gives `sqlite::memory:` (`file:sqlx-in-memory-N`).
-fn is_in_memory(path: &std::path::Path) -> bool {
-    let name = path.to_string_lossy();
-    name.is_empty()
-        || name == ":memory:"
-        || name.contains("mode=memory")
-        || name.starts_with("file:sqlx-in-memory-")
+/// Copies the WAL's committed steps into the database file (`wal_checkpoint(PASSIVE)`) on a
+/// connection and thread of its own, while the copy writes the next step: see the module's
+/// documentation. A step signalled while one is being copied is copied with the next. A
+/// failed checkpoint loses nothing (the WAL keeps the frames; the next checkpoint copies
+/// them): it is logged and this thread stops.
+struct Checkpointer {
+    steps: Option<std::sync::mpsc::Sender<()>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Checkpointer {
+    fn start(connection: rusqlite::Connection) -> Checkpointer {
+        let (steps, signalled) = std::sync::mpsc::channel::<()>();
+        let thread = std::thread::Builder::new()
+            .name("sqlite-checkpoint".into())
+            .spawn(move || {
+                while signalled.recv().is_ok() {
+                    while signalled.try_recv().is_ok() {}
+                    if let Err(error) =
+                        connection.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()))
+                    {
+                        tracing::warn!(%error, "the copy's checkpoint of the WAL failed; the WAL keeps the frames");
+                        return;
+                    }
+                }
+            })
+            .ok();
+        Checkpointer {
+            steps: Some(steps),
+            thread,
+        }
+    }
+
+    fn step(&self) {
+        if let Some(steps) = &self.steps {
+            let _ = steps.send(());
+        }
+    }
+
+    /// Waits for the checkpoint under way, if any.
+    fn finish(mut self) {
+        self.steps = None;
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+/// After the copy's commit: the WAL's remaining frames into the file, and the WAL truncated
+/// (`wal_checkpoint(TRUNCATE)`), so that the copy leaves neither the work to the next writer
+/// nor a WAL as large as the copy on disk. A reader in the way makes it stop short (SQLite
+/// answers busy), which loses nothing.
+fn checkpoint_rest(connection: &rusqlite::Connection) {
+    if let Err(error) = connection.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(())) {
+        tracing::warn!(%error, "the copy's last checkpoint of the WAL failed; the WAL keeps the frames");
+    }
 }
 
 async fn blocking<T: Send + 'static>(
@@ -217,10 +356,12 @@ fn gone() -> StoreError {
     StoreError::Refused("an earlier batch of the copy failed".into())
 }
 
-fn open_sqlite(path: PathBuf) -> Result<rusqlite::Connection, StoreError> {
+/// A connection of the copy's own on the pool's file, with the pool's settings
+/// (database::sqlite_options); WAL is the file's own already.
+fn open_sqlite(path: &Path) -> Result<rusqlite::Connection, StoreError> {
     use rusqlite::OpenFlags;
     let connection = rusqlite::Connection::open_with_flags(
-        &path,
+        path,
         OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
     )
     .map_err(|e| {
@@ -230,11 +371,7 @@ fn open_sqlite(path: PathBuf) -> Result<rusqlite::Connection, StoreError> {
         ))
     })?;
     connection.busy_timeout(SQLITE_BUSY_TIMEOUT)?;
-    // The pool's settings (database::sqlite_options); WAL is the file's own already.
-    connection
-        .execute_batch(&format!(
-            "PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; PRAGMA cache_size = -{SQLITE_CACHE_KIB}; BEGIN IMMEDIATE"
-        ))?;
+    connection.execute_batch("PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON")?;
     Ok(connection)
 }
 
@@ -271,6 +408,21 @@ fn finish_sqlite(
     checkpoint: &StoredCheckpoint,
 ) -> Result<bool, StoreError> {
     connection.execute(SET_HEAD, (to_i64(head.size)?, &head.hash.as_bytes()[..]))?;
+    let in_the_way: bool = connection.query_row(
+        "SELECT EXISTS (SELECT 1 FROM ledger_checkpoints WHERE tree_size >= $1)",
+        [to_i64(checkpoint.size)?],
+        |row| row.get(0),
+    )?;
+    if in_the_way {
+        // Dropping the connection rolls the step back.
+        return Ok(false);
+    }
+    connection.execute_batch("COMMIT")?;
+    // The checkpoint in a transaction of its own, committed with `synchronous = FULL`: the
+    // steps began with NORMAL, and SQLite refuses to change it inside a transaction. Its
+    // commit flushes the WAL, and so every step's frames before it. A crash before it leaves
+    // the verified entries and their head without the checkpoint, which the next round stores.
+    connection.execute_batch("PRAGMA synchronous = FULL; BEGIN IMMEDIATE")?;
     // As sqlx-sqlite writes a time (its `Encode` of `DateTime`), so both read it back alike.
     let signed_at = checkpoint
         .signed_at
@@ -285,7 +437,7 @@ fn finish_sqlite(
         ),
     )?;
     if stored != 1 {
-        // Dropping the connection rolls the transaction back.
+        // Another writer's checkpoint came in between the two commits.
         return Ok(false);
     }
     connection.execute_batch("COMMIT")?;
@@ -505,6 +657,92 @@ mod tests {
                 .await
                 .unwrap();
         assert_eq!(entries as u64, head.size);
+        copy.close().await;
+    }
+
+    #[tokio::test]
+    async fn a_committed_step_stays_when_the_copy_stops_and_the_step_under_way_does_not() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("copy.sqlite3").display());
+        let (ledger, rows, nodes) = source(dir.path()).await;
+        // Made as the mirror makes its file: 64 KiB pages, kept by the migrations.
+        assert!(Database::create_for_copies(&url).await.unwrap());
+        assert!(
+            !Database::create_for_copies(&url).await.unwrap(),
+            "made once"
+        );
+        let copy = Database::open(&url).await.unwrap();
+        let (pages,): (i64,) = super::super::statement::Statement::new("PRAGMA page_size")
+            .fetch_one(&copy)
+            .await
+            .unwrap();
+        assert_eq!(pages, i64::from(crate::SQLITE_COPY_PAGE_SIZE));
+        let mut bulk = BulkCopy::begin(&copy).await.unwrap();
+        let (first, second) = rows.split_at(16);
+        // The nodes of the first 16 leaves' tree, and the rest.
+        let (first_nodes, second_nodes): (Vec<_>, Vec<_>) = nodes
+            .iter()
+            .cloned()
+            .partition(|n| ((n.subtree.index + 1) << n.subtree.level) <= 16);
+        assert!(!first_nodes.is_empty() && !second_nodes.is_empty());
+        bulk.insert(first.to_vec(), first_nodes).await.unwrap();
+        let step = Head {
+            size: 16,
+            hash: first[15].leaf_hash,
+        };
+        assert!(bulk.commit_step(step).await.unwrap());
+        // The pool's connections see the step: its head and its tree.
+        assert_eq!(read_head(&copy).await.unwrap(), step);
+        assert!(
+            crate::tree::frontier(&copy, 16).await.unwrap().is_some(),
+            "the step's tree nodes are committed"
+        );
+        assert_eq!(bulk.lock_head().await.unwrap(), step, "the next step begun");
+        bulk.insert(second.to_vec(), second_nodes).await.unwrap();
+        drop(bulk);
+        // The copy stopped: the step stays, what came after it is gone.
+        assert_eq!(read_head(&copy).await.unwrap(), step);
+        let (entries,): (i64,) =
+            super::super::statement::Statement::new("SELECT COUNT(*) FROM ledger_entries")
+                .fetch_one(&copy)
+                .await
+                .unwrap();
+        assert_eq!(entries, 16);
+        assert_eq!(crate::checkpoint::latest(&copy).await.unwrap(), None);
+        // The next copy goes on from the step to the end, its checkpoint stored.
+        let head = Head {
+            size: rows.len() as u64,
+            hash: rows.last().unwrap().leaf_hash,
+        };
+        let checkpoint = StoredCheckpoint {
+            size: head.size,
+            root: crate::tree::root(ledger.database(), head.size)
+                .await
+                .unwrap(),
+            note: "a signed note\n".into(),
+            signed_at: Utc.with_ymd_and_hms(2020, 12, 31, 9, 30, 15).unwrap(),
+        };
+        let mut bulk = BulkCopy::begin(&copy).await.unwrap();
+        assert_eq!(bulk.lock_head().await.unwrap(), step);
+        let rest: Vec<_> = nodes
+            .iter()
+            .filter(|n| ((n.subtree.index + 1) << n.subtree.level) > 16)
+            .cloned()
+            .collect();
+        bulk.insert(second.to_vec(), rest).await.unwrap();
+        assert!(bulk.finish(head, &checkpoint).await.unwrap());
+        assert_eq!(read_head(&copy).await.unwrap(), head);
+        assert_eq!(
+            crate::tree::root(&copy, head.size).await.unwrap(),
+            checkpoint.root
+        );
+        assert_eq!(
+            crate::checkpoint::latest(&copy).await.unwrap(),
+            Some(checkpoint)
+        );
+        // The WAL was checkpointed into the file and emptied.
+        let wal = dir.path().join("copy.sqlite3-wal");
+        assert_eq!(std::fs::metadata(&wal).map(|m| m.len()).unwrap_or(0), 0);
         copy.close().await;
     }
 
