@@ -4,8 +4,10 @@
 //! every entry, the chain and the signed root, store) into an empty SQLite file and an empty
 //! PostgreSQL database, in turn. Prints entries/s verified and stored. Run with
 //! `cargo bench -p bench --bench mirror`; `BENCH_SCALE=0.05` for a 50,000-entry run,
-//! `MIRROR_INTO=sqlite` (or `postgres`) for one backend only, `SQLITE_PAGES=4096` for an
-//! SQLite file with SQLite's default pages rather than the mirror's 64 KiB.
+//! `MIRROR_INTO=sqlite` (or `postgres`) for one backend only, `MIRROR_RUNS=N` for N
+//! catch-ups a backend (3; each into an empty database, the median printed too),
+//! `SQLITE_PAGES=4096` for an SQLite file with SQLite's default pages rather than the
+//! mirror's 64 KiB.
 
 mod common;
 
@@ -93,45 +95,74 @@ async fn main() {
         ),
     ];
     let scratch = tempfile::tempdir().unwrap();
-    let sqlite = format!(
-        "sqlite://{}",
-        scratch.path().join("mirror.sqlite3").display()
-    );
-    let pg = ScratchDb::create("htx_bench_mirror_copy").await;
     // MIRROR_INTO=sqlite or postgres: only that one (for a profile of one backend's copy).
     let only = std::env::var("MIRROR_INTO").ok();
-    for (backend, url) in [("SQLite", sqlite.as_str()), ("PostgreSQL", pg.url.as_str())] {
+    // MIRROR_RUNS: catch-ups a backend, each into an empty database of its own; the median
+    // is what the runs are compared by (one run varies by ±10 % on a shared machine).
+    let runs = std::env::var("MIRROR_RUNS")
+        .ok()
+        .and_then(|v| v.parse::<usize>().ok())
+        .unwrap_or(3)
+        .max(1);
+    for backend in ["SQLite", "PostgreSQL"] {
         if only
             .as_deref()
             .is_some_and(|only| !backend.to_lowercase().starts_with(&only.to_lowercase()))
         {
             continue;
         }
-        // As `htx-ledger mirror` makes its file (64 KiB pages); SQLITE_PAGES=4096 for
-        // SQLite's default.
-        match std::env::var("SQLITE_PAGES").as_deref() {
-            Ok("4096") => {}
-            _ => {
-                Database::create_for_copies(url).await.unwrap();
+        let mut rates = Vec::with_capacity(runs);
+        for run in 0..runs {
+            let (url, pg) = if backend == "SQLite" {
+                let file = scratch.path().join(format!("mirror-{run}.sqlite3"));
+                (format!("sqlite://{}", file.display()), None)
+            } else {
+                let pg = ScratchDb::create("htx_bench_mirror_copy").await;
+                (pg.url.clone(), Some(pg))
+            };
+            // As `htx-ledger mirror` makes its file (64 KiB pages); SQLITE_PAGES=4096 for
+            // SQLite's default.
+            if std::env::var("SQLITE_PAGES").as_deref() != Ok("4096") {
+                Database::create_for_copies(&url).await.unwrap();
+            }
+            let db = Database::open(&url).await.unwrap();
+            let started = Instant::now();
+            let round = mirror::mirror_once(&db, &source, &policy, scratch.path(), |_| {})
+                .await
+                .unwrap();
+            let secs = started.elapsed().as_secs_f64();
+            assert!(
+                matches!(round, mirror::Round::Grown { to, .. } if to == target),
+                "{round:?}"
+            );
+            rates.push(target as f64 / secs);
+            db.close().await;
+            match pg {
+                Some(pg) => pg.drop().await,
+                None => {
+                    for suffix in ["", "-wal", "-shm"] {
+                        let _ = std::fs::remove_file(
+                            scratch.path().join(format!("mirror-{run}.sqlite3{suffix}")),
+                        );
+                    }
+                }
             }
         }
-        let db = Database::open(url).await.unwrap();
-        let started = Instant::now();
-        let round = mirror::mirror_once(&db, &source, &policy, scratch.path(), |_| {})
-            .await
-            .unwrap();
-        let secs = started.elapsed().as_secs_f64();
-        assert!(
-            matches!(round, mirror::Round::Grown { to, .. } if to == target),
-            "{round:?}"
-        );
+        let each: Vec<String> = rates.iter().map(|r| format!("{r:.0}")).collect();
         rows.push(format!(
-            "| mirror catch-up into {backend}: {target} entries fetched, verified and stored, entries/s | {:.0} |",
-            target as f64 / secs
+            "| mirror catch-up into {backend}: {target} entries fetched, verified and stored, entries/s, run by run | {} |",
+            each.join(" · ")
         ));
-        db.close().await;
+        rates.sort_by(f64::total_cmp);
+        let median = if runs % 2 == 1 {
+            rates[runs / 2]
+        } else {
+            (rates[runs / 2 - 1] + rates[runs / 2]) / 2.0
+        };
+        rows.push(format!(
+            "| **mirror catch-up into {backend}, median of {runs}, entries/s** | **{median:.0}** |"
+        ));
     }
-    pg.drop().await;
     log_db.drop().await;
     println!("| measure | value |\n|---|---|");
     for row in rows {
