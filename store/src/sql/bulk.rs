@@ -2,8 +2,9 @@
 //! entries and tree nodes as fast as the backend stores rows. The copy commits in steps
 //! ([`BulkCopy::commit_step`]: the head moves to the end of the step; the caller has verified
 //! every entry of it against the signed root first) and ends with [`BulkCopy::finish`], which
-//! moves the head and stores the checkpoint in the last step's transaction. A copy dropped
-//! before its end keeps its committed steps and nothing of the step under way.
+//! moves the head with the last step and stores the checkpoint, durably (on SQLite in a
+//! transaction of its own right after the last step's). A copy dropped before its end keeps
+//! its committed steps and nothing of the step under way.
 //!
 //! Genuinely different on the two backends:
 //!
@@ -30,7 +31,7 @@ use std::path::Path;
 
 use chrono::SecondsFormat;
 
-use super::checkpoints::{INSERT_CHECKPOINT_IF_NEWEST, StoredCheckpoint};
+use super::checkpoints::{CHECKPOINT_IN_THE_WAY, INSERT_CHECKPOINT_IF_NEWEST, StoredCheckpoint};
 use super::copy_binary::{self, CopyOut};
 use super::log::{READ_HEAD, head_of};
 use super::rows::{Head, NewRow, NodeRow};
@@ -267,8 +268,9 @@ impl BulkCopy {
             } => {
                 let connection = connection.ok_or_else(gone)?;
                 let checkpoint = checkpoint.clone();
-                // The head, the look for a checkpoint in the way, two commits, the checkpoint.
-                counter.sent_many(5);
+                // The head, the look for a checkpoint in the way, the commit; the begin, the
+                // checkpoint, the commit (finish_sqlite).
+                counter.sent_many(6);
                 blocking(move || {
                     let stored = finish_sqlite(&connection, head, &checkpoint)?;
                     if stored {
@@ -310,6 +312,10 @@ impl Checkpointer {
                         return;
                     }
                 }
+            })
+            .inspect_err(|error| {
+                // The copy goes on; the WAL is then checkpointed at its end only.
+                tracing::warn!(%error, "no thread for the copy's checkpoints of the WAL");
             })
             .ok();
         Checkpointer {
@@ -408,11 +414,10 @@ fn finish_sqlite(
     checkpoint: &StoredCheckpoint,
 ) -> Result<bool, StoreError> {
     connection.execute(SET_HEAD, (to_i64(head.size)?, &head.hash.as_bytes()[..]))?;
-    let in_the_way: bool = connection.query_row(
-        "SELECT EXISTS (SELECT 1 FROM ledger_checkpoints WHERE tree_size >= $1)",
-        [to_i64(checkpoint.size)?],
-        |row| row.get(0),
-    )?;
+    let in_the_way: bool =
+        connection.query_row(CHECKPOINT_IN_THE_WAY, [to_i64(checkpoint.size)?], |row| {
+            row.get(0)
+        })?;
     if in_the_way {
         // Dropping the connection rolls the step back.
         return Ok(false);

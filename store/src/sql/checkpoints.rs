@@ -31,10 +31,27 @@ fn from_row((size, root, note, signed_at): Row) -> Result<StoredCheckpoint, Stor
 
 const COLUMNS: &str = "tree_size, root, note, signed_at";
 
+/// The checkpoints of the same or a larger tree than `$1` entries: the ones in the way of a
+/// new checkpoint of that size.
+macro_rules! checkpoints_in_the_way {
+    () => {
+        "SELECT 1 FROM ledger_checkpoints WHERE tree_size >= $1"
+    };
+}
+
 /// Stores a checkpoint (`$1` size, `$2` root, `$3` note, `$4` time) unless one of the same or
 /// a larger tree is stored already: one row written, or none.
-pub(crate) const INSERT_CHECKPOINT_IF_NEWEST: &str = "INSERT INTO ledger_checkpoints (tree_size, root, note, signed_at) \
-     SELECT $1, $2, $3, $4 WHERE NOT EXISTS (SELECT 1 FROM ledger_checkpoints WHERE tree_size >= $1)";
+pub(crate) const INSERT_CHECKPOINT_IF_NEWEST: &str = concat!(
+    "INSERT INTO ledger_checkpoints (tree_size, root, note, signed_at) \
+     SELECT $1, $2, $3, $4 WHERE NOT EXISTS (",
+    checkpoints_in_the_way!(),
+    ")"
+);
+
+/// Whether a checkpoint of the same or a larger tree than `$1` is stored: what keeps
+/// [`INSERT_CHECKPOINT_IF_NEWEST`] from writing, asked ahead of it.
+pub(crate) const CHECKPOINT_IN_THE_WAY: &str =
+    concat!("SELECT EXISTS (", checkpoints_in_the_way!(), ")");
 
 /// Every stored checkpoint, smallest tree first.
 pub async fn all(db: &Database) -> Result<Vec<StoredCheckpoint>, StoreError> {
