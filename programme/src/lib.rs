@@ -13,6 +13,12 @@
 //! and answers with the entries written ([`store::Written`]: position, sequence, leaf hash,
 //! event type), retrying when the aggregate changed between load and append.
 
+mod batch;
+#[cfg(feature = "testing")]
+pub mod testing;
+
+pub use batch::{Batch, Decided, split};
+
 use std::future::Future;
 use std::sync::Arc;
 

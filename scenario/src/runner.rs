@@ -10,7 +10,7 @@ use store::{read_head, stream_log};
 
 use super::step::{Expect, Step, StepCommand};
 use super::{Demo, Options, Progress, Refusal, Report, Scenario, ScenarioError};
-use programme::{Commands, Programme, execute};
+use programme::{Batch, Commands, Programme, execute};
 
 /// The legal basis every step names.
 const PLAN: &str = "31/KH-UBND";
@@ -44,6 +44,7 @@ pub async fn run(
         refusals: Vec::new(),
         complete: false,
     };
+    let mut batch = Batched::new(&demo.programme);
     'years: for year in scenario.years() {
         for step in year? {
             if step.index < resumed_at {
@@ -52,21 +53,151 @@ pub async fn run(
             if options.until.is_some_and(|until| step.recorded_on > until) {
                 break 'years;
             }
+            if step.expect == Expect::Accepted {
+                let decided = decide(&mut batch.batch, &demo.programme, options, &step).await;
+                batch.steps.push(progress_of(&step, steps_total));
+                if let Err(error) = decided {
+                    // The steps before it are the scenario's: written, so that a rerun resumes.
+                    batch.steps.pop();
+                    batch.flush(&mut report, &mut progress).await?;
+                    return Err(error);
+                }
+                if batch.steps.len() >= BATCH_STEPS {
+                    batch.flush(&mut report, &mut progress).await?;
+                }
+                continue;
+            }
+            // A refusal the scenario plays on purpose writes nothing: played alone, after the
+            // steps before it are written, with the clock where it stood.
+            batch.flush(&mut report, &mut progress).await?;
             demo.clock.advance_to(step.recorded_at);
             if let Some(refusal) = play(&demo.programme, options, &step).await? {
                 report.refusals.push(refusal);
             }
             report.steps_run += 1;
-            progress(Progress {
-                done: step.index + 1,
-                total: steps_total,
-                recorded_on: step.recorded_on,
-            });
+            progress(progress_of(&step, steps_total));
         }
     }
+    batch.flush(&mut report, &mut progress).await?;
     report.entries_after = read_head(database).await?.size;
     report.complete = resumed_at + report.steps_run == steps_total;
     Ok(report)
+}
+
+/// How many of the scenario's steps go into one durable commit.
+const BATCH_STEPS: usize = 1_000;
+
+fn progress_of(step: &Step, total: u64) -> Progress {
+    Progress {
+        done: step.index + 1,
+        total,
+        recorded_on: step.recorded_on,
+    }
+}
+
+/// The steps decided and not yet written, and where each one leaves the run.
+struct Batched<'p> {
+    programme: &'p Programme,
+    batch: Batch,
+    steps: Vec<Progress>,
+}
+
+impl<'p> Batched<'p> {
+    fn new(programme: &'p Programme) -> Self {
+        Batched {
+            programme,
+            batch: programme.batch(),
+            steps: Vec::new(),
+        }
+    }
+
+    /// Writes the steps decided so far in one commit, then reports them.
+    async fn flush(
+        &mut self,
+        report: &mut Report,
+        progress: &mut impl FnMut(Progress),
+    ) -> Result<(), ScenarioError> {
+        let batch = std::mem::replace(&mut self.batch, self.programme.batch());
+        let steps = std::mem::take(&mut self.steps);
+        if batch.is_empty() {
+            return Ok(());
+        }
+        batch.commit(None).await?;
+        report.steps_run += steps.len() as u64;
+        for step in steps {
+            progress(step);
+        }
+        Ok(())
+    }
+}
+
+/// Decides one step the scenario expects to be accepted into `batch`, recorded no earlier
+/// than the step's time: what it would have got alone.
+async fn decide(
+    batch: &mut Batch,
+    programme: &Programme,
+    options: &Options,
+    step: &Step,
+) -> Result<(), ScenarioError> {
+    let metadata = step_metadata(options, step);
+    let (m, at) = (&metadata, Some(step.recorded_at));
+    let p = programme;
+    let answer = match &step.command {
+        StepCommand::Unit(id, c) => into(batch, &p.units, id, c, m, at).await,
+        StepCommand::Region(id, c) => into(batch, &p.regions, id, c, m, at).await,
+        StepCommand::LegalDocument(id, c) => into(batch, &p.legal_documents, id, c, m, at).await,
+        StepCommand::RuleSet(id, c) => into(batch, &p.rule_sets, id, c, m, at).await,
+        StepCommand::Cooperative(id, c) => into(batch, &p.cooperatives, id, c, m, at).await,
+        StepCommand::BudgetLine(id, c) => into(batch, &p.budget_lines, id, c, m, at).await,
+        StepCommand::SupportCase(id, c) => into(batch, &p.support_cases, id, c, m, at).await,
+        StepCommand::TrainingClass(id, c) => into(batch, &p.training_classes, id, c, m, at).await,
+        StepCommand::Settlement(id, c) => into(batch, &p.settlements, id, c, m, at).await,
+    };
+    let (aggregate_type, aggregate_id) = step.command.target();
+    let target = format!("{aggregate_type} {aggregate_id}");
+    match answer {
+        Answer::Accepted => Ok(()),
+        Answer::Refused(_, message) => Err(ScenarioError::Refused {
+            step: step.index,
+            target,
+            message,
+        }),
+        Answer::Failed(message) => Err(ScenarioError::Technical {
+            step: step.index,
+            target,
+            message,
+        }),
+    }
+}
+
+async fn into<A, X, E>(
+    batch: &mut Batch,
+    commands: &Commands<A>,
+    id: &str,
+    command: &Command<X>,
+    metadata: &EventMetadata,
+    at: Option<chrono::DateTime<chrono::Utc>>,
+) -> Answer
+where
+    A: Addressed + Aggregate<Command = Command<X>, Error = Refused<E>> + Clone + 'static,
+    A::Services: programme::ServicesOf,
+    X: Clone,
+    E: RuleError,
+{
+    match batch
+        .decide(commands, id, command.clone(), metadata, at)
+        .await
+    {
+        Ok(_) => Answer::Accepted,
+        Err(AggregateError::UserError(error)) => Answer::Refused(error.rule(), error.to_string()),
+        Err(other) => Answer::Failed(format!("{other:?}")),
+    }
+}
+
+fn step_metadata(options: &Options, step: &Step) -> EventMetadata {
+    EventMetadata::new(step.command.actor().clone(), step.command.effective_date())
+        .with_legal_basis(PLAN)
+        .with_idempotency_key(&options.key(step.index))
 }
 
 /// The first step to play: 0 on an empty ledger, else the one after the step of the last
@@ -147,9 +278,7 @@ async fn play(
     options: &Options,
     step: &Step,
 ) -> Result<Option<Refusal>, ScenarioError> {
-    let metadata = EventMetadata::new(step.command.actor().clone(), step.command.effective_date())
-        .with_legal_basis(PLAN)
-        .with_idempotency_key(&options.key(step.index));
+    let metadata = step_metadata(options, step);
     let p = programme;
     let m = &metadata;
     let answer = match &step.command {

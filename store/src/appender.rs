@@ -9,6 +9,8 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
+use chrono::{DateTime, Utc};
+
 use domain::ledger::{EntryError, EntryFields, LeafHash, RecordedAt, to_canonical_vec};
 use tlog::merkle::Frontier;
 use tlog::tiles::MAX_ENTRY;
@@ -78,15 +80,18 @@ impl std::fmt::Debug for Remember {
 }
 
 impl Remember {
-    /// The row to write once the entries of `request` landed at `appended`.
-    fn record(&self, request: &Prepared, appended: &[Appended]) -> IdempotencyRecord {
-        let written: Vec<Written> = appended
+    /// The row to write once the entries of `group` landed at `appended` (one list a part).
+    fn record(&self, group: &PreparedGroup, appended: &[Vec<Appended>]) -> IdempotencyRecord {
+        let written: Vec<Written> = group
+            .parts
             .iter()
-            .zip(&request.events)
-            .map(|(at, event)| Written {
-                aggregate_id: request.aggregate_id.clone(),
-                event_type: event.event_type.clone(),
-                at: at.clone(),
+            .zip(appended)
+            .flat_map(|(part, landed)| {
+                landed.iter().zip(&part.events).map(|(at, event)| Written {
+                    aggregate_id: part.aggregate_id.clone(),
+                    event_type: event.event_type.clone(),
+                    at: at.clone(),
+                })
             })
             .collect();
         let (status, response) = (self.respond)(&written);
@@ -120,7 +125,20 @@ pub struct Appended {
     pub recorded_at: RecordedAt,
 }
 
-type Reply = oneshot::Sender<Result<Vec<Appended>, StoreError>>;
+/// The commands of a batch, appended together: every part or none.
+#[derive(Debug, Clone, Default)]
+pub struct AppendBatch {
+    /// In order; a part's own `remember` must be `None` (the batch remembers one response).
+    pub parts: Vec<AppendRequest>,
+    /// For each part (or none), the ledger time it is recorded at no earlier than. Only a
+    /// clock that can be moved ([`crate::SteppingClock`], for reproducible runs) follows it:
+    /// the system clock does not, so no caller can date an entry in the future.
+    pub not_before: Vec<Option<DateTime<Utc>>>,
+    /// The response to remember, made from every part's entries in order.
+    pub remember: Option<Remember>,
+}
+
+type Reply = oneshot::Sender<Result<Vec<Vec<Appended>>, StoreError>>;
 
 /// An [`AppendRequest`] as the appender task takes it: payload and metadata already in
 /// RFC 8785 form, encoded by the caller's task so that the one appender only copies and hashes.
@@ -130,6 +148,13 @@ struct Prepared {
     expected_sequence: u64,
     events: Vec<PreparedEvent>,
     metadata: Vec<u8>,
+}
+
+/// What the appender takes in one message: one command ([`Appender::append`]) or a batch
+/// ([`Appender::append_batch`]), chained and written whole or not at all.
+struct PreparedGroup {
+    parts: Vec<Prepared>,
+    not_before: Vec<Option<DateTime<Utc>>>,
     remember: Option<Remember>,
 }
 
@@ -161,7 +186,6 @@ impl Prepared {
             aggregate_type: request.aggregate_type,
             aggregate_id: request.aggregate_id,
             expected_sequence: request.expected_sequence,
-            remember: request.remember,
         })
     }
 }
@@ -169,7 +193,7 @@ impl Prepared {
 /// A handle to the appender task. Cloning it is cheap; the task stops when every handle is gone.
 #[derive(Clone)]
 pub struct Appender {
-    sender: mpsc::Sender<(Prepared, Reply)>,
+    sender: mpsc::Sender<(PreparedGroup, Reply)>,
     head: watch::Receiver<u64>,
 }
 
@@ -214,11 +238,46 @@ impl Appender {
     /// [`StoreError::Conflict`] when the aggregate has moved past `expected_sequence`; a
     /// database error when the transaction failed (nothing of it was written); an entry error
     /// when the payload or metadata cannot be encoded (nothing sent).
-    pub async fn append(&self, request: AppendRequest) -> Result<Vec<Appended>, StoreError> {
-        let prepared = Prepared::of(request)?;
+    pub async fn append(&self, mut request: AppendRequest) -> Result<Vec<Appended>, StoreError> {
+        let remember = request.remember.take();
+        let group = PreparedGroup {
+            parts: vec![Prepared::of(request)?],
+            not_before: Vec::new(),
+            remember,
+        };
+        let mut appended = self.send(group).await?;
+        Ok(appended.pop().unwrap_or_default())
+    }
+
+    /// Appends the commands of `batch` together, in order, in one transaction: every part or
+    /// none. Each part's expected sequence counts the parts before it on the same aggregate.
+    /// Answers where each part's entries landed, once durable.
+    ///
+    /// # Errors
+    /// As [`Appender::append`] for the first part that cannot be appended (nothing of the
+    /// batch is written); [`StoreError::Refused`] for a part carrying its own `remember`.
+    pub async fn append_batch(&self, batch: AppendBatch) -> Result<Vec<Vec<Appended>>, StoreError> {
+        if batch.parts.iter().any(|part| part.remember.is_some()) {
+            return Err(StoreError::Refused(
+                "a batch remembers one response; its parts remember none".into(),
+            ));
+        }
+        let group = PreparedGroup {
+            parts: batch
+                .parts
+                .into_iter()
+                .map(Prepared::of)
+                .collect::<Result<_, _>>()?,
+            not_before: batch.not_before,
+            remember: batch.remember,
+        };
+        self.send(group).await
+    }
+
+    async fn send(&self, group: PreparedGroup) -> Result<Vec<Vec<Appended>>, StoreError> {
         let (reply, answer) = oneshot::channel();
         self.sender
-            .send((prepared, reply))
+            .send((group, reply))
             .await
             .map_err(|_| StoreError::AppenderStopped)?;
         answer.await.map_err(|_| StoreError::AppenderStopped)?
@@ -279,11 +338,28 @@ async fn run(
     db: Database,
     clock: Arc<dyn Clock>,
     mut memory: Memory,
-    mut receiver: mpsc::Receiver<(Prepared, Reply)>,
+    mut receiver: mpsc::Receiver<(PreparedGroup, Reply)>,
     head: watch::Sender<u64>,
 ) {
     let mut batch = Vec::with_capacity(MAX_BATCH);
-    while receiver.recv_many(&mut batch, MAX_BATCH).await > 0 {
+    loop {
+        let received = if memory.connection.is_held() {
+            // `recv_many` is cancel safe: nothing received is lost to the timeout.
+            match tokio::time::timeout(write::KEEP_IDLE, receiver.recv_many(&mut batch, MAX_BATCH))
+                .await
+            {
+                Ok(received) => received,
+                Err(_) => {
+                    memory.connection.release();
+                    continue;
+                }
+            }
+        } else {
+            receiver.recv_many(&mut batch, MAX_BATCH).await
+        };
+        if received == 0 {
+            break;
+        }
         gather(&mut receiver, &mut batch).await;
         let outcome = append_batch(&db, clock.as_ref(), &mut memory, &batch).await;
         match outcome {
@@ -334,8 +410,8 @@ async fn prime(db: &Database, memory: &mut Memory) -> Result<(), StoreError> {
 /// alone and write it while the other writers, already runnable, queue for the next commit.
 /// A few yields put the appender behind them; each costs microseconds, a commit hundreds.
 async fn gather(
-    receiver: &mut mpsc::Receiver<(Prepared, Reply)>,
-    batch: &mut Vec<(Prepared, Reply)>,
+    receiver: &mut mpsc::Receiver<(PreparedGroup, Reply)>,
+    batch: &mut Vec<(PreparedGroup, Reply)>,
 ) {
     for _ in 0..GATHER_TURNS {
         tokio::task::yield_now().await;
@@ -359,13 +435,23 @@ async fn append_batch(
     db: &Database,
     clock: &dyn Clock,
     memory: &mut Memory,
-    batch: &[(Prepared, Reply)],
-) -> Result<Vec<Result<Vec<Appended>, StoreError>>, StoreError> {
-    // Each request's ledger time is read once, whichever path writes it.
-    let times: Vec<RecordedAt> = batch.iter().map(|_| RecordedAt::new(clock.now())).collect();
+    batch: &[(PreparedGroup, Reply)],
+) -> Result<Vec<GroupResult>, StoreError> {
+    // Each part's ledger time is read once, whichever path writes it.
+    let times: Vec<Vec<RecordedAt>> = batch
+        .iter()
+        .map(|(group, _)| {
+            (0..group.parts.len())
+                .map(|i| {
+                    let not_before = group.not_before.get(i).copied().flatten();
+                    RecordedAt::new(clock.now_not_before(not_before))
+                })
+                .collect()
+        })
+        .collect();
     if let (Some(head), Some(frontier)) = (memory.head, memory.frontier.as_ref()) {
         let mut sequences = HashMap::new();
-        for (request, _) in batch {
+        for request in batch.iter().flat_map(|(group, _)| &group.parts) {
             let key = (request.aggregate_type.clone(), request.aggregate_id.clone());
             let last = memory
                 .directory
@@ -373,7 +459,7 @@ async fn append_batch(
                 .unwrap_or(request.expected_sequence);
             sequences.entry(key).or_insert(last);
         }
-        let plan = chain_batch(head, &mut sequences, batch.iter().map(|(r, _)| r), &times)?;
+        let plan = chain_batch(head, &mut sequences, batch.iter().map(|(g, _)| g), &times)?;
         if plan.rows.is_empty() {
             // Nothing to chain: only what commands that changed nothing answered.
             service::insert_records(db, &plan.records).await?;
@@ -399,10 +485,10 @@ async fn append_batch(
 
 async fn append_locked(
     db: &Database,
-    times: &[RecordedAt],
+    times: &[Vec<RecordedAt>],
     memory: &mut Memory,
-    batch: &[(Prepared, Reply)],
-) -> Result<Vec<Result<Vec<Appended>, StoreError>>, StoreError> {
+    batch: &[(PreparedGroup, Reply)],
+) -> Result<Vec<GroupResult>, StoreError> {
     let mut tx = WriteTx::begin(db).await?;
     let head = tx.lock_head().await?;
     let mut frontier = match memory.frontier.take() {
@@ -415,7 +501,7 @@ async fn append_locked(
     // Until this batch commits, nothing remembered is known to be the head.
     memory.head = None;
     let mut sequences = HashMap::new();
-    for (request, _) in batch {
+    for request in batch.iter().flat_map(|(group, _)| &group.parts) {
         let key = (request.aggregate_type.clone(), request.aggregate_id.clone());
         if let std::collections::hash_map::Entry::Vacant(slot) = sequences.entry(key) {
             let known = memory
@@ -431,7 +517,7 @@ async fn append_locked(
             slot.insert(last);
         }
     }
-    let plan = chain_batch(head, &mut sequences, batch.iter().map(|(r, _)| r), times)?;
+    let plan = chain_batch(head, &mut sequences, batch.iter().map(|(g, _)| g), times)?;
     if !plan.rows.is_empty() {
         let nodes = memory.grow(&mut frontier, &plan.rows);
         tx.insert(&plan.rows).await?;
@@ -446,43 +532,89 @@ async fn append_locked(
     Ok(plan.results)
 }
 
+/// What one message to the appender gets: where each part's entries landed, or why none of
+/// them was written.
+type GroupResult = Result<Vec<Vec<Appended>>, StoreError>;
+
 struct Chained {
     rows: Vec<NewRow>,
     head: Head,
-    results: Vec<Result<Vec<Appended>, StoreError>>,
-    /// The responses to remember, of the requests not refused.
+    results: Vec<GroupResult>,
+    /// The responses to remember, of the groups not refused.
     records: Vec<IdempotencyRecord>,
 }
 
-/// Chains a batch onto `head`: checks each request's expected sequence against `sequences`
+/// Chains a batch onto `head`: checks each part's expected sequence against `sequences`
 /// (advancing them), and builds the rows with positions, entries and leaf hashes, and the
-/// responses to remember of the requests it accepts.
+/// responses to remember of the groups it accepts. A group with a part refused is refused
+/// whole and leaves the batch as it was.
 fn chain_batch<'a>(
     mut head: Head,
     sequences: &mut HashMap<(String, String), u64>,
-    requests: impl Iterator<Item = &'a Prepared>,
-    times: &[RecordedAt],
+    groups: impl Iterator<Item = &'a PreparedGroup>,
+    times: &[Vec<RecordedAt>],
 ) -> Result<Chained, StoreError> {
     let mut rows = Vec::new();
     let mut results = Vec::new();
     let mut records = Vec::new();
-    for (request, recorded_at) in requests.zip(times.iter().copied()) {
+    for (group, group_times) in groups.zip(times) {
+        match chain_group(head, sequences, group, group_times)? {
+            Ok((chained, at, moved, appended)) => {
+                rows.extend(chained);
+                head = at;
+                sequences.extend(moved);
+                if let Some(remember) = &group.remember {
+                    records.push(remember.record(group, &appended));
+                }
+                results.push(Ok(appended));
+            }
+            Err(refused) => results.push(Err(refused)),
+        }
+    }
+    Ok(Chained {
+        rows,
+        head,
+        results,
+        records,
+    })
+}
+
+/// A group chained: its rows, the head after it, the aggregates' new last sequences, and
+/// where each part's entries landed.
+type ChainedGroup = (
+    Vec<NewRow>,
+    Head,
+    HashMap<(String, String), u64>,
+    Vec<Vec<Appended>>,
+);
+
+/// Chains one group on a copy of the head and of the sequences: the first part refused (its
+/// aggregate moved on, or an entry too large for a tile's entry bundle) refuses the group.
+fn chain_group(
+    head: Head,
+    sequences: &HashMap<(String, String), u64>,
+    group: &PreparedGroup,
+    times: &[RecordedAt],
+) -> Result<Result<ChainedGroup, StoreError>, StoreError> {
+    let mut at = head;
+    let mut moved: HashMap<(String, String), u64> = HashMap::new();
+    let mut rows = Vec::new();
+    let mut landed = Vec::with_capacity(group.parts.len());
+    for (request, &recorded_at) in group.parts.iter().zip(times) {
         let key = (request.aggregate_type.clone(), request.aggregate_id.clone());
-        let last = sequences.get(&key).copied().unwrap_or(0);
+        let last = moved
+            .get(&key)
+            .or_else(|| sequences.get(&key))
+            .copied()
+            .unwrap_or(0);
         if last != request.expected_sequence {
-            results.push(Err(StoreError::Conflict {
+            return Ok(Err(StoreError::Conflict {
                 aggregate: format!("{}/{}", request.aggregate_type, request.aggregate_id),
                 expected: request.expected_sequence,
                 found: last,
             }));
-            continue;
         }
-        // The request's entries are chained on a copy of the head: one that does not fit
-        // a tile's entry bundle leaves the batch as it was, the others unaffected.
-        let mut at = head;
         let mut appended = Vec::with_capacity(request.events.len());
-        let mut chained = Vec::with_capacity(request.events.len());
-        let mut too_large = None;
         for (offset, event) in request.events.iter().enumerate() {
             let entry = EntryFields {
                 position: at.size,
@@ -496,8 +628,11 @@ fn chain_batch<'a>(
             };
             let bytes = entry.canonical_bytes(&event.payload, &request.metadata)?;
             if bytes.len() > MAX_ENTRY {
-                too_large = Some((event.event_type.clone(), bytes.len()));
-                break;
+                return Ok(Err(StoreError::EntryTooLarge {
+                    aggregate: format!("{}/{}", request.aggregate_type, request.aggregate_id),
+                    event_type: event.event_type.clone(),
+                    bytes: bytes.len(),
+                }));
             }
             let leaf_hash = LeafHash::of_entry(&bytes);
             appended.push(Appended {
@@ -506,7 +641,7 @@ fn chain_batch<'a>(
                 leaf_hash,
                 recorded_at,
             });
-            chained.push(NewRow {
+            rows.push(NewRow {
                 position: entry.position,
                 aggregate_type: request.aggregate_type.clone(),
                 aggregate_id: request.aggregate_id.clone(),
@@ -519,26 +654,8 @@ fn chain_batch<'a>(
                 hash: leaf_hash,
             };
         }
-        if let Some((event_type, bytes)) = too_large {
-            results.push(Err(StoreError::EntryTooLarge {
-                aggregate: format!("{}/{}", request.aggregate_type, request.aggregate_id),
-                event_type,
-                bytes,
-            }));
-            continue;
-        }
-        rows.extend(chained);
-        head = at;
-        sequences.insert(key, last + request.events.len() as u64);
-        if let Some(remember) = &request.remember {
-            records.push(remember.record(request, &appended));
-        }
-        results.push(Ok(appended));
+        moved.insert(key, last + request.events.len() as u64);
+        landed.push(appended);
     }
-    Ok(Chained {
-        rows,
-        head,
-        results,
-        records,
-    })
+    Ok(Ok((rows, at, moved, landed)))
 }

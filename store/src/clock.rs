@@ -7,6 +7,13 @@ use chrono::{DateTime, Duration, Utc};
 /// The source of `recorded_at` for new entries.
 pub trait Clock: Send + Sync + 'static {
     fn now(&self) -> DateTime<Utc>;
+
+    /// The time of an entry asked to be recorded no earlier than `at`. Only a clock that can
+    /// be moved follows it ([`SteppingClock`]); the default, the system clock's, is `now`.
+    fn now_not_before(&self, at: Option<DateTime<Utc>>) -> DateTime<Utc> {
+        let _ = at;
+        self.now()
+    }
 }
 
 /// The system's clock: what production uses.
@@ -50,5 +57,14 @@ impl Clock for SteppingClock {
         let now = *next;
         *next = now + self.step;
         now
+    }
+
+    /// [`SteppingClock::advance_to`] `at`, then [`Clock::now`]: a batch recorded in one write
+    /// gets the times its commands would have got one by one.
+    fn now_not_before(&self, at: Option<DateTime<Utc>>) -> DateTime<Utc> {
+        if let Some(at) = at {
+            self.advance_to(at);
+        }
+        self.now()
     }
 }

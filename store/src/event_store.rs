@@ -184,6 +184,11 @@ impl<A> LedgerContext<A> {
     pub fn sequence(&self) -> u64 {
         self.sequence
     }
+
+    /// The aggregate and its last sequence.
+    pub fn into_parts(self) -> (A, u64) {
+        (self.aggregate, self.sequence)
+    }
 }
 
 impl<A: Aggregate + Clone> EventStore<A> for LedgerStore<A> {
@@ -300,27 +305,16 @@ impl<A: Aggregate + Clone> LedgerStore<A> {
         if events.is_empty() && remember.is_none() {
             return Ok(Vec::new());
         }
-        let new_events = events
-            .iter()
-            .map(|event| {
-                Ok(NewEvent {
-                    event_type: event.event_type(),
-                    event_version: event.event_version(),
-                    payload: serde_json::to_value(event)?,
-                })
-            })
-            .collect::<Result<Vec<_>, serde_json::Error>>()
-            .map_err(|e| StoreError::Corrupt(format!("an event does not encode: {e}")))?;
-        let event_types: Vec<String> = new_events.iter().map(|e| e.event_type.clone()).collect();
+        let request = self.request(events, &context.aggregate_id, context.sequence, metadata)?;
         let request = AppendRequest {
-            aggregate_type: A::TYPE.to_string(),
-            aggregate_id: context.aggregate_id.clone(),
-            expected_sequence: context.sequence,
-            events: new_events,
-            metadata: serde_json::to_value(metadata)
-                .map_err(|e| StoreError::Corrupt(format!("metadata does not encode: {e}")))?,
             remember,
+            ..request
         };
+        let event_types: Vec<String> = request
+            .events
+            .iter()
+            .map(|e| e.event_type.clone())
+            .collect();
         match self.ledger.appender().append(request).await {
             Ok(appended) => {
                 let last = appended.last().map_or(context.sequence, |a| a.sequence);
@@ -340,6 +334,53 @@ impl<A: Aggregate + Clone> LedgerStore<A> {
                 Err(error)
             }
         }
+    }
+}
+
+impl<A: Aggregate + Clone> LedgerStore<A> {
+    /// The append of `events` on aggregate `aggregate_id`, decided at `expected_sequence`,
+    /// with `metadata`: payloads and metadata as JSON values, remembering nothing.
+    ///
+    /// # Errors
+    /// [`StoreError::Corrupt`] when an event or the metadata does not encode.
+    pub fn request(
+        &self,
+        events: &[A::Event],
+        aggregate_id: &str,
+        expected_sequence: u64,
+        metadata: &EventMetadata,
+    ) -> Result<AppendRequest, StoreError> {
+        let events = events
+            .iter()
+            .map(|event| {
+                Ok(NewEvent {
+                    event_type: event.event_type(),
+                    event_version: event.event_version(),
+                    payload: serde_json::to_value(event)?,
+                })
+            })
+            .collect::<Result<Vec<_>, serde_json::Error>>()
+            .map_err(|e| StoreError::Corrupt(format!("an event does not encode: {e}")))?;
+        Ok(AppendRequest {
+            aggregate_type: A::TYPE.to_string(),
+            aggregate_id: aggregate_id.to_string(),
+            expected_sequence,
+            events,
+            metadata: serde_json::to_value(metadata)
+                .map_err(|e| StoreError::Corrupt(format!("metadata does not encode: {e}")))?,
+            remember: None,
+        })
+    }
+
+    /// Keeps `aggregate` at `sequence` in the cache once a batch that wrote it is durable
+    /// (what [`LedgerStore::append`] does for one command).
+    pub fn cache_committed(&self, aggregate_id: &str, aggregate: A, sequence: u64) {
+        self.remember(aggregate_id, aggregate, sequence);
+    }
+
+    /// Forgets a cached state older than `sequence` (after a batch met a conflict).
+    pub fn forget_before(&self, aggregate_id: &str, sequence: u64) {
+        self.forget_if_stale(aggregate_id, sequence);
     }
 }
 

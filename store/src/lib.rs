@@ -28,7 +28,8 @@ pub mod witnessed;
 use std::sync::Arc;
 
 pub use appender::{
-    AppendRequest, Appended, Appender, NewEvent, Remember, Respond, TreeUpkeep, Written,
+    AppendBatch, AppendRequest, Appended, Appender, NewEvent, Remember, Respond, TreeUpkeep,
+    Written,
 };
 pub use clock::{Clock, SteppingClock, SystemClock};
 pub use database::{
@@ -39,7 +40,7 @@ pub use error::StoreError;
 pub use event_store::{
     LEAF_HASH_KEY, LedgerContext, LedgerStore, POSITION_KEY, RECORDED_AT_KEY, to_aggregate_error,
 };
-pub use lookups::{LedgerLookups, ProgrammeStores};
+pub use lookups::{LedgerLookups, Pending, ProgrammeStores};
 pub use sql::bulk::BulkCopy;
 pub use sql::checkpoints::StoredCheckpoint;
 pub use sql::log::{

@@ -5,6 +5,10 @@
 //! lag: each lookup loads the aggregate from the log ([`LedgerStore::load_current`]: the cached
 //! state plus any entries appended since) and asks it one question.
 
+use std::any::{Any, TypeId};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
 use async_trait::async_trait;
 use chrono::NaiveDate;
 use domain::code::CooperativeCode;
@@ -53,23 +57,72 @@ impl ProgrammeStores {
 #[derive(Clone)]
 pub struct LedgerLookups {
     stores: ProgrammeStores,
+    /// The states a batch under decision has left, read before the log.
+    pending: Option<Arc<Pending>>,
 }
 
 impl LedgerLookups {
     pub fn new(stores: ProgrammeStores) -> Self {
-        LedgerLookups { stores }
+        LedgerLookups {
+            stores,
+            pending: None,
+        }
+    }
+
+    /// Lookups that answer from `pending` first: what a batch's earlier commands decided,
+    /// not yet written, is what its later commands' rules read.
+    pub fn with_pending(stores: ProgrammeStores, pending: Arc<Pending>) -> Self {
+        LedgerLookups {
+            stores,
+            pending: Some(pending),
+        }
+    }
+
+    async fn current<A>(&self, store: &LedgerStore<A>, id: &str) -> Result<A, LookupError>
+    where
+        A: cqrs_es::Aggregate + Clone + 'static,
+    {
+        if let Some((aggregate, _)) = self.pending.as_ref().and_then(|p| p.get::<A>(id)) {
+            return Ok(aggregate);
+        }
+        store
+            .load_current(id)
+            .await
+            .map(|(aggregate, _)| aggregate)
+            .map_err(|e: StoreError| LookupError(format!("{}/{id}: {e}", A::TYPE)))
     }
 }
 
-async fn current<A>(store: &LedgerStore<A>, id: &str) -> Result<A, LookupError>
-where
-    A: cqrs_es::Aggregate + Clone,
-{
-    store
-        .load_current(id)
-        .await
-        .map(|(aggregate, _)| aggregate)
-        .map_err(|e: StoreError| LookupError(format!("{}/{id}: {e}", A::TYPE)))
+/// The aggregates a batch has decided on and not yet written: each one's state after the
+/// batch's commands so far and its sequence then, by type and id.
+#[derive(Default)]
+pub struct Pending {
+    states: Mutex<HashMap<(TypeId, String), Box<dyn Any + Send>>>,
+}
+
+impl Pending {
+    /// The state of aggregate `id` of type `A` as the batch left it, if it touched it.
+    pub fn get<A: cqrs_es::Aggregate + Clone + 'static>(&self, id: &str) -> Option<(A, u64)> {
+        let states = self.states.lock().unwrap_or_else(|e| e.into_inner());
+        states
+            .get(&(TypeId::of::<A>(), id.to_string()))
+            .and_then(|state| state.downcast_ref::<(A, u64)>())
+            .cloned()
+    }
+
+    /// Keeps `aggregate` at `sequence` as the batch's latest state of `id`.
+    pub fn put<A: cqrs_es::Aggregate + Clone + 'static>(
+        &self,
+        id: &str,
+        aggregate: A,
+        sequence: u64,
+    ) {
+        let mut states = self.states.lock().unwrap_or_else(|e| e.into_inner());
+        states.insert(
+            (TypeId::of::<A>(), id.to_string()),
+            Box::new((aggregate, sequence)),
+        );
+    }
 }
 
 #[async_trait]
@@ -79,7 +132,8 @@ impl RegistryLookup for LedgerLookups {
         code: &CooperativeCode,
         date: NaiveDate,
     ) -> Result<Option<RegistrySnapshot>, LookupError> {
-        Ok(current(&self.stores.cooperatives, code.as_str())
+        Ok(self
+            .current(&self.stores.cooperatives, code.as_str())
             .await?
             .snapshot_on(date))
     }
@@ -92,7 +146,10 @@ impl GeographyLookup for LedgerLookups {
         code: &str,
         date: NaiveDate,
     ) -> Result<Option<UnitSnapshot>, LookupError> {
-        Ok(current(&self.stores.units, code).await?.snapshot_on(date))
+        Ok(self
+            .current(&self.stores.units, code)
+            .await?
+            .snapshot_on(date))
     }
 }
 
@@ -103,7 +160,8 @@ impl RuleSetLookup for LedgerLookups {
         id: &RuleSetId,
         date: NaiveDate,
     ) -> Result<Option<RuleSetVersion>, LookupError> {
-        Ok(current(&self.stores.rule_sets, id.as_str())
+        Ok(self
+            .current(&self.stores.rule_sets, id.as_str())
             .await?
             .version_on(date))
     }
@@ -116,17 +174,20 @@ impl FundingLookup for LedgerLookups {
         purpose: &Purpose,
     ) -> Result<Option<ApprovedPurpose>, LookupError> {
         Ok(match purpose {
-            Purpose::SupportCase(id) => current(&self.stores.support_cases, &id.to_id())
+            Purpose::SupportCase(id) => self
+                .current(&self.stores.support_cases, &id.to_id())
                 .await?
                 .approved_purpose(),
-            Purpose::TrainingClass(id) => current(&self.stores.training_classes, &id.to_id())
+            Purpose::TrainingClass(id) => self
+                .current(&self.stores.training_classes, &id.to_id())
                 .await?
                 .approved_purpose(),
         })
     }
 
     async fn line(&self, id: &BudgetLineId) -> Result<Option<LineSnapshot>, LookupError> {
-        Ok(current(&self.stores.budget_lines, &id.to_id())
+        Ok(self
+            .current(&self.stores.budget_lines, &id.to_id())
             .await?
             .snapshot())
     }
@@ -135,7 +196,8 @@ impl FundingLookup for LedgerLookups {
         &self,
         id: &SettlementId,
     ) -> Result<Option<SettlementSnapshot>, LookupError> {
-        Ok(current(&self.stores.settlements, &id.to_id())
+        Ok(self
+            .current(&self.stores.settlements, &id.to_id())
             .await?
             .snapshot())
     }

@@ -422,3 +422,48 @@ fn the_demo_command_shows_the_refused_payment_and_repeats_as_a_no_op() {
     assert_eq!(code, 1, "{out}");
     assert!(out.contains("nothing written"), "{out}");
 }
+
+/// Regression: a resumed demo on PostgreSQL wrote its last steps and then never exited. The
+/// appender kept the connection of its last write until the next one, and closing the pool
+/// waits for every connection: it now gives the connection back after a second without
+/// appends.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_resumed_demo_on_postgres_exits_once_written() {
+    let db = crate::support::pg::TestDb::create().await;
+    let url = db.url.clone();
+    let finished = tokio::task::spawn_blocking(move || {
+        let (code, out) = htx_ledger(
+            &url,
+            None,
+            &["demo", "--scale", "0.2", "--until", "2020-12-31"],
+        );
+        assert_eq!(code, 0, "{out}");
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_htx-ledger"))
+            .args(["demo", "--scale", "0.2"])
+            .env("DATABASE_URL", &url)
+            .env_remove("HTX_LEDGER_KEY_DIR")
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("start htx-ledger demo");
+        let started = std::time::Instant::now();
+        while started.elapsed() < std::time::Duration::from_secs(60) {
+            if let Some(status) = child.try_wait().expect("poll the demo") {
+                return Some(status.code());
+            }
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+        let _ = child.kill();
+        let _ = child.wait();
+        None
+    })
+    .await
+    .unwrap();
+    assert_eq!(
+        finished,
+        Some(Some(0)),
+        "the resumed demo did not exit within 60 s"
+    );
+    let ledger = Database::connect(&db.url).await.unwrap();
+    assert_eq!(read_head(&ledger).await.unwrap().size, 2_407);
+}

@@ -12,6 +12,7 @@ mod idempotency_record;
 mod ledger_core;
 mod mirror;
 mod people;
+mod programme_batch;
 mod programme_cleanup;
 mod programme_payments;
 mod projections;

@@ -11,8 +11,7 @@ use super::status::CooperativeStatus;
 
 impl Cooperative {
     fn record_members(&mut self, date: NaiveDate, members: MemberCounts) {
-        self.members.push((date, members));
-        self.members.sort_by_key(|(from, _)| *from);
+        self.members.insert(date, members);
         let Some(registration) = &self.registration else {
             return;
         };

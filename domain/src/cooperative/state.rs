@@ -3,6 +3,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::NaiveDate;
+use imbl::OrdMap;
 use serde::{Deserialize, Serialize};
 
 use crate::code::CooperativeCode;
@@ -108,7 +109,11 @@ pub struct RegistrySnapshot {
 pub struct Cooperative {
     pub(crate) registration: Option<Registration>,
     pub(crate) history: StatusHistory,
-    pub(crate) members: Vec<(NaiveDate, MemberCounts)>,
+    /// Member counts by the date they were recorded for (a later record for the same date
+    /// replaces the earlier): persistent, so that a cached cooperative is copied in constant
+    /// time however many records it holds.
+    #[serde(with = "dated_pairs")]
+    pub(crate) members: OrdMap<NaiveDate, MemberCounts>,
     pub(crate) unions: BTreeSet<CooperativeCode>,
     pub(crate) last_annual_meeting: Option<NaiveDate>,
     pub(crate) below_minimum_since: Option<NaiveDate>,
@@ -122,6 +127,30 @@ pub struct Cooperative {
     pub(crate) model_years: BTreeSet<i32>,
     pub(crate) ocop: Vec<OcopRating>,
     pub(crate) findings: Vec<Finding>,
+}
+
+/// Member counts stored as they were before they were held in a map: a list of
+/// `[date, counts]` pairs in date order.
+mod dated_pairs {
+    use chrono::NaiveDate;
+    use imbl::OrdMap;
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    use crate::cooperative::MemberCounts;
+
+    pub fn serialize<S: Serializer>(
+        members: &OrdMap<NaiveDate, MemberCounts>,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        serializer.collect_seq(members.iter())
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<OrdMap<NaiveDate, MemberCounts>, D::Error> {
+        let pairs = Vec::<(NaiveDate, MemberCounts)>::deserialize(deserializer)?;
+        Ok(pairs.into_iter().collect())
+    }
 }
 
 impl Cooperative {
@@ -156,7 +185,7 @@ impl Cooperative {
 
     /// The members recorded last, whatever their date.
     pub fn latest_members(&self) -> Option<MemberCounts> {
-        self.members.last().map(|(_, counts)| *counts)
+        self.members.get_max().map(|(_, counts)| *counts)
     }
 
     /// The date of the last annual general meeting recorded, if any.
@@ -204,11 +233,7 @@ impl Cooperative {
 
     /// The member counts recorded last on or before `date`.
     pub fn members_on(&self, date: NaiveDate) -> Option<MemberCounts> {
-        self.members
-            .iter()
-            .rev()
-            .find(|(from, _)| *from <= date)
-            .map(|(_, counts)| *counts)
+        self.members.get_prev(&date).map(|(_, counts)| *counts)
     }
 
     pub fn unions(&self) -> &BTreeSet<CooperativeCode> {

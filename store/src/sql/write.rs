@@ -140,8 +140,22 @@ pub struct AppendConnection {
     held: Option<(PoolConnection<Postgres>, Instant)>,
 }
 
-/// How long the appender keeps an unused connection before the pool must check it again.
-const KEEP_IDLE: Duration = Duration::from_secs(1);
+/// How long the appender keeps an unused connection before the pool must check it again,
+/// and before it gives it back when no append comes.
+pub const KEEP_IDLE: Duration = Duration::from_secs(1);
+
+impl AppendConnection {
+    /// Whether the appender holds a connection between writes.
+    pub fn is_held(&self) -> bool {
+        self.held.is_some()
+    }
+
+    /// Gives the held connection back to the pool (no append came for [`KEEP_IDLE`]), so
+    /// that the pool can be closed.
+    pub fn release(&mut self) {
+        self.held = None;
+    }
+}
 
 /// What one write of the appender holds: the entries, the tree nodes they complete, the new
 /// head, and the responses remembered with them.

@@ -37,22 +37,88 @@ pub(super) fn shift(line: &mut BudgetLine, entry: u32, paid: Move, outstanding: 
     let Some(purpose) = line.entry(entry).and_then(|e| e.purpose.clone()) else {
         return;
     };
-    let Some(commitment) = line
-        .commitments
-        .iter_mut()
-        .find(|c| c.purpose == purpose && !c.reversed)
-    else {
+    let Some(&i) = line.open_commitments.get(&purpose) else {
         return;
     };
-    commitment.paid = paid.on(commitment.paid);
-    commitment.outstanding = outstanding.on(commitment.outstanding);
-    let spent = line.spent.entry(commitment.recipient.clone()).or_default();
+    let Some(recipient) = update_commitment(line, i, |c| {
+        c.paid = paid.on(c.paid);
+        c.outstanding = outstanding.on(c.outstanding);
+    }) else {
+        return;
+    };
+    let spent = line.spent.entry(recipient).or_default();
     spent.paid = paid.on(spent.paid);
     spent.outstanding = outstanding.on(spent.outstanding);
 }
 
+/// What an open commitment reserves beyond what was paid or advanced on it (none once
+/// reversed): its part of [`BudgetLine::reserved`].
+fn reserve(c: &Commitment) -> Dong {
+    if c.reversed {
+        return Dong::ZERO;
+    }
+    c.amount
+        .saturating_sub(c.paid.checked_add(c.outstanding).unwrap_or(c.amount))
+}
+
+/// Changes commitment `i` by `change`, keeping the indexes true: what its recipient's open
+/// commitments reserve, and the purpose's open commitment once it is reversed. Answers the
+/// commitment's recipient.
+pub(super) fn update_commitment(
+    line: &mut BudgetLine,
+    i: usize,
+    change: impl FnOnce(&mut Commitment),
+) -> Option<String> {
+    let c = line.commitments.get_mut(i)?;
+    let before = reserve(c);
+    change(c);
+    let after = reserve(c);
+    let reserved = line.reserved.entry(c.recipient.clone()).or_default();
+    *reserved = plus(minus(*reserved, before), after);
+    if c.reversed && line.open_commitments.get(&c.purpose) == Some(&i) {
+        line.open_commitments.remove(&c.purpose);
+    }
+    Some(c.recipient.clone())
+}
+
+/// Rebuilds the indexes of a line read back from its stored form, as applying its events
+/// would have left them.
+pub(super) fn rebuild_indexes(line: &mut BudgetLine) {
+    for (i, c) in line.commitments.iter().enumerate() {
+        line.approvers.insert(c.approved_by.clone());
+        if !c.reversed {
+            line.open_commitments.insert(c.purpose.clone(), i);
+            let reserved = line.reserved.entry(c.recipient.clone()).or_default();
+            *reserved = plus(*reserved, reserve(c));
+        }
+    }
+    for e in line.entries.iter() {
+        if e.kind == EntryKind::Advance && !e.reversed && !e.outstanding.is_zero() {
+            line.open_advances.insert(e.no);
+        }
+    }
+}
+
+/// Changes entry `no` by `change`, keeping the set of open advances true.
+pub(super) fn update_entry(line: &mut BudgetLine, no: u32, change: impl FnOnce(&mut LineEntry)) {
+    let Some(e) = line.entries.get_mut(index(no)) else {
+        return;
+    };
+    change(e);
+    if e.kind == EntryKind::Advance {
+        if e.reversed || e.outstanding.is_zero() {
+            line.open_advances.remove(&no);
+        } else {
+            line.open_advances.insert(no);
+        }
+    }
+}
+
 fn push(line: &mut BudgetLine, entry: LineEntry) {
-    line.entries.push(entry);
+    if entry.kind == EntryKind::Advance && !entry.outstanding.is_zero() {
+        line.open_advances.insert(entry.no);
+    }
+    line.entries.push_back(entry);
 }
 
 fn entry(no: u32, kind: EntryKind, amount: Dong, date: chrono::NaiveDate) -> LineEntry {
@@ -113,7 +179,12 @@ pub(super) fn apply(line: &mut BudgetLine, event: E) {
             approved_by,
             effective_date,
         } => {
-            line.commitments.push(Commitment {
+            let reserved = line.reserved.entry(recipient.clone()).or_default();
+            *reserved = plus(*reserved, amount);
+            line.open_commitments
+                .insert(purpose.clone(), line.commitments.len());
+            line.approvers.insert(approved_by.clone());
+            line.commitments.push_back(Commitment {
                 entry: no,
                 purpose: purpose.clone(),
                 recipient: recipient.clone(),
@@ -164,9 +235,9 @@ pub(super) fn apply(line: &mut BudgetLine, event: E) {
         } => {
             line.payers.insert(settled_by);
             let (recipient, purpose) = source(line, advance_entry);
-            if let Some(advance) = line.entries.get_mut(index(advance_entry)) {
+            update_entry(line, advance_entry, |advance| {
                 advance.outstanding = minus(advance.outstanding, amount);
-            }
+            });
             push(
                 line,
                 LineEntry {
@@ -241,7 +312,7 @@ pub(super) fn apply(line: &mut BudgetLine, event: E) {
             advance_entry,
         } => {
             line.reported_advances.insert(advance_entry);
-            line.findings.push(finding);
+            line.findings.push_back(finding);
         }
     }
 }
@@ -258,14 +329,12 @@ fn source(line: &BudgetLine, no: u32) -> (Option<String>, Option<crate::funding:
 
 /// A return (`back = true`) or the reversal of a return (`back = false`) against `source`.
 pub(super) fn give_back(line: &mut BudgetLine, source: u32, amount: Dong, back: bool) {
-    if let Some(src) = line.entries.get_mut(index(source)) {
-        match (src.kind, back) {
-            (EntryKind::Advance, true) => src.outstanding = minus(src.outstanding, amount),
-            (EntryKind::Advance, false) => src.outstanding = plus(src.outstanding, amount),
-            (_, true) => src.returned = plus(src.returned, amount),
-            (_, false) => src.returned = minus(src.returned, amount),
-        }
-    }
+    update_entry(line, source, |src| match (src.kind, back) {
+        (EntryKind::Advance, true) => src.outstanding = minus(src.outstanding, amount),
+        (EntryKind::Advance, false) => src.outstanding = plus(src.outstanding, amount),
+        (_, true) => src.returned = plus(src.returned, amount),
+        (_, false) => src.returned = minus(src.returned, amount),
+    });
 }
 
 /// Moves the balances for a return recorded as entry `no` against `source`.

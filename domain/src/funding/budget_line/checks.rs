@@ -13,7 +13,7 @@ use crate::services::Services;
 
 use super::error::BudgetLineError as Error;
 use super::event::BudgetLineEvent as E;
-use super::state::{BudgetLine, Commitment, EntryKind};
+use super::state::{BudgetLine, Commitment};
 
 /// The last day of the adjustment period of `year` (31/01 of the next year).
 pub fn adjustment_period_end(year: i32) -> NaiveDate {
@@ -124,15 +124,7 @@ pub(super) fn require_commitment_room(
     extra: Dong,
 ) -> Result<(), Error> {
     let spent = line.spent(recipient);
-    let committed = Dong::sum(
-        line.commitments
-            .iter()
-            .filter(|c| c.recipient == recipient && !c.reversed)
-            .map(|c| {
-                c.amount
-                    .saturating_sub(c.paid.checked_add(c.outstanding).unwrap_or(c.amount))
-            }),
-    )?;
+    let committed = line.reserved(recipient);
     let total = spent
         .paid
         .checked_add(spent.outstanding)?
@@ -185,10 +177,10 @@ pub(super) fn review_advances(line: &BudgetLine, id: &BudgetLineId, date: NaiveD
     if date <= deadline {
         return Vec::new();
     }
-    line.entries
+    line.open_advances
         .iter()
-        .filter(|e| e.kind == EntryKind::Advance && !e.reversed && !e.outstanding.is_zero())
-        .filter(|e| !line.reported_advances.contains(&e.no))
+        .filter(|&&no| !line.reported_advances.contains(&no))
+        .filter_map(|&no| line.entry(no))
         .map(|e| {
             let detail = format!(
                 "tạm ứng {} ngày {} còn {} sau {deadline} / advance still outstanding after {deadline}",

@@ -4,7 +4,7 @@
 
 use crate::money::Dong;
 
-use super::apply::{Move, give_back, index, minus, shift, shift_back};
+use super::apply::{Move, give_back, minus, shift, shift_back, update_commitment, update_entry};
 
 use super::error::BudgetLineError as Error;
 use super::state::{BudgetLine, EntryKind, LineEntry};
@@ -54,10 +54,11 @@ pub(super) fn check(line: &BudgetLine, target: u32) -> Result<(), Error> {
             super::checks::require_commitment_room(line, &recipient, allocated, Dong::ZERO)
         }
         EntryKind::Commitment => {
-            let open = line
-                .commitments
-                .iter()
-                .find(|c| c.entry == target)
+            let open = entry
+                .purpose
+                .as_ref()
+                .and_then(|p| line.commitment(p))
+                .filter(|c| c.entry == target)
                 .is_some_and(|c| !c.paid.is_zero() || !c.outstanding.is_zero());
             if open {
                 return refuse(
@@ -87,12 +88,12 @@ pub(super) fn check(line: &BudgetLine, target: u32) -> Result<(), Error> {
 
 /// Applies `EntryReversed`: undoes `target`'s effect on the balances.
 pub(super) fn undo(line: &mut BudgetLine, target: &LineEntry) {
-    if let Some(t) = line.entries.get_mut(index(target.no)) {
+    update_entry(line, target.no, |t| {
         t.reversed = true;
         if t.kind == EntryKind::Advance {
             t.outstanding = Dong::ZERO;
         }
-    }
+    });
     let amount = target.amount;
     match target.kind {
         EntryKind::Estimate => line.estimate = minus(line.estimate, amount),
@@ -105,8 +106,17 @@ pub(super) fn undo(line: &mut BudgetLine, target: &LineEntry) {
             line.allocated = minus(line.allocated, amount);
         }
         EntryKind::Commitment => {
-            if let Some(c) = line.commitments.iter_mut().find(|c| c.entry == target.no) {
-                c.reversed = true;
+            let open = target
+                .purpose
+                .as_ref()
+                .and_then(|p| line.open_commitments.get(p));
+            if let Some(&i) = open
+                && line
+                    .commitments
+                    .get(i)
+                    .is_some_and(|c| c.entry == target.no)
+            {
+                update_commitment(line, i, |c| c.reversed = true);
             }
         }
         EntryKind::Advance => shift(line, target.no, Move::None, Move::Down(target.outstanding)),

@@ -2,10 +2,17 @@
 //! overspent lives here, so one aggregate's optimistic concurrency guards it (FIN-01, FIN-02,
 //! FIN-03): concurrent payments against one line conflict and are retried against the new
 //! balances.
+//!
+//! A command's cost does not grow with the line's history: what grows with it (the entries,
+//! the commitments, who paid, the findings) is held in persistent collections (`imbl`), so
+//! the store's copy of a cached line is a few reference counts, and each rule reaches what it
+//! reads through an index kept as the events are applied (the open commitment of a purpose,
+//! what each recipient's open commitments still reserve, the advances still outstanding).
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::NaiveDate;
+use imbl::{HashMap, OrdSet, Vector};
 use serde::{Deserialize, Serialize};
 
 use crate::code::CooperativeCode;
@@ -79,18 +86,83 @@ pub struct LineSnapshot {
     pub payers: BTreeSet<String>,
 }
 
+/// A budget line's state. Stored (in projections' internal state) as the fields it had before
+/// it kept indexes ([`Stored`]): the indexes are rebuilt when it is read back, so stored states
+/// read the same and their bytes did not change.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(from = "Stored", into = "Stored")]
 pub struct BudgetLine {
     pub(crate) id: Option<BudgetLineId>,
     pub(crate) estimate: Dong,
     pub(crate) allocations: BTreeMap<String, Dong>,
     pub(crate) allocated: Dong,
     pub(crate) spent: BTreeMap<String, Spent>,
-    pub(crate) commitments: Vec<Commitment>,
-    pub(crate) entries: Vec<LineEntry>,
-    pub(crate) payers: BTreeSet<String>,
-    pub(crate) reported_advances: BTreeSet<u32>,
-    pub(crate) findings: Vec<Finding>,
+    pub(crate) commitments: Vector<Commitment>,
+    /// The open (not reversed) commitment of each purpose: its index in `commitments`.
+    pub(crate) open_commitments: HashMap<Purpose, usize>,
+    /// Per recipient, what its open commitments reserve beyond what was paid or advanced on
+    /// them (the sum FIN-01 holds a new commitment to).
+    pub(crate) reserved: BTreeMap<String, Dong>,
+    /// Everyone who approved a purpose committed on this line (reversed commitments too).
+    pub(crate) approvers: OrdSet<String>,
+    pub(crate) entries: Vector<LineEntry>,
+    /// Advances neither reversed nor wholly settled or returned (FIN-06 reviews them).
+    pub(crate) open_advances: OrdSet<u32>,
+    pub(crate) payers: OrdSet<String>,
+    pub(crate) reported_advances: OrdSet<u32>,
+    pub(crate) findings: Vector<Finding>,
+}
+
+/// The stored form of a [`BudgetLine`]: its facts without the indexes.
+#[derive(Serialize, Deserialize)]
+struct Stored {
+    id: Option<BudgetLineId>,
+    estimate: Dong,
+    allocations: BTreeMap<String, Dong>,
+    allocated: Dong,
+    spent: BTreeMap<String, Spent>,
+    commitments: Vector<Commitment>,
+    entries: Vector<LineEntry>,
+    payers: OrdSet<String>,
+    reported_advances: OrdSet<u32>,
+    findings: Vector<Finding>,
+}
+
+impl From<BudgetLine> for Stored {
+    fn from(line: BudgetLine) -> Stored {
+        Stored {
+            id: line.id,
+            estimate: line.estimate,
+            allocations: line.allocations,
+            allocated: line.allocated,
+            spent: line.spent,
+            commitments: line.commitments,
+            entries: line.entries,
+            payers: line.payers,
+            reported_advances: line.reported_advances,
+            findings: line.findings,
+        }
+    }
+}
+
+impl From<Stored> for BudgetLine {
+    fn from(stored: Stored) -> BudgetLine {
+        let mut line = BudgetLine {
+            id: stored.id,
+            estimate: stored.estimate,
+            allocations: stored.allocations,
+            allocated: stored.allocated,
+            spent: stored.spent,
+            commitments: stored.commitments,
+            entries: stored.entries,
+            payers: stored.payers,
+            reported_advances: stored.reported_advances,
+            findings: stored.findings,
+            ..BudgetLine::default()
+        };
+        super::apply::rebuild_indexes(&mut line);
+        line
+    }
 }
 
 impl BudgetLine {
@@ -118,15 +190,15 @@ impl BudgetLine {
         &self.allocations
     }
 
-    pub fn commitments(&self) -> &[Commitment] {
+    pub fn commitments(&self) -> &Vector<Commitment> {
         &self.commitments
     }
 
-    pub fn entries(&self) -> &[LineEntry] {
+    pub fn entries(&self) -> &Vector<LineEntry> {
         &self.entries
     }
 
-    pub fn findings(&self) -> &[Finding] {
+    pub fn findings(&self) -> &Vector<Finding> {
         &self.findings
     }
 
@@ -141,9 +213,14 @@ impl BudgetLine {
     }
 
     pub(crate) fn commitment(&self, purpose: &Purpose) -> Option<&Commitment> {
-        self.commitments
-            .iter()
-            .find(|c| &c.purpose == purpose && !c.reversed)
+        self.open_commitments
+            .get(purpose)
+            .and_then(|&i| self.commitments.get(i))
+    }
+
+    /// What `recipient`'s open commitments reserve beyond what was paid or advanced on them.
+    pub(crate) fn reserved(&self, recipient: &str) -> Dong {
+        self.reserved.get(recipient).copied().unwrap_or_default()
     }
 
     /// Totals over all recipients.
@@ -166,12 +243,8 @@ impl BudgetLine {
             allocated: self.allocated,
             paid: totals.paid,
             outstanding_advances: totals.outstanding,
-            approvers: self
-                .commitments
-                .iter()
-                .map(|c| c.approved_by.clone())
-                .collect(),
-            payers: self.payers.clone(),
+            approvers: self.approvers.iter().cloned().collect(),
+            payers: self.payers.iter().cloned().collect(),
         })
     }
 
