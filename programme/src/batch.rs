@@ -138,6 +138,7 @@ impl Batch {
             parts: self.parts,
             not_before: self.not_before,
             remember,
+            sole_writer: self.pending.sole_writer(),
         };
         let types: Vec<Vec<String>> = batch
             .parts

@@ -68,7 +68,7 @@ impl<T> ActionSchema for T {}
 /// commands are `Command<Self::Action>` and whose refusals are `Refused<Self::Reason>`. Code
 /// generic over aggregates (the HTTP service's one command handler) reads the action and names
 /// the refusal's rule through it. Implemented by [`aggregates!`] for every declared type.
-pub trait Declared: Addressed + Clone + 'static {
+pub trait Declared: Addressed<Services: ServicesOf> + Clone + 'static {
     type Action: DeserializeOwned + Clone + Send + Sync + ActionSchema + 'static;
     type Reason: RuleError;
 

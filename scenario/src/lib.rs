@@ -187,4 +187,6 @@ pub struct Progress {
     pub done: u64,
     pub total: u64,
     pub recorded_on: NaiveDate,
+    /// Entries this run has written so far.
+    pub entries_written: u64,
 }

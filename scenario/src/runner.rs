@@ -1,5 +1,6 @@
 //! Plays the scenario's steps through the programme's command path.
 
+use chrono::Datelike;
 use cqrs_es::{Aggregate, AggregateError};
 use domain::address::Addressed;
 use domain::command::Command;
@@ -53,6 +54,14 @@ pub async fn run(
             if options.until.is_some_and(|until| step.recorded_on > until) {
                 break 'years;
             }
+            // A batch holds one plan year's steps, so that a year's progress is its own.
+            if batch
+                .steps
+                .last()
+                .is_some_and(|last| last.recorded_on.year() != step.recorded_on.year())
+            {
+                batch.flush(&mut report, &mut progress).await?;
+            }
             if step.expect == Expect::Accepted {
                 let decided = decide(&mut batch.batch, &demo.programme, options, &step).await;
                 batch.steps.push(progress_of(&step, steps_total));
@@ -75,7 +84,10 @@ pub async fn run(
                 report.refusals.push(refusal);
             }
             report.steps_run += 1;
-            progress(progress_of(&step, steps_total));
+            progress(Progress {
+                entries_written: batch.entries_written,
+                ..progress_of(&step, steps_total)
+            });
         }
     }
     batch.flush(&mut report, &mut progress).await?;
@@ -92,6 +104,7 @@ fn progress_of(step: &Step, total: u64) -> Progress {
         done: step.index + 1,
         total,
         recorded_on: step.recorded_on,
+        entries_written: 0,
     }
 }
 
@@ -100,6 +113,8 @@ struct Batched<'p> {
     programme: &'p Programme,
     batch: Batch,
     steps: Vec<Progress>,
+    /// Entries this run has written so far.
+    entries_written: u64,
 }
 
 impl<'p> Batched<'p> {
@@ -108,6 +123,7 @@ impl<'p> Batched<'p> {
             programme,
             batch: programme.batch(),
             steps: Vec::new(),
+            entries_written: 0,
         }
     }
 
@@ -122,10 +138,14 @@ impl<'p> Batched<'p> {
         if batch.is_empty() {
             return Ok(());
         }
-        batch.commit(None).await?;
+        let written = batch.commit(None).await?;
+        self.entries_written += written.iter().map(Vec::len).sum::<usize>() as u64;
         report.steps_run += steps.len() as u64;
         for step in steps {
-            progress(step);
+            progress(Progress {
+                entries_written: self.entries_written,
+                ..step
+            });
         }
         Ok(())
     }

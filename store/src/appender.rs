@@ -136,6 +136,10 @@ pub struct AppendBatch {
     pub not_before: Vec<Option<DateTime<Utc>>>,
     /// The response to remember, made from every part's entries in order.
     pub remember: Option<Remember>,
+    /// The batch was decided on lookups that trusted this process to be the log's only
+    /// writer since its last write ([`crate::LedgerStore::load_known`]): it is refused as a
+    /// conflict, to be decided again, if another process appended meanwhile.
+    pub sole_writer: bool,
 }
 
 type Reply = oneshot::Sender<Result<Vec<Vec<Appended>>, StoreError>>;
@@ -156,6 +160,7 @@ struct PreparedGroup {
     parts: Vec<Prepared>,
     not_before: Vec<Option<DateTime<Utc>>>,
     remember: Option<Remember>,
+    sole_writer: bool,
 }
 
 struct PreparedEvent {
@@ -244,6 +249,7 @@ impl Appender {
             parts: vec![Prepared::of(request)?],
             not_before: Vec::new(),
             remember,
+            sole_writer: false,
         };
         let mut appended = self.send(group).await?;
         Ok(appended.pop().unwrap_or_default())
@@ -270,6 +276,7 @@ impl Appender {
                 .collect::<Result<_, _>>()?,
             not_before: batch.not_before,
             remember: batch.remember,
+            sole_writer: batch.sole_writer,
         };
         self.send(group).await
     }
@@ -459,7 +466,13 @@ async fn append_batch(
                 .unwrap_or(request.expected_sequence);
             sequences.entry(key).or_insert(last);
         }
-        let plan = chain_batch(head, &mut sequences, batch.iter().map(|(g, _)| g), &times)?;
+        let plan = chain_batch(
+            head,
+            false,
+            &mut sequences,
+            batch.iter().map(|(g, _)| g),
+            &times,
+        )?;
         if plan.rows.is_empty() {
             // Nothing to chain: only what commands that changed nothing answered.
             service::insert_records(db, &plan.records).await?;
@@ -491,6 +504,8 @@ async fn append_locked(
 ) -> Result<Vec<GroupResult>, StoreError> {
     let mut tx = WriteTx::begin(db).await?;
     let head = tx.lock_head().await?;
+    // Another process appended since this one's last write (or this one does not know).
+    let moved_by_other = memory.head != Some(head);
     let mut frontier = match memory.frontier.take() {
         Some(frontier) if memory.head == Some(head) => frontier,
         _ => {
@@ -517,7 +532,13 @@ async fn append_locked(
             slot.insert(last);
         }
     }
-    let plan = chain_batch(head, &mut sequences, batch.iter().map(|(g, _)| g), times)?;
+    let plan = chain_batch(
+        head,
+        moved_by_other,
+        &mut sequences,
+        batch.iter().map(|(g, _)| g),
+        times,
+    )?;
     if !plan.rows.is_empty() {
         let nodes = memory.grow(&mut frontier, &plan.rows);
         tx.insert(&plan.rows).await?;
@@ -550,6 +571,7 @@ struct Chained {
 /// whole and leaves the batch as it was.
 fn chain_batch<'a>(
     mut head: Head,
+    moved_by_other: bool,
     sequences: &mut HashMap<(String, String), u64>,
     groups: impl Iterator<Item = &'a PreparedGroup>,
     times: &[Vec<RecordedAt>],
@@ -558,6 +580,14 @@ fn chain_batch<'a>(
     let mut results = Vec::new();
     let mut records = Vec::new();
     for (group, group_times) in groups.zip(times) {
+        if group.sole_writer && moved_by_other {
+            results.push(Err(StoreError::Conflict {
+                aggregate: "the log (another process appended)".into(),
+                expected: head.size,
+                found: head.size,
+            }));
+            continue;
+        }
         match chain_group(head, sequences, group, group_times)? {
             Ok((chained, at, moved, appended)) => {
                 rows.extend(chained);

@@ -127,6 +127,24 @@ impl<A: Aggregate + Clone> LedgerStore<A> {
         Ok((aggregate, sequence))
     }
 
+    /// As [`LedgerStore::load_current`], but answering the cached state without reading the
+    /// log when the appender's directory says nothing was appended to the aggregate since:
+    /// true as long as this process is the log's only writer. Answers whether it relied on
+    /// that; a write decided on such a state must be refused if another process wrote
+    /// meanwhile ([`crate::AppendBatch::sole_writer`]).
+    ///
+    /// # Errors
+    /// As [`LedgerStore::load_current`].
+    pub async fn load_known(&self, aggregate_id: &str) -> Result<(A, u64, bool), StoreError> {
+        if let Some((aggregate, sequence)) = self.cached(aggregate_id)
+            && self.ledger.directory().last_sequence(A::TYPE, aggregate_id) == Some(sequence)
+        {
+            return Ok((aggregate, sequence, true));
+        }
+        let (aggregate, sequence) = self.load_current(aggregate_id).await?;
+        Ok((aggregate, sequence, false))
+    }
+
     /// Replays the aggregate's entries after `sequence` onto `aggregate`.
     async fn replay(
         &self,

@@ -82,14 +82,22 @@ impl LedgerLookups {
     where
         A: cqrs_es::Aggregate + Clone + 'static,
     {
-        if let Some((aggregate, _)) = self.pending.as_ref().and_then(|p| p.get::<A>(id)) {
+        let failed = |e: StoreError| LookupError(format!("{}/{id}: {e}", A::TYPE));
+        let Some(pending) = &self.pending else {
+            return store
+                .load_current(id)
+                .await
+                .map(|(aggregate, _)| aggregate)
+                .map_err(failed);
+        };
+        if let Some((aggregate, _)) = pending.get::<A>(id) {
             return Ok(aggregate);
         }
-        store
-            .load_current(id)
-            .await
-            .map(|(aggregate, _)| aggregate)
-            .map_err(|e: StoreError| LookupError(format!("{}/{id}: {e}", A::TYPE)))
+        let (aggregate, _, known) = store.load_known(id).await.map_err(failed)?;
+        if known {
+            pending.relied_on_sole_writer();
+        }
+        Ok(aggregate)
     }
 }
 
@@ -98,9 +106,23 @@ impl LedgerLookups {
 #[derive(Default)]
 pub struct Pending {
     states: Mutex<HashMap<(TypeId, String), Box<dyn Any + Send>>>,
+    /// A lookup answered from the cache without reading the log, because this process
+    /// wrote everything since ([`LedgerStore::load_known`]).
+    sole_writer: std::sync::atomic::AtomicBool,
 }
 
 impl Pending {
+    fn relied_on_sole_writer(&self) {
+        self.sole_writer
+            .store(true, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    /// Whether a lookup relied on this process being the log's only writer since its last
+    /// write: the batch must then be refused if another process wrote.
+    pub fn sole_writer(&self) -> bool {
+        self.sole_writer.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
     /// The state of aggregate `id` of type `A` as the batch left it, if it touched it.
     pub fn get<A: cqrs_es::Aggregate + Clone + 'static>(&self, id: &str) -> Option<(A, u64)> {
         let states = self.states.lock().unwrap_or_else(|e| e.into_inner());

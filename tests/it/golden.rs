@@ -30,12 +30,15 @@ funding_balances funding_as_of 1 rows sha256 ab889e8a4b5cbc5dd5db3429d532a6d94d8
 settlement_checks settlement_checks 168 rows sha256 131859f97c69baba1db4a3d09b5ff22d0fab9d5783e6ef6d5235f8fb4baaf7dc
 beneficiary_history beneficiary_history 57 rows sha256 331c65998d237909fca193eb1acf263a35f8058638b7894caf1a1978f9ae7050
 ";
-/// SHA-256 of the OpenAPI document as served (`/openapi.json`). Issue 15 added the tile routes
+/// SHA-256 of the OpenAPI document as served (`/openapi.json`). Issue 16 added
+/// `POST /api/v1/batch` with its schemas (`BatchRequest`, `BatchCommand`, `BatchAccepted`) and
+/// the problem's `command_index`, nothing else (before it:
+/// 045929ae2fe0ea1aefc1d0a9c146a36c23f6160d0f8378da79d984e08ed7c558). Issue 15 added the tile routes
 /// (`/tlog/…`; then 9e91390be9488ac894f53b6bfaf02130e5635a9258873dc075ceb9154990a6e4), then
 /// `GET /api/v1/ledger/witnesses` with its schemas and `/readyz`'s `witness_alarms`, and the
 /// role `mirror` (in the `Role` schema and on the entry-bundle route), nothing else; at the
 /// end of issue 14 it was 29209cbf815c53dc8d5a827e6afe0b2f8235407ece021fdd7a1a995dc25cc06b.
-const OPENAPI_SHA256: &str = "045929ae2fe0ea1aefc1d0a9c146a36c23f6160d0f8378da79d984e08ed7c558";
+const OPENAPI_SHA256: &str = "00415cdd0682b6889802ee15ea7502159e6b511482d8a33cb5500679cb1afe6d";
 /// SHA-256 of each report written as JSON at the checkpoint.
 const REPORTS_SHA256: [(&str, &str); 3] = [
     (

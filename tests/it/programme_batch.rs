@@ -284,3 +284,71 @@ async fn batches_racing_single_payments_on_one_line_never_overspend_it() {
         .unwrap()
         .expect("the log verifies");
 }
+
+/// A batch's lookups trust this process's cache when it wrote everything since
+/// (`LedgerStore::load_known`): if another process appended meanwhile, the batch is refused
+/// as a conflict, and decided again on what the log holds.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_batch_decided_on_the_cache_is_refused_when_another_process_wrote_meanwhile() {
+    let test = TestLedger::postgres().await;
+    let p = Programme::new(test.ledger.clone());
+    seed_units(&p).await;
+    let rule_set = publish_rule_set(&p, 10_000_000).await;
+    register(&p, &code(1), day(2017, 9, 1), "205", 7, "HTX Yên Đức").await;
+    open_line(
+        &p,
+        &line(),
+        50_000_000,
+        &[("205", 50_000_000)],
+        day(2018, 1, 10),
+    )
+    .await;
+    let dates = (day(2018, 2, 1), day(2018, 2, 15));
+    let purpose = approved_case(&p, &line(), "HS-1", &code(1), 10_000_000, dates, &rule_set).await;
+
+    // Another process (a ledger of its own on the same database) appends after the decision.
+    let batch = commit_decided(&p, &purpose).await;
+    let other = store::Ledger::open(&test.url, crate::support::backends::test_clock())
+        .await
+        .unwrap();
+    accept(
+        &Programme::new(other.clone()).cooperatives,
+        code(1).as_str(),
+        by(&clerk(), day(2018, 3, 2), membership(9)),
+    )
+    .await;
+    let moved = head_size(&p.ledger).await;
+    let refused = batch.commit(None).await;
+    assert!(
+        matches!(refused, Err(StoreError::Conflict { .. })),
+        "{refused:?}"
+    );
+    assert_eq!(head_size(&p.ledger).await, moved, "nothing written");
+    // Decided again: the lookups read the log now, and the commitment lands.
+    let written = commit_decided(&p, &purpose)
+        .await
+        .commit(None)
+        .await
+        .expect("written");
+    assert_eq!(written.len(), 1);
+    assert_eq!(head_size(&p.ledger).await, moved + 1);
+}
+
+/// A batch with the commitment of `purpose` on the line decided in it.
+async fn commit_decided(p: &Programme, purpose: &Purpose) -> programme::Batch {
+    let command = by(
+        &officer(),
+        day(2018, 3, 1),
+        domain::funding::BudgetLineAction::Commit {
+            purpose: purpose.clone(),
+            recipient: "205".into(),
+        },
+    );
+    let metadata = metadata_of(&command);
+    let mut batch = p.batch();
+    batch
+        .decide(&p.budget_lines, &line().to_id(), command, &metadata, None)
+        .await
+        .expect("the commitment is decided");
+    batch
+}

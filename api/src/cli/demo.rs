@@ -3,7 +3,9 @@
 use std::time::Instant;
 
 use anyhow::Context;
-use chrono::NaiveDate;
+use std::collections::BTreeMap;
+
+use chrono::{Datelike, NaiveDate};
 use indicatif::{ProgressBar, ProgressStyle};
 
 use super::Outcome;
@@ -23,7 +25,19 @@ pub async fn demo(url: &str, options: Options) -> anyhow::Result<Outcome> {
     );
     let started = Instant::now();
     let mut shown_day: Option<NaiveDate> = None;
+    // Per plan year: (seconds at its first and last step, entries written by then).
+    let mut years: BTreeMap<i32, YearRun> = BTreeMap::new();
+    let mut last = (0.0, 0);
     let result = scenario::run(&demo, &options, |p| {
+        let now = started.elapsed().as_secs_f64();
+        let year = years.entry(p.recorded_on.year()).or_insert(YearRun {
+            from: last,
+            to: last,
+            steps: 0,
+        });
+        year.to = (now, p.entries_written);
+        year.steps += 1;
+        last = (now, p.entries_written);
         if bar.length() != Some(p.total) {
             bar.set_length(p.total);
         }
@@ -39,6 +53,7 @@ pub async fn demo(url: &str, options: Options) -> anyhow::Result<Outcome> {
     match result {
         Ok(report) => {
             print_report(&report, started.elapsed().as_secs_f64());
+            print_years(&years);
             Ok(Outcome::Success)
         }
         Err(
@@ -52,6 +67,35 @@ pub async fn demo(url: &str, options: Options) -> anyhow::Result<Outcome> {
             Ok(Outcome::Refused)
         }
         Err(error) => Err(error).context("the demo scenario stopped"),
+    }
+}
+
+/// What a run did in one plan year (by the steps' recording days).
+struct YearRun {
+    /// (seconds since the start, entries written) when the year began and at its last step.
+    from: (f64, u64),
+    to: (f64, u64),
+    steps: u64,
+}
+
+fn print_years(years: &BTreeMap<i32, YearRun>) {
+    if years.len() < 2 {
+        return;
+    }
+    println!("Theo năm (by year):");
+    for (year, run) in years {
+        let seconds = run.to.0 - run.from.0;
+        let entries = run.to.1 - run.from.1;
+        let rate = if seconds > 0.0 {
+            format!("{:.0}", entries as f64 / seconds)
+        } else {
+            "-".into()
+        };
+        println!(
+            "  {year}: {} bút toán (entries), {} bước (steps), {seconds:.1} giây (s), {rate} bút toán/giây (entries/s)",
+            grouped(entries),
+            grouped(run.steps)
+        );
     }
 }
 

@@ -11,6 +11,7 @@ mod mirror;
 mod people;
 mod progress;
 mod projections;
+mod record;
 mod report;
 mod serve;
 mod tlog;
@@ -78,6 +79,18 @@ pub enum Command {
     Import {
         /// The JSON-lines file written by `export`.
         file: PathBuf,
+    },
+    /// Record a file of commands (JSON lines, each as `POST /api/v1/batch` lists them) as
+    /// one batch: every command or none, bad lines named by number; a file recorded again
+    /// writes nothing.
+    Record {
+        /// The JSON-lines file: `{"collection", "id", "action", "body"}` a line.
+        #[arg(long)]
+        file: PathBuf,
+        /// The person the commands are recorded as (added with `user add`); each command's
+        /// route must admit their role.
+        #[arg(long = "as", value_name = "USER")]
+        user: String,
     },
     /// Fill the ledger with the deterministic scenario of plan 31/KH-UBND (2017-2020), through
     /// the programme's commands; safe to repeat, resumable.
@@ -458,6 +471,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<Outcome> {
         } => tlog::export_tiles(url, &dir, policy.as_deref()).await,
         Command::Export { .. } => anyhow::bail!("pass --out FILE, --bundle DIR or --tiles DIR"),
         Command::Import { file } => ledger::import(url, &file).await,
+        Command::Record { file, user } => record::record(url, &file, &user).await,
         Command::Demo { seed, scale, until } => {
             let options = scenario::Options { seed, scale, until };
             demo::demo(url, options).await

@@ -144,6 +144,17 @@ impl PeopleDirectory {
         self.read().people.contains_key(user)
     }
 
+    /// Person `user` as the ledger records them, if added (a command-line tool acting as
+    /// them, as `record --as` does).
+    pub fn person(&self, user: &str) -> Option<Authenticated> {
+        let known = self.read();
+        let person = known.people.get(user)?;
+        Some(Authenticated {
+            actor: Actor::new(user, person.role, person.agency.as_deref()),
+            full_name: person.full_name.clone(),
+        })
+    }
+
     fn lookup(&self, hash: &str) -> Option<Result<Authenticated, &'static str>> {
         let known = self.read();
         let (user, active) = known.tokens.get(hash)?;

@@ -153,23 +153,47 @@ fn parse_action<Act: DeserializeOwned>(
 
 /// What the domain's refusal says, as a problem naming the rule and the legal basis in force
 /// on the command's date.
-fn refused<E: RuleError>(refusal: &Refused<E>) -> Problem {
+pub(super) fn refused<E: RuleError>(refusal: &Refused<E>) -> Problem {
     Problem::refused(refusal.to_string(), refusal.rule(), refusal.legal_basis())
 }
 
 /// A command read from a request and addressed: its aggregate id checked, and every field
 /// naming the aggregate naming that one.
-struct Prepared<C> {
+pub(super) struct Prepared<C> {
     effective_date: NaiveDate,
-    command: C,
+    pub(super) command: C,
     envelope_basis: Vec<String>,
     documents: Vec<String>,
+}
+
+impl<C> Prepared<C> {
+    /// The entries' metadata: the person, the legal date, the request, the envelope's legal
+    /// basis and documents, and the idempotency key the entries carry, if any.
+    pub(super) fn metadata(
+        &self,
+        person: &Authenticated,
+        request_id: &RequestId,
+        ledger_key: Option<&str>,
+    ) -> EventMetadata {
+        let mut metadata = EventMetadata::new(person.actor.clone(), self.effective_date)
+            .with_request_id(&request_id.0);
+        for basis in &self.envelope_basis {
+            metadata = metadata.with_legal_basis(basis);
+        }
+        for document in &self.documents {
+            metadata = metadata.with_document(document);
+        }
+        if let Some(key) = ledger_key {
+            metadata = metadata.with_idempotency_key(key);
+        }
+        metadata
+    }
 }
 
 /// Reads the body into `A`'s action `spec.action` for aggregate `id`. The fields that repeat
 /// the id are filled from the path when the body leaves them out; the address is checked
 /// before anything is read from the ledger.
-fn prepare<A: Declared>(
+pub(super) fn prepare<A: Declared>(
     spec: &CommandSpec,
     person: &Authenticated,
     id: &str,
@@ -197,7 +221,7 @@ fn prepare<A: Declared>(
 }
 
 /// An idempotency key as sent: 1 to 200 visible ASCII characters.
-fn idempotency_key(headers: &HeaderMap) -> Result<Option<String>, Problem> {
+pub(super) fn idempotency_key(headers: &HeaderMap) -> Result<Option<String>, Problem> {
     let Some(value) = headers.get(IDEMPOTENCY_KEY) else {
         return Ok(None);
     };
@@ -325,29 +349,12 @@ where
     hasher.update(b"\n");
     hasher.update(body);
     let request_sha256 = hex::encode(hasher.finalize());
-    let db = state.programme.ledger.database();
-
     let _in_flight = state
         .in_flight
         .claim(&user, &key)
         .ok_or_else(|| Problem::conflict("a request with this Idempotency-Key is still running"))?;
-    // Only successes are remembered; a refusal (remembered by versions before it was decided
-    // afresh) wrote nothing, so the retry is decided again.
-    let first = store::service::remembered_response(db, &user, &key)
-        .await?
-        .filter(|first| first.status < 400);
-    if let Some(first) = first {
-        if first.request_sha256 != request_sha256 {
-            return Err(Problem::invalid_command(
-                "Idempotency-Key này đã dùng cho một lệnh khác; hãy dùng khoá mới / this Idempotency-Key was used for a different request; use a new key",
-            ));
-        }
-        let status = StatusCode::from_u16(first.status).unwrap_or(StatusCode::OK);
-        let mut response = with_content_type(status, first.response, "application/json");
-        response
-            .headers_mut()
-            .insert(IDEMPOTENT_REPLAYED, HeaderValue::from_static("true"));
-        return Ok(response);
+    if let Some(first) = replayed(state, &user, &key, &request_sha256).await? {
+        return Ok(first);
     }
     // The response is remembered with the entries, in the same write: a retry finds either
     // both or neither.
@@ -368,6 +375,66 @@ where
     execute_and_answer(commands, request, prepared, Some(idempotent)).await
 }
 
+/// The first response to `key` of `user`, when one was remembered for the same request
+/// (`request_sha256`); a refusal for a key used for a different request.
+pub(super) async fn replayed(
+    state: &AppState,
+    user: &str,
+    key: &str,
+    request_sha256: &str,
+) -> Result<Option<Response>, Problem> {
+    let db = state.programme.ledger.database();
+    // Only successes are remembered; a refusal (remembered by versions before it was decided
+    // afresh) wrote nothing, so the retry is decided again.
+    let first = store::service::remembered_response(db, user, key)
+        .await?
+        .filter(|first| first.status < 400);
+    let Some(first) = first else {
+        return Ok(None);
+    };
+    if first.request_sha256 != request_sha256 {
+        return Err(Problem::invalid_command(
+            "Idempotency-Key này đã dùng cho một lệnh khác; hãy dùng khoá mới / this Idempotency-Key was used for a different request; use a new key",
+        ));
+    }
+    let status = StatusCode::from_u16(first.status).unwrap_or(StatusCode::OK);
+    let mut response = with_content_type(status, first.response, "application/json");
+    response
+        .headers_mut()
+        .insert(IDEMPOTENT_REPLAYED, HeaderValue::from_static("true"));
+    Ok(Some(response))
+}
+
+/// The problem of a command the store could not write (a conflict that outlasted the
+/// retries, an unavailable database, an entry too large): nothing was written.
+pub(super) fn not_written<E: std::error::Error>(id: &str, error: AggregateError<E>) -> Problem {
+    match error {
+        AggregateError::AggregateConflict => Problem::conflict(format!(
+            "{id} thay đổi liên tục trong khi lệnh được xét ({} lần thử lại); hãy gửi lại / {id} kept changing while the command was decided ({} retries); send it again",
+            programme::CONFLICT_RETRIES,
+            programme::CONFLICT_RETRIES
+        )),
+        AggregateError::DatabaseConnectionError(error) => {
+            tracing::error!(%error, "database unavailable");
+            Problem::unavailable(
+                "cơ sở dữ liệu của sổ cái không sẵn sàng / the ledger's database is not available",
+            )
+        }
+        AggregateError::UnexpectedError(error)
+            if matches!(
+                error.downcast_ref::<store::StoreError>(),
+                Some(store::StoreError::EntryTooLarge { .. })
+            ) =>
+        {
+            Problem::entry_too_large(error.to_string())
+        }
+        error => {
+            tracing::error!(%error, "command failed");
+            Problem::internal("không ghi được lệnh / the command could not be recorded")
+        }
+    }
+}
+
 /// What makes a command idempotent: the key its entries carry in their metadata
 /// (`api:{user}:{key}`), and the response to remember with them.
 struct Idempotent {
@@ -377,7 +444,12 @@ struct Idempotent {
 
 /// The body of the answer to a command that wrote `written`.
 fn accepted_text(spec: &CommandSpec, id: &str, written: &[Written]) -> String {
-    let body = CommandAccepted {
+    serde_json::to_string(&accepted(spec, id, written)).unwrap_or_default()
+}
+
+/// What a command that wrote `written` answers.
+pub(super) fn accepted(spec: &CommandSpec, id: &str, written: &[Written]) -> CommandAccepted {
+    CommandAccepted {
         aggregate_type: spec.aggregate.aggregate_type().to_string(),
         aggregate_id: id.to_string(),
         entries: written
@@ -388,8 +460,7 @@ fn accepted_text(spec: &CommandSpec, id: &str, written: &[Written]) -> String {
                 event_type: w.event_type.clone(),
             })
             .collect(),
-    };
-    serde_json::to_string(&body).unwrap_or_default()
+    }
 }
 
 async fn execute_and_answer<A>(
@@ -409,19 +480,13 @@ where
         id,
         ..
     } = request;
-    let mut metadata = EventMetadata::new(person.actor.clone(), prepared.effective_date)
-        .with_request_id(&request_id.0);
-    for basis in &prepared.envelope_basis {
-        metadata = metadata.with_legal_basis(basis);
-    }
-    for document in &prepared.documents {
-        metadata = metadata.with_document(document);
-    }
     let mut remember = None;
+    let mut ledger_key = None;
     if let Some(idempotent) = idempotent {
-        metadata = metadata.with_idempotency_key(&idempotent.ledger_key);
+        ledger_key = Some(idempotent.ledger_key);
         remember = Some(idempotent.remember);
     }
+    let metadata = prepared.metadata(person, request_id, ledger_key.as_deref());
     let started = std::time::Instant::now();
     let executed = commands
         .execute_remembered(id, prepared.command, &metadata, remember)
@@ -429,33 +494,7 @@ where
     let written = match executed {
         Ok(written) => written,
         Err(AggregateError::UserError(refusal)) => return Err(refused(A::refusal(&refusal))),
-        Err(AggregateError::AggregateConflict) => {
-            return Err(Problem::conflict(format!(
-                "{id} thay đổi liên tục trong khi lệnh được xét ({} lần thử lại); hãy gửi lại / {id} kept changing while the command was decided ({} retries); send it again",
-                programme::CONFLICT_RETRIES,
-                programme::CONFLICT_RETRIES
-            )));
-        }
-        Err(AggregateError::DatabaseConnectionError(error)) => {
-            tracing::error!(%error, "database unavailable");
-            return Err(Problem::unavailable(
-                "cơ sở dữ liệu của sổ cái không sẵn sàng / the ledger's database is not available",
-            ));
-        }
-        Err(AggregateError::UnexpectedError(error))
-            if matches!(
-                error.downcast_ref::<store::StoreError>(),
-                Some(store::StoreError::EntryTooLarge { .. })
-            ) =>
-        {
-            return Err(Problem::entry_too_large(error.to_string()));
-        }
-        Err(error) => {
-            tracing::error!(%error, "command failed");
-            return Err(Problem::internal(
-                "không ghi được lệnh / the command could not be recorded",
-            ));
-        }
+        Err(error) => return Err(not_written(id, error)),
     };
     metrics::histogram!("htx_command_duration_seconds", "aggregate" => spec.aggregate.aggregate_type())
         .record(started.elapsed().as_secs_f64());

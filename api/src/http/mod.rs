@@ -4,6 +4,7 @@
 //! `/openapi.json` is generated from [`routes::all`], as the router is.
 
 pub mod auth;
+pub mod batch;
 pub mod commands;
 pub mod dashboard;
 pub mod input;

@@ -275,6 +275,7 @@ fn operation(route: &Route, components: &BTreeMap<String, Value>) -> Value {
             let doc = (operation.doc)();
             parameters = doc.parameters;
             responses = doc.responses;
+            body = doc.body;
             (doc.summary, doc.tag)
         }
     };
@@ -327,6 +328,8 @@ pub fn document(routes: &[Route]) -> Value {
     }
     collect::<Problem>(&mut components);
     collect::<CommandAccepted>(&mut components);
+    collect::<super::batch::BatchRequest>(&mut components);
+    collect::<super::batch::BatchAccepted>(&mut components);
     collect::<WrittenEntry>(&mut components);
     collect::<Verification>(&mut components);
     collect::<ConsistencyProof>(&mut components);

@@ -23,6 +23,8 @@ pub struct Doc {
     pub tag: String,
     pub parameters: Vec<Value>,
     pub responses: Map<String, Value>,
+    /// The request body (`requestBody`), if the route reads one.
+    pub body: Option<Value>,
 }
 
 impl Doc {
@@ -32,7 +34,17 @@ impl Doc {
             tag: tag.to_string(),
             parameters: Vec::new(),
             responses: Map::new(),
+            body: None,
         }
+    }
+
+    /// The route reads a JSON body of `schema`.
+    pub fn body(mut self, schema: Value) -> Doc {
+        self.body = Some(json!({
+            "required": true,
+            "content": {"application/json": {"schema": schema}}
+        }));
+        self
     }
 
     pub fn parameter(mut self, parameter: Value) -> Doc {

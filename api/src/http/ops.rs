@@ -153,7 +153,7 @@ async fn problem_everywhere(response: Response, request_id: &str) -> Response {
         _ => Problem::internal("the service failed; the request id is in its log"),
     };
     problem.status = status.as_u16();
-    problem.instance = Some(format!("urn:uuid:{request_id}"));
+    problem.instance = Some(format!("urn:uuid:{request_id}").into_boxed_str());
     let mut response = problem.into_response();
     for (name, value) in &parts.headers {
         if name == header::ALLOW {

@@ -26,7 +26,7 @@ pub struct Problem {
     pub detail: String,
     /// The request's id (also in the `x-request-id` header and the service's logs).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub instance: Option<String>,
+    pub instance: Option<Box<str>>,
     /// The rule that refused the command, e.g. `REG-01`.
     #[serde(skip_serializing_if = "Option::is_none", serialize_with = "rule_code")]
     #[schema(value_type = Option<String>)]
@@ -39,6 +39,10 @@ pub struct Problem {
     /// (`content.members.official`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub field: Option<Box<str>>,
+    /// For a batch: the command the problem is about, counted from 0 (nothing of the batch
+    /// was written).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub command_index: Option<u32>,
 }
 
 fn rule_code<S: serde::Serializer>(
@@ -74,7 +78,29 @@ impl Problem {
             rule: None,
             legal_basis: None,
             field: None,
+            command_index: None,
         }
+    }
+
+    /// The problem of command `index` of a batch.
+    pub fn of_command(mut self, index: usize) -> Problem {
+        self.command_index = Some(u32::try_from(index).unwrap_or(u32::MAX));
+        self
+    }
+
+    /// The command of a batch it is about, if any.
+    pub fn command(&self) -> Option<usize> {
+        self.command_index.map(|i| i as usize)
+    }
+
+    /// Says that the problem of its command (`what` names it) refused the whole batch.
+    pub fn in_batch(mut self, what: &str) -> Problem {
+        let index = self.command().unwrap_or_default();
+        self.detail = format!(
+            "lệnh thứ {index} của lô ({what}), không ghi gì của lô / command {index} of the batch ({what}), nothing of the batch written: {}",
+            self.detail
+        );
+        self
     }
 
     pub fn status(&self) -> StatusCode {

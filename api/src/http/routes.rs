@@ -7,7 +7,7 @@ pub use programme::AggregateKind;
 
 use super::operation::Operation;
 pub use super::operation::{CommandSpec, Endpoint, ReportKind, Route, kebab};
-use super::{auth, dashboard, ledger, openapi, ops, reads, reports, tiles, witnesses};
+use super::{auth, batch, dashboard, ledger, openapi, ops, reads, reports, tiles, witnesses};
 use projections::ProjectionSet;
 
 use Role::{Admin, Approver, Auditor, Clerk, Dashboard, Finance, Inspector, Mirror, Officer};
@@ -134,9 +134,19 @@ fn route(method: Method, path: &str, roles: &'static [Role], endpoint: Endpoint)
     }
 }
 
+/// Who sends commands: every role some command route admits (a batch checks each command's
+/// own roles).
+pub const COMMAND_SENDERS: &[Role] = &[Clerk, Officer, Approver, Finance, Auditor, Admin];
+
 /// Every route of the service.
 pub fn all() -> Vec<Route> {
     let mut routes = vec![
+        route(
+            Method::POST,
+            "/api/v1/batch",
+            COMMAND_SENDERS,
+            Endpoint::Operation(&batch::BATCH),
+        ),
         route(
             Method::GET,
             "/healthz",
@@ -327,6 +337,19 @@ pub fn openapi_document() -> serde_json::Value {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_batch_admits_exactly_the_roles_some_command_admits() {
+        let mut senders: Vec<Role> = COMMANDS
+            .iter()
+            .flat_map(|c| c.roles.iter().copied())
+            .collect();
+        senders.sort_by_key(|r| r.as_str());
+        senders.dedup();
+        let mut admitted = COMMAND_SENDERS.to_vec();
+        admitted.sort_by_key(|r| r.as_str());
+        assert_eq!(admitted, senders);
+    }
 
     #[test]
     fn action_names_become_kebab_case_path_segments() {

@@ -210,3 +210,23 @@ pub fn body_of<A: serde::Serialize>(action: &A, effective_date: &str) -> serde_j
     fields["effective_date"] = json!(effective_date);
     fields
 }
+
+/// The body of a registration of `code` (in district 205, 7 members, on 01/9/2017) as the
+/// register route reads it.
+pub fn registration_json(code: &str, name: &str) -> serde_json::Value {
+    serde_json::json!({
+        "effective_date": "2017-09-01",
+        "kind": "htx",
+        "content": {
+            "name": name,
+            "address": {"text": "Thôn Đông", "unit": "205"},
+            "representative": {"name": "Nguyễn Văn An", "title": "Giám đốc"},
+            "charter_capital": 500_000_000,
+            "sector": "agriculture"
+        },
+        "members": {"official": 7, "associate": 0, "member_cooperatives": 0},
+        "certificate_no": format!("GCN-{code}"),
+        "legacy_reg_no": null,
+        "origin": "New"
+    })
+}
