@@ -97,7 +97,8 @@ impl Batch {
     {
         A::check_address(id, &command).map_err(AggregateError::UserError)?;
         let store = commands.store();
-        let (mut aggregate, sequence) = match self.pending.get::<A>(id) {
+        // Taken out while it is decided on (a refusal drops the whole batch anyway).
+        let (mut aggregate, sequence) = match self.pending.take::<A>(id) {
             Some(state) => state,
             None => {
                 let loaded = store.load_aggregate(id).await?.into_parts();

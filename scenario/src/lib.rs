@@ -5,9 +5,12 @@
 //!   actor, effective date, recording day and ledger time ([`step`]), and the answer the domain
 //!   is expected to give. Numbers come from [`rng`] (SplitMix64, written out here so that they
 //!   never change with a dependency's version).
-//! - [`run`] executes the steps through [`programme::execute`] on a ledger opened with
-//!   a [`store::SteppingClock`] ([`open`]), moving the clock to each step's time first: the
-//!   same seed gives the same entries, byte for byte, on either backend. Each step's metadata
+//! - [`run`] executes the steps on a ledger opened with a [`store::SteppingClock`] ([`open`]):
+//!   the steps expected accepted in batches ([`programme::Batch`], one plan year's, at most
+//!   1,000 a commit), each recorded no earlier than its step's time; an expected refusal alone
+//!   through [`programme::execute`], the clock moved to its time first. Each entry gets the
+//!   time it would get alone: the same seed gives the same entries, byte for byte, on either
+//!   backend. Each step's metadata
 //!   carries the idempotency key `demo:v<version>:<seed>:<scale>:<step>`; a run starts after the
 //!   step of the log's last entry, so it can be cut (`until`) and resumed, and a second run is a
 //!   no-op.

@@ -132,6 +132,19 @@ impl Pending {
             .cloned()
     }
 
+    /// Takes the state of aggregate `id` of type `A` out, to decide on it and put it back.
+    pub fn take<A: cqrs_es::Aggregate + Clone + 'static>(&self, id: &str) -> Option<(A, u64)> {
+        let mut states = self.states.lock().unwrap_or_else(|e| e.into_inner());
+        let state = states.remove(&(TypeId::of::<A>(), id.to_string()))?;
+        match state.downcast::<(A, u64)>() {
+            Ok(state) => Some(*state),
+            Err(other) => {
+                states.insert((TypeId::of::<A>(), id.to_string()), other);
+                None
+            }
+        }
+    }
+
     /// Keeps `aggregate` at `sequence` as the batch's latest state of `id`.
     pub fn put<A: cqrs_es::Aggregate + Clone + 'static>(
         &self,

@@ -21,7 +21,7 @@ use store::{Remember, StoreError, Written};
 
 use super::auth::Authenticated;
 use super::commands::{
-    CommandAccepted, accepted, idempotency_key, not_written, prepare, refused, replayed,
+    CommandAccepted, accepted, idempotency_key, not_written, prepare, read_body, refused, replayed,
 };
 use super::operation::{CommandSpec, Doc, Operation, json_response, problem_response, schema_ref};
 use super::problem::Problem;
@@ -184,13 +184,7 @@ async fn run(
     headers: &HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, Problem> {
-    let body = body.map_err(|rejection| {
-        if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
-            Problem::too_large(MAX_BATCH_BODY_BYTES)
-        } else {
-            Problem::malformed(rejection.body_text())
-        }
-    })?;
+    let body = read_body(body, MAX_BATCH_BODY_BYTES)?;
     let key = idempotency_key(headers)?;
     let listed = read(&body)?;
     let named: Vec<String> = listed

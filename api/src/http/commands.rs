@@ -270,17 +270,25 @@ struct Request<'a> {
     headers: &'a HeaderMap,
 }
 
+/// The body as read, or the problem of one too large (over `limit`) or unreadable.
+pub(super) fn read_body(
+    body: Result<Bytes, BytesRejection>,
+    limit: usize,
+) -> Result<Bytes, Problem> {
+    body.map_err(|rejection| {
+        if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            Problem::too_large(limit)
+        } else {
+            Problem::malformed(rejection.body_text())
+        }
+    })
+}
+
 async fn dispatch(
     request: Request<'_>,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, Problem> {
-    let body = body.map_err(|rejection| {
-        if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
-            Problem::too_large(MAX_BODY_BYTES)
-        } else {
-            Problem::malformed(rejection.body_text())
-        }
-    })?;
+    let body = read_body(body, MAX_BODY_BYTES)?;
     let state = request.state;
     let kind = request.spec.aggregate;
     let done = state
