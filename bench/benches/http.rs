@@ -3,7 +3,8 @@
 //! PostgreSQL. Prints requests per second, p50 and p99 for each mix.
 //!
 //! The load generator runs in the same process as the service, on the same two cores, as wrk
-//! on the same machine would.
+//! on the same machine would. `HTTP_MIXES=commands` (or `reads`) runs only those mixes, e.g.
+//! under a profiler.
 
 mod common;
 
@@ -11,7 +12,9 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use api::http::{self, ServeOptions};
-use common::load::{CONNECTIONS, load, print_header};
+use common::load::{
+    CONNECTIONS, PROJECTION_READS, cooperatives_by_code, load, print_header, projection_reads,
+};
 use common::{ScratchDb, person, scale};
 use domain::ledger::Role;
 use programme::Programme;
@@ -70,86 +73,66 @@ async fn main() {
         "{} active cooperatives",
         codes.len()
     );
+    let mixes = std::env::var("HTTP_MIXES").unwrap_or_default();
+    let reads_too = mixes.is_empty() || mixes.split(',').any(|m| m == "reads");
+    let commands_too = mixes.is_empty() || mixes.split(',').any(|m| m == "commands");
     print_header("mix");
 
-    let reads = [
-        "/api/v1/projections/registry/registry?limit=20",
-        "/api/v1/projections/plan_progress/plan_progress?limit=20",
-        "/api/v1/projections/funding_balances/funding_balances?limit=20",
-        "/api/v1/projections/dissolution_progress/dissolution_progress?limit=20",
-    ];
-    let measured = load(&base, &dashboard, |connection| {
-        Box::new(move |i| {
-            let path = reads[(connection + i) % reads.len()];
-            (reqwest::Method::GET, path.to_string(), None)
-        })
-    })
-    .await;
-    measured.print("projection reads (4 tables, 20 rows a page)");
-    for path in reads {
-        let measured = load(&base, &dashboard, move |_| {
-            Box::new(move |_| (reqwest::Method::GET, path.to_string(), None))
+    if reads_too {
+        let measured = projection_reads(&base, &dashboard).await;
+        measured.print("projection reads (4 tables, 20 rows a page)");
+        for path in PROJECTION_READS {
+            let measured = load(&base, &dashboard, move |_| {
+                Box::new(move |_| (reqwest::Method::GET, path.to_string(), None))
+            })
+            .await;
+            let table = path.split('?').next().unwrap_or(path);
+            measured.print(&format!("only {table}"));
+        }
+
+        let measured = cooperatives_by_code(&base, &dashboard, &codes).await;
+        measured.print("one cooperative by code (filter)");
+
+        let measured = load(&base, &dashboard, |_| {
+            Box::new(|_| {
+                (
+                    reqwest::Method::GET,
+                    "/api/v1/projections/registry/registry?as_of_date=2017-12-31&limit=20"
+                        .to_string(),
+                    None,
+                )
+            })
         })
         .await;
-        let table = path.split('?').next().unwrap_or(path);
-        measured.print(&format!("only {table}"));
+        measured.print("registry as of 31/12/2017 (kept after the first)");
     }
 
-    let one = codes.clone();
-    let measured = load(&base, &dashboard, move |connection| {
-        let one = one.clone();
-        Box::new(move |i| {
-            let code = &one[(connection * 31 + i) % one.len()];
-            (
-                reqwest::Method::GET,
-                format!("/api/v1/projections/registry/registry?code={code}"),
-                None,
-            )
+    if commands_too {
+        let mine = codes.clone();
+        let measured = load(&base, &clerk, move |connection| {
+            let code = mine[connection].clone();
+            Box::new(move |i| {
+                let body = json!({
+                    "effective_date": "2020-12-31",
+                    "members": {"official": 7 + (i % 50), "associate": 0, "member_cooperatives": 0}
+                });
+                (
+                    reqwest::Method::POST,
+                    format!("/api/v1/cooperatives/{code}/record-membership"),
+                    Some(body),
+                )
+            })
         })
-    })
-    .await;
-    measured.print("one cooperative by code (filter)");
-
-    let measured = load(&base, &dashboard, |_| {
-        Box::new(|_| {
-            (
-                reqwest::Method::GET,
-                "/api/v1/projections/registry/registry?as_of_date=2017-12-31&limit=20".to_string(),
-                None,
-            )
-        })
-    })
-    .await;
-    measured.print("registry as of 31/12/2017 (kept after the first)");
-
-    let mine = codes.clone();
-    let measured = load(&base, &clerk, move |connection| {
-        let code = mine[connection].clone();
-        Box::new(move |i| {
-            let body = json!({
-                "effective_date": "2020-12-31",
-                "members": {"official": 7 + (i % 50), "associate": 0, "member_cooperatives": 0}
-            });
-            (
-                reqwest::Method::POST,
-                format!("/api/v1/cooperatives/{code}/record-membership"),
-                Some(body),
-            )
-        })
-    })
-    .await;
-    measured.print("commands (record membership, one cooperative a connection)");
+        .await;
+        measured.print("commands (record membership, one cooperative a connection)");
+    }
 
     // The first mix runs right after the scenario is written, while PostgreSQL may still be
     // vacuuming and flushing it: the same mix again, last.
-    let measured = load(&base, &dashboard, |connection| {
-        Box::new(move |i| {
-            let path = reads[(connection + i) % reads.len()];
-            (reqwest::Method::GET, path.to_string(), None)
-        })
-    })
-    .await;
-    measured.print("projection reads again, last (4 tables, 20 rows a page)");
+    if reads_too {
+        let measured = projection_reads(&base, &dashboard).await;
+        measured.print("projection reads again, last (4 tables, 20 rows a page)");
+    }
 
     running.stop().await.unwrap();
     db.drop().await;

@@ -294,7 +294,8 @@ struct Lag {
 }
 
 /// Appends the histories of `more` cooperatives from `first` on while a projector follows,
-/// sampling how far behind the head its committed checkpoint is every 20 ms.
+/// sampling every 20 ms how far behind the head the tables readers read (in memory) are. The
+/// drain is the time until the tables in the database hold the head too.
 async fn follow_while_appending(
     ledger: &Ledger,
     head: tokio::sync::watch::Receiver<u64>,
@@ -304,10 +305,10 @@ async fn follow_while_appending(
 ) -> Lag {
     let database = ledger.database();
     // The service's follower (the same one `htx-ledger serve` runs).
-    let follower = api::http::reads::LiveProjections::start(database, head.clone(), |_| {})
+    let live = api::http::reads::LiveProjections::start(database, ledger.appender(), |_| {})
         .await
-        .unwrap()
-        .follow(head, poll);
+        .unwrap();
+    let follower = live.clone().follow(head, poll);
     let writing = {
         let ledger = ledger.clone();
         tokio::spawn(async move { append(&ledger, first, first + more, 8).await })
@@ -317,10 +318,7 @@ async fn follow_while_appending(
     while !writing.is_finished() {
         tokio::time::sleep(Duration::from_millis(20)).await;
         let head = store::read_head(database).await.unwrap().size;
-        let done = store::projection_checkpoint(database, projector::LIVE)
-            .await
-            .unwrap();
-        lags.push(head.saturating_sub(done));
+        lags.push(head.saturating_sub(live.position()));
     }
     let append_rate = (more * 10) as f64 / sampling.elapsed().as_secs_f64();
     writing.await.unwrap();

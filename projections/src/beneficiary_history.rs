@@ -134,6 +134,8 @@ struct Index {
 pub struct BeneficiaryHistory {
     pub rows: Table<BeneficiaryRow>,
     index: Option<Index>,
+    /// How many times the index was built from the rows (once after a load).
+    index_builds: usize,
 }
 
 impl BeneficiaryHistory {
@@ -166,6 +168,7 @@ impl BeneficiaryHistory {
                 }
             }
             self.index = Some(index);
+            self.index_builds += 1;
         }
         self.index.get_or_insert_with(Index::default)
     }
@@ -221,8 +224,12 @@ impl BeneficiaryHistory {
                     .cases
                     .insert(row.case_id.clone(), row.cooperative.clone());
                 self.rows.upsert(row);
+                // The index takes the new row as it is: asking `index()` here would find it
+                // one row behind and build it again from every row, at every new case.
                 let rows = self.rows.len();
-                self.index().rows = rows;
+                if let Some(index) = self.index.as_mut() {
+                    index.rows = rows;
+                }
             }
             SupportCaseEvent::SupportApproved {
                 amount,
@@ -551,6 +558,34 @@ mod tests {
             (CaseStatus::Rejected, Some(day(2018, 2, 12)))
         );
         assert_eq!(rejected.positions, vec![1, 3]);
+    }
+
+    #[test]
+    fn the_index_is_built_once_however_many_cases_come() {
+        let a = code(1);
+        let cases: Vec<String> = (0..50).map(|i| format!("2018/SO-KHDT/HS-{i:04}")).collect();
+        let mut facts: Vec<_> = cases
+            .iter()
+            .map(|id| case::received(id, day(2018, 2, 1), LINE, &a, 10_000_000))
+            .collect();
+        facts.extend(
+            cases
+                .iter()
+                .map(|id| case::approved(id, day(2018, 2, 10), 9_000_000)),
+        );
+        let set = given(facts);
+        let history = set
+            .get::<BeneficiaryHistory>()
+            .expect("beneficiary history");
+        assert_eq!(history.of(&a).len(), 50);
+        assert!(
+            history
+                .of(&a)
+                .iter()
+                .all(|r| r.status == CaseStatus::Approved),
+            "every case found through the index"
+        );
+        assert_eq!(history.index_builds, 1, "built again at each new case");
     }
 
     #[test]

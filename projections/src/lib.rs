@@ -45,6 +45,12 @@ pub trait Projection: Send + Sync {
     /// Finishes work deferred by `apply` (figures that read many events are computed once per
     /// batch). Called before the tables are read, written or digested.
     fn settle(&mut self, _shared: &Shared) {}
+    /// Whether settling part way through a replay saves work (plan progress: its deferred
+    /// figures then overlap the decoding). A projection whose settling reads its whole state
+    /// again says no, and is settled once, at the end.
+    fn settles_during_replay(&self) -> bool {
+        true
+    }
     fn tables(&self) -> Vec<&dyn AnyTable>;
     fn tables_mut(&mut self) -> Vec<&mut dyn AnyTable>;
     /// Itself, so that readers can reach its typed tables ([`ProjectionSet::get`]).
@@ -146,6 +152,16 @@ impl ProjectionSet {
     pub fn settle(&mut self) {
         for projection in &mut self.projections {
             projection.settle(&self.shared);
+        }
+    }
+
+    /// Settles, part way through a replay, the projections for which that saves work
+    /// ([`Projection::settles_during_replay`]); [`ProjectionSet::settle`] settles all.
+    pub fn settle_during_replay(&mut self) {
+        for projection in &mut self.projections {
+            if projection.settles_during_replay() {
+                projection.settle(&self.shared);
+            }
         }
     }
 

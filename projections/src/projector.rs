@@ -10,8 +10,8 @@ use std::sync::Arc;
 use futures::TryStreamExt;
 use futures::stream::BoxStream;
 use store::{
-    Database, LogFilter, ProjectionSnapshot, StoreError, TableShape, WriteTx, read_entries,
-    read_head,
+    Database, LogFilter, ProjectionSnapshot, RecentEntries, StoreError, TableShape, WriteTx,
+    read_entries, read_head,
 };
 use tokio::sync::mpsc;
 
@@ -44,6 +44,8 @@ pub enum ProjectorError {
     Crashed(CrashPoint),
     #[error("a thread folding or ordering the projections failed")]
     Folder,
+    #[error("an earlier write of the live tables did not finish: load them again first")]
+    Interrupted,
 }
 
 /// Where a simulated crash stops a flush (tests).
@@ -57,11 +59,20 @@ pub enum CrashPoint {
     BeforeCommit,
 }
 
-/// The live projections in memory, as of their checkpoint.
+/// The live projections in memory, and where their tables in the database stand.
 pub struct Projector {
     db: Database,
     set: ProjectionSet,
+    /// Entries folded into `set`.
     position: u64,
+    /// Entries the tables in the database hold, with their checkpoint (at most `position`).
+    committed: u64,
+    /// A write of the tables began and did not finish (it failed, or its task was stopped):
+    /// the changes it took are no longer tracked, so nothing more may be written before the
+    /// projector is loaded again.
+    interrupted: bool,
+    /// The entries this process's appender committed last, folded without reading them back.
+    recent: Option<RecentEntries>,
 }
 
 impl Projector {
@@ -96,12 +107,30 @@ impl Projector {
             db: db.clone(),
             set,
             position,
+            committed: position,
+            interrupted: false,
+            recent: None,
         })
+    }
+
+    /// Takes the entries this process appends from `recent` when they are there
+    /// ([`Projector::fold_new`]), rather than reading them back from the log.
+    #[must_use]
+    pub fn with_recent(mut self, recent: RecentEntries) -> Self {
+        self.recent = Some(recent);
+        self
     }
 
     /// How many entries the live projections hold.
     pub fn position(&self) -> u64 {
         self.position
+    }
+
+    /// How many entries the live tables in the database hold (their checkpoint): behind
+    /// [`Projector::position`] while entries folded by [`Projector::fold_new`] wait for
+    /// [`Projector::commit`].
+    pub fn committed(&self) -> u64 {
+        self.committed
     }
 
     pub fn set(&self) -> &ProjectionSet {
@@ -128,9 +157,67 @@ impl Projector {
         crash: Option<CrashPoint>,
         mut progress: impl FnMut(u64),
     ) -> Result<u64, ProjectorError> {
+        let start = self.position;
+        self.fold(limit, Some(crash), &mut progress).await?;
+        if self.position > self.committed || crash.is_some() {
+            self.flush(crash).await?;
+        }
+        progress(self.position);
+        Ok(self.position - start)
+    }
+
+    /// Folds at most `limit` new entries into the tables in memory, which readers then see,
+    /// without writing them: [`Projector::commit`] writes what they changed. Returns the number
+    /// of entries folded.
+    ///
+    /// # Errors
+    /// When the log cannot be read or an entry decoded; the tables in memory may then hold
+    /// part of the entries, so the caller reloads them ([`Projector::load`]).
+    pub async fn fold_new(&mut self, limit: u64) -> Result<u64, ProjectorError> {
+        let start = self.position;
+        let appended_here = self
+            .recent
+            .as_ref()
+            .and_then(|recent| recent.from(self.position, limit));
+        match appended_here {
+            Some(entries) => {
+                for (position, bytes) in entries {
+                    let event = decode(&bytes, position)?;
+                    self.set.apply(&event);
+                    self.position = position + 1;
+                }
+            }
+            None => self.fold(limit, None, &mut |_| {}).await?,
+        }
+        self.set.settle();
+        Ok(self.position - start)
+    }
+
+    /// Writes the rows changed since the last commit, with the checkpoint, in one transaction;
+    /// nothing when nothing was folded since.
+    ///
+    /// # Errors
+    /// When the tables cannot be written (what the database held stays).
+    pub async fn commit(&mut self) -> Result<(), ProjectorError> {
+        if self.position > self.committed {
+            self.flush(None).await?;
+        }
+        Ok(())
+    }
+
+    /// Folds at most `limit` entries up to the head; with `flushing` (a crash point or none),
+    /// commits every [`FLUSH_EVERY`] entries.
+    async fn fold(
+        &mut self,
+        limit: u64,
+        flushing: Option<Option<CrashPoint>>,
+        progress: &mut impl FnMut(u64),
+    ) -> Result<(), ProjectorError> {
         let head = read_head(&self.db).await?.size;
         let until = head.min(self.position.saturating_add(limit));
-        let start = self.position;
+        if self.position >= until {
+            return Ok(());
+        }
         let db = self.db.clone();
         let mut rows = read_entries(&db, LogFilter::from(self.position));
         let mut pending = 0usize;
@@ -142,22 +229,23 @@ impl Projector {
             self.set.apply(&event);
             self.position += 1;
             pending += 1;
-            if pending == FLUSH_EVERY {
+            if let Some(crash) = flushing
+                && pending == FLUSH_EVERY
+            {
                 self.flush(crash).await?;
                 pending = 0;
                 progress(self.position);
             }
         }
-        drop(rows);
-        if pending > 0 || crash.is_some() {
-            self.flush(crash).await?;
-        }
-        progress(self.position);
-        Ok(self.position - start)
+        Ok(())
     }
 
     /// Writes the changed rows and the checkpoint in one transaction.
     async fn flush(&mut self, crash: Option<CrashPoint>) -> Result<(), ProjectorError> {
+        if self.interrupted {
+            return Err(ProjectorError::Interrupted);
+        }
+        self.interrupted = true;
         self.set.settle();
         let mut changes: Vec<(&'static store::TableShape, Changes)> = Vec::new();
         for table in self.set.tables_mut() {
@@ -181,6 +269,8 @@ impl Projector {
             return Err(ProjectorError::Crashed(CrashPoint::BeforeCommit));
         }
         tx.commit().await?;
+        self.committed = self.position;
+        self.interrupted = false;
         Ok(())
     }
 }
@@ -207,7 +297,7 @@ pub async fn replay(
         }
         folded += 1;
         if folded.is_multiple_of(SETTLE_EVERY * CHUNK) {
-            set.settle();
+            set.settle_during_replay();
         }
     };
     // Entries appended meanwhile are left for the next catch-up.

@@ -307,12 +307,9 @@ fn fold_line(state: &mut UnitYearState, event: &ProjectedEvent, e: &BudgetLineEv
             ),
         );
     }
-    let commitment_of = |purpose: &domain::funding::Purpose| {
-        line.commitments()
-            .iter()
-            .find(|c| &c.purpose == purpose && !c.reversed)
-            .cloned()
-    };
+    // The line's own index, not a scan of its commitments: a line with many payments made
+    // every payment's check cost more than the last.
+    let commitment_of = |purpose: &domain::funding::Purpose| line.open_commitment(purpose).cloned();
     let spender = match e {
         E::AdvancePaid {
             purpose, paid_by, ..
@@ -692,19 +689,20 @@ fn evaluate(rule: RuleCode, year: i32, state: &UnitYearState) -> Outcome {
                 format!("tạm ứng được thanh toán hoặc nộp trả trước {deadline} / advances cleared by {deadline}"),
             );
             let past = state.as_of.is_some_and(|d| d > deadline);
-            for (id, track, advance, position) in advances {
-                let late: i64 = track
-                    .state
-                    .entries()
-                    .iter()
-                    .filter(|r| {
-                        r.kind == EntryKind::Return
-                            && !r.reversed
-                            && r.against == Some(advance.no)
-                            && r.effective_date > deadline
-                    })
-                    .map(|r| r.amount.get())
-                    .sum();
+            // What was returned against each advance after the deadline, per line: one walk
+            // of each line's entries, not one per advance.
+            let mut late_returns: BTreeMap<(&String, u32), i64> = BTreeMap::new();
+            for (id, _, r, _) in all_entries(state) {
+                if r.kind == EntryKind::Return
+                    && !r.reversed
+                    && r.effective_date > deadline
+                    && let Some(advance) = r.against
+                {
+                    *late_returns.entry((id, advance)).or_default() += r.amount.get();
+                }
+            }
+            for (id, _, advance, position) in advances {
+                let late = late_returns.get(&(id, advance.no)).copied().unwrap_or_default();
                 let at_deadline = advance.outstanding.get().saturating_add(late);
                 if past && at_deadline > 0 {
                     out.findings.push(format!(
@@ -977,6 +975,11 @@ impl Projection for SettlementChecks {
         if let Some(unit_year) = self.fold(event) {
             self.pending.insert(unit_year);
         }
+    }
+
+    /// Each evaluation reads the whole unit-year again: in a replay, once at the end.
+    fn settles_during_replay(&self) -> bool {
+        false
     }
 
     /// Evaluates the rules of every unit-year folded since the last time: once per batch of

@@ -20,6 +20,7 @@ use crate::clock::Clock;
 use crate::database::Database;
 use crate::directory::Directory;
 use crate::error::StoreError;
+use crate::recent::RecentEntries;
 use crate::sql::rows::{Head, NewRow, NodeRow};
 use crate::sql::service::{self, IdempotencyRecord, RememberedResponse};
 use crate::sql::write::{self, AppendConnection, AppendWrite, WriteTx};
@@ -200,6 +201,7 @@ impl Prepared {
 pub struct Appender {
     sender: mpsc::Sender<(PreparedGroup, Reply)>,
     head: watch::Receiver<u64>,
+    recent: RecentEntries,
 }
 
 impl Appender {
@@ -219,7 +221,9 @@ impl Appender {
             frontier: None,
             directory,
             tree,
+            recent: RecentEntries::default(),
         };
+        let recent = memory.recent.clone();
         if let Err(error) = prime(&db, &mut memory).await {
             tracing::warn!(%error, "could not read the aggregate directory; loads will read the log");
             memory.forget();
@@ -228,13 +232,23 @@ impl Appender {
         let (head_sender, head) = watch::channel(size);
         let (sender, receiver) = mpsc::channel(4 * MAX_BATCH);
         tokio::spawn(run(db, clock, memory, receiver, head_sender));
-        Appender { sender, head }
+        Appender {
+            sender,
+            head,
+            recent,
+        }
     }
 
     /// The log's size as this process last wrote it: changes after every commit, so that
     /// readers (the projector) can follow the log without polling.
     pub fn head(&self) -> watch::Receiver<u64> {
         self.head.clone()
+    }
+
+    /// The entries this process committed last, kept before [`Appender::head`] moves past
+    /// them.
+    pub fn recent(&self) -> RecentEntries {
+        self.recent.clone()
     }
 
     /// Appends the events of one command, returning where each landed once durable.
@@ -302,6 +316,8 @@ struct Memory {
     frontier: Option<Frontier>,
     directory: Arc<Directory>,
     tree: TreeUpkeep,
+    /// The entries committed last, for the projector in this process.
+    recent: RecentEntries,
 }
 
 /// Whether appends keep the Merkle tree. Always [`TreeUpkeep::Maintain`] in the product; the
@@ -487,6 +503,7 @@ async fn append_batch(
             records: &plan.records,
         };
         if write::append_unlocked(db, &mut memory.connection, written).await? {
+            memory.recent.extend(&plan.rows);
             memory.head = Some(plan.head);
             memory.frontier = Some(grown);
             memory.directory.extend(sequences);
@@ -547,6 +564,7 @@ async fn append_locked(
     }
     tx.remember(&plan.records).await?;
     tx.commit().await?;
+    memory.recent.extend(&plan.rows);
     memory.head = Some(plan.head);
     memory.frontier = Some(frontier);
     memory.directory.extend(sequences);

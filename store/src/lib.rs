@@ -17,6 +17,7 @@ mod event_store;
 pub mod export;
 pub mod keys;
 mod lookups;
+mod recent;
 mod sql;
 #[cfg(feature = "testing")]
 pub mod testing;
@@ -41,6 +42,7 @@ pub use event_store::{
     LEAF_HASH_KEY, LedgerContext, LedgerStore, POSITION_KEY, RECORDED_AT_KEY, to_aggregate_error,
 };
 pub use lookups::{LedgerLookups, Pending, ProgrammeStores};
+pub use recent::RecentEntries;
 pub use sql::bulk::BulkCopy;
 pub use sql::checkpoints::StoredCheckpoint;
 pub use sql::log::{

@@ -120,6 +120,15 @@ async fn registry_scenario(p: &Programme, clock: Option<&SteppingClock>) {
     }
 }
 
+/// The digests of a full replay of the log.
+async fn replayed_digests(db: &Database) -> Vec<Digest> {
+    projector::replay(db, Filter::All, |_| {})
+        .await
+        .unwrap()
+        .digests()
+        .unwrap()
+}
+
 async fn live_digests(db: &Database) -> Vec<Digest> {
     let mut projector = Projector::load(db).await.unwrap();
     projector.catch_up(|_| {}).await.unwrap();
@@ -415,7 +424,7 @@ async fn the_projector_follows_the_log_as_it_grows() {
     let db = test.ledger.database().clone();
     // The service's follower (the same one `htx-ledger serve` runs).
     let head = test.ledger.appender().head();
-    let follower = api::http::reads::LiveProjections::start(&db, head.clone(), |_| {})
+    let follower = api::http::reads::LiveProjections::start(&db, test.ledger.appender(), |_| {})
         .await
         .unwrap()
         .follow(head, Duration::from_secs(30));
@@ -444,6 +453,73 @@ async fn the_projector_follows_the_log_as_it_grows() {
             .digests()
             .unwrap()
     );
+}
+
+#[tokio::test]
+async fn entries_folded_in_memory_reach_the_tables_in_the_database_at_the_commit() {
+    let test = TestLedger::postgres().await;
+    let programme = Programme::new(test.ledger.clone());
+    registry_scenario(&programme, None).await;
+    let db = test.ledger.database();
+    let head = store::read_head(db).await.unwrap().size;
+    let mut projector = Projector::load(db).await.unwrap();
+    assert_eq!(projector.fold_new(head - 3).await.unwrap(), head - 3);
+    assert_eq!(
+        projector.position(),
+        head - 3,
+        "readers see the entries at once"
+    );
+    assert_eq!(projector.committed(), 0);
+    assert_eq!(
+        store::projection_checkpoint(db, projector::LIVE)
+            .await
+            .unwrap(),
+        0,
+        "nothing is written before the commit"
+    );
+    let as_of = projector::replay(db, Filter::AsOfPosition(head - 4), |_| {})
+        .await
+        .unwrap()
+        .digests()
+        .unwrap();
+    assert_eq!(projector.set().digests().unwrap(), as_of);
+    projector.fold_new(u64::MAX).await.unwrap();
+    projector.commit().await.unwrap();
+    assert_eq!(projector.committed(), head);
+    let (position, stored) = projector::stored_digests(db).await.unwrap();
+    assert_eq!(position, head);
+    assert_eq!(stored, replayed_digests(db).await);
+}
+
+#[tokio::test]
+async fn a_write_of_the_live_tables_that_did_not_finish_refuses_the_next_until_reloaded() {
+    let test = TestLedger::postgres().await;
+    let programme = Programme::new(test.ledger.clone());
+    registry_scenario(&programme, None).await;
+    let db = test.ledger.database();
+    let mut projector = Projector::load(db).await.unwrap();
+    let stopped = projector
+        .catch_up_with(9, Some(CrashPoint::BeforeCommit), |_| {})
+        .await;
+    assert!(
+        matches!(stopped, Err(ProjectorError::Crashed(_))),
+        "{stopped:?}"
+    );
+    // The stopped write took the changes of those 9 entries; a later commit would write the
+    // checkpoint without their rows.
+    projector.fold_new(4).await.unwrap();
+    let refused = projector.commit().await;
+    assert!(
+        matches!(refused, Err(ProjectorError::Interrupted)),
+        "{refused:?}"
+    );
+    assert_eq!(
+        store::projection_checkpoint(db, projector::LIVE)
+            .await
+            .unwrap(),
+        0
+    );
+    assert_eq!(live_digests(db).await, replayed_digests(db).await);
 }
 
 #[tokio::test]

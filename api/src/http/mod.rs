@@ -134,8 +134,7 @@ impl AppState {
         // the log) sent.
         let db = ledger.database();
         let people = PeopleDirectory::load(&db.counted_apart()).await?;
-        let live =
-            LiveProjections::start(&db.counted_apart(), ledger.appender().head(), progress).await?;
+        let live = LiveProjections::start(&db.counted_apart(), ledger.appender(), progress).await?;
         Ok(Arc::new(AppState {
             programme: Programme::new(ledger),
             people,
@@ -251,16 +250,14 @@ pub struct Running {
 
 impl Running {
     /// Stops accepting connections, lets in-flight requests finish, then stops the
-    /// background tasks.
+    /// background tasks and writes the live projections' last entries to their tables.
     ///
     /// # Errors
     /// When the server failed.
     pub async fn stop(self) -> anyhow::Result<()> {
         let _ = self.shutdown.send(());
         let served = self.task.await;
-        for task in self.background {
-            task.abort();
-        }
+        stop_background(&self.state, self.background).await;
         served??;
         Ok(())
     }
@@ -271,11 +268,21 @@ impl Running {
     /// When the server failed.
     pub async fn wait(self) -> anyhow::Result<()> {
         let served = self.task.await;
-        for task in self.background {
-            task.abort();
-        }
+        stop_background(&self.state, self.background).await;
         served??;
         Ok(())
+    }
+}
+
+/// Stops the background tasks, then commits what the live projections folded since their
+/// last commit (otherwise folded again at the next start).
+async fn stop_background(state: &AppState, background: Vec<tokio::task::JoinHandle<()>>) {
+    for task in background {
+        task.abort();
+        let _ = task.await;
+    }
+    if let Err(error) = state.live.commit().await {
+        tracing::warn!(%error, "the live projections' last entries were not written; the next start folds them again");
     }
 }
 

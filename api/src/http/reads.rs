@@ -120,16 +120,18 @@ fn rows_of(table: &dyn AnyTable, position: u64) -> Result<TableRows, Problem> {
 }
 
 impl LiveProjections {
-    /// Loads the live projections and folds what the log holds beyond their checkpoint.
+    /// Loads the live projections and folds what the log holds beyond their checkpoint; then
+    /// the entries `appender` commits are folded as it hands them over.
     ///
     /// # Errors
     /// When the tables or the log cannot be read, or the tables written.
     pub async fn start(
         db: &Database,
-        head: watch::Receiver<u64>,
+        appender: &store::Appender,
         progress: impl FnMut(u64),
     ) -> Result<Arc<LiveProjections>, ProjectorError> {
-        let follower = Follower::start(db, progress).await?;
+        let head = appender.head();
+        let follower = Follower::start(db, Some(appender.recent()), progress).await?;
         Ok(Arc::new(LiveProjections {
             db: db.clone(),
             follower: Arc::new(follower),
@@ -142,6 +144,14 @@ impl LiveProjections {
     /// How many entries the live projections hold.
     pub fn position(&self) -> u64 {
         self.follower.position()
+    }
+
+    /// Writes to the database what the tables in memory hold beyond it ([`Follower::commit`]).
+    ///
+    /// # Errors
+    /// When the tables cannot be written; a restart folds those entries again.
+    pub async fn commit(&self) -> Result<(), ProjectorError> {
+        self.follower.commit().await
     }
 
     /// Follows the log ([`Follower::follow`]): woken by the appender (`head`), and polling

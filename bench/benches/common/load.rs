@@ -121,3 +121,39 @@ pub fn print_header(first: &str) {
     println!("| {first} | requests/s | p50 ms | p99 ms | requests | errors |");
     println!("|---|---:|---:|---:|---:|---:|");
 }
+
+/// The first page (20 rows) of each of four projection tables.
+pub const PROJECTION_READS: [&str; 4] = [
+    "/api/v1/projections/registry/registry?limit=20",
+    "/api/v1/projections/plan_progress/plan_progress?limit=20",
+    "/api/v1/projections/funding_balances/funding_balances?limit=20",
+    "/api/v1/projections/dissolution_progress/dissolution_progress?limit=20",
+];
+
+/// Each connection reads the pages of [`PROJECTION_READS`] in turn.
+pub async fn projection_reads(base: &str, token: &str) -> Measured {
+    load(base, token, |connection| {
+        Box::new(move |i| {
+            let path = PROJECTION_READS[(connection + i) % PROJECTION_READS.len()];
+            (reqwest::Method::GET, path.to_string(), None)
+        })
+    })
+    .await
+}
+
+/// Each connection reads the registry row of one of `codes` after another (a filter).
+pub async fn cooperatives_by_code(base: &str, token: &str, codes: &[String]) -> Measured {
+    let codes = codes.to_vec();
+    load(base, token, move |connection| {
+        let codes = codes.clone();
+        Box::new(move |i| {
+            let code = &codes[(connection * 31 + i) % codes.len()];
+            (
+                reqwest::Method::GET,
+                format!("/api/v1/projections/registry/registry?code={code}"),
+                None,
+            )
+        })
+    })
+    .await
+}

@@ -212,6 +212,13 @@ impl BudgetLine {
         no.checked_sub(1).and_then(|i| self.entries.get(i as usize))
     }
 
+    /// The commitment of `purpose` not reversed, if any: at most one, since a purpose is
+    /// committed again only after its commitment was reversed (`AlreadyCommitted`). Found by
+    /// the index kept as events apply, not by a scan.
+    pub fn open_commitment(&self, purpose: &Purpose) -> Option<&Commitment> {
+        self.commitment(purpose)
+    }
+
     pub(crate) fn commitment(&self, purpose: &Purpose) -> Option<&Commitment> {
         self.open_commitments
             .get(purpose)
