@@ -13,7 +13,8 @@ use std::time::{Duration, Instant};
 
 use api::http::{self, ServeOptions};
 use common::load::{
-    CONNECTIONS, PROJECTION_READS, cooperatives_by_code, load, print_header, projection_reads,
+    CONNECTIONS, PROJECTION_READS, active_codes, cooperatives_by_code, load, print_header,
+    projection_reads,
 };
 use common::{ScratchDb, person, scale};
 use domain::ledger::Role;
@@ -49,25 +50,7 @@ async fn main() {
     let serve = ServeOptions::local(Duration::from_millis(500));
     let running = http::start(ledger, None, &serve, false).await.unwrap();
     let base = format!("http://{}", running.addr);
-    let codes: Vec<String> = {
-        let page: serde_json::Value = reqwest::Client::new()
-            .get(format!(
-                "{base}/api/v1/projections/registry/registry?limit=1000&status=active"
-            ))
-            .bearer_auth(&dashboard)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        page["rows"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|r| r["code"].as_str().unwrap().to_string())
-            .collect()
-    };
+    let codes = active_codes(&base, &dashboard).await;
     assert!(
         codes.len() >= CONNECTIONS,
         "{} active cooperatives",

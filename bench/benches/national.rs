@@ -24,7 +24,9 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use api::http::{self, ServeOptions};
-use common::load::{CONNECTIONS, cooperatives_by_code, load, print_header, projection_reads};
+use common::load::{
+    CONNECTIONS, active_codes, cooperatives_by_code, load, print_header, projection_reads,
+};
 use common::person;
 use domain::ledger::Role;
 use programme::Programme;
@@ -165,7 +167,7 @@ async fn main() {
         Role::Dashboard,
     )
     .await;
-    let codes = active_codes(&client, &base, &dashboard).await;
+    let codes = active_codes(&base, &dashboard).await;
     assert!(
         codes.len() >= CONNECTIONS,
         "{} active cooperatives",
@@ -210,29 +212,6 @@ async fn main() {
         "resident memory under the HTTP loads: {highest:.0} MiB after the loads, {peak:.0} MiB at the highest since the start"
     );
     running.stop().await.unwrap();
-}
-
-/// The active cooperatives' codes, from the registry.
-async fn active_codes(client: &reqwest::Client, base: &str, token: &str) -> Vec<String> {
-    let page: serde_json::Value = client
-        .get(format!(
-            "{base}/api/v1/projections/registry/registry?limit=1000&status=active"
-        ))
-        .bearer_auth(token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    page["rows"]
-        .as_array()
-        .map(|rows| {
-            rows.iter()
-                .filter_map(|r| r["code"].as_str().map(str::to_string))
-                .collect()
-        })
-        .unwrap_or_default()
 }
 
 /// The database's size, then its six largest tables with their indexes, in bytes.

@@ -157,3 +157,26 @@ pub async fn cooperatives_by_code(base: &str, token: &str, codes: &[String]) -> 
     })
     .await
 }
+
+/// The active cooperatives' codes, from the registry.
+pub async fn active_codes(base: &str, token: &str) -> Vec<String> {
+    let page: serde_json::Value = reqwest::Client::new()
+        .get(format!(
+            "{base}/api/v1/projections/registry/registry?limit=1000&status=active"
+        ))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    page["rows"]
+        .as_array()
+        .map(|rows| {
+            rows.iter()
+                .filter_map(|r| r["code"].as_str().map(str::to_string))
+                .collect()
+        })
+        .unwrap_or_default()
+}
