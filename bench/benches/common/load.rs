@@ -1,6 +1,6 @@
 //! Load from 32 connections on loopback: each one kept-alive HTTP/1.1 connection, one request
-//! at a time, back to back, for a warm-up and then a measured window; requests per second and latency
-//! percentiles.
+//! at a time, back to back, for a warm-up and then a measured window; requests per second and
+//! latency percentiles.
 
 use std::time::{Duration, Instant};
 
